@@ -1,0 +1,217 @@
+"""What every station type shares: equipment and recipe-step models, findings, defect types.
+
+A station type is one :class:`Equipment` subclass (tagged by ``type``) paired with one
+:class:`RecipeStep` subclass (tagged by ``station_type``). Subclassing registers the type; nothing
+else needs editing to add one. From an equipment and a step the type answers the web speed, the
+per-roll overhead, the changeover time, the consumables per metre, the defect rates and whether the
+step lies inside its process window.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import ClassVar, Generic, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from stations.distributions import Distribution, Fixed
+from stations.units import Duration
+
+
+class DefectType(StrEnum):
+    """Kinds of defect laid on the web (domain.md, defects and quality)."""
+
+    PINHOLE = "pinhole"
+    PARTICLE = "particle"
+    THICKNESS = "thickness_out_of_spec"
+    WRINKLE = "wrinkle"
+    LITHIUM_STICKING = "lithium_sticking"
+    AIR_EXPOSURE = "air_exposure"
+    WEB_BREAK = "web_break"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A problem with a recipe step: ``field`` is the step's field it concerns."""
+
+    severity: Literal["error", "warning"]
+    field: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Window:
+    """A process window ``low``–``high`` in ``unit``, with the source that gives it."""
+
+    low: float
+    high: float
+    unit: str
+    source: str
+
+    def check(
+        self, what: str, value: float, field: str, severity: Literal["error", "warning"] = "error"
+    ) -> list[Finding]:
+        """Return a finding naming value, window and source when ``value`` lies outside."""
+        if self.low <= value <= self.high:
+            return []
+        return [
+            Finding(
+                severity,
+                field,
+                f"{what} {value:g} {self.unit} is outside {self.low:g}–{self.high:g} {self.unit} "
+                f"({self.source})",
+            )
+        ]
+
+
+@dataclass(frozen=True)
+class RollOverhead:
+    """Minutes a tool spends on one roll besides processing it."""
+
+    load_thread: float = 0.0
+    pump_down: float = 0.0
+    vent: float = 0.0
+    unload: float = 0.0
+
+    @property
+    def total(self) -> float:
+        """All of it: what a roll-coupled tool spends per roll."""
+        return self.load_thread + self.pump_down + self.vent + self.unload
+
+    @property
+    def unwind_change(self) -> float:
+        """Stop at the head of an inline segment when its unwind roll runs out: vent, load, pump."""
+        return self.vent + self.load_thread + self.pump_down
+
+    @property
+    def rewind_change(self) -> float:
+        """Stop at the tail of an inline segment to take off a finished roll."""
+        return self.unload
+
+
+class RecipeStep(BaseModel):
+    """One step of a product's recipe, for one station type (``station_type`` says which)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    station_type: str
+    label: str | None = Field(default=None, description="A name for the step in reports.")
+
+    def changeover_key(self) -> tuple[object, ...]:
+        """The settings whose change between two steps needs a changeover on the tool."""
+        return tuple(
+            value
+            for name, value in self.model_dump(mode="json").items()
+            if name not in ("label", "station_type")
+        )
+
+
+StepClass = type[RecipeStep]
+"""The class of a recipe step (a name that a field called ``type`` cannot shadow)."""
+
+STATION_TYPES: dict[str, type[Equipment[RecipeStep]]] = {}
+"""Every station type by its ``type`` tag, filled as subclasses are defined."""
+
+
+def ramp_minutes(from_c: float, to_c: float, up_c_min: float, down_c_min: float) -> float:
+    """Minutes to change a heated zone from ``from_c`` to ``to_c`` at the given ramp rates."""
+    delta = to_c - from_c
+    if delta > 0:
+        return delta / up_c_min
+    return -delta / down_c_min
+
+
+StepT = TypeVar("StepT", bound=RecipeStep)
+
+
+class Equipment(BaseModel, Generic[StepT]):
+    """A piece of web-processing equipment: what it can do, independent of any recipe.
+
+    Subclasses are parametrised by their recipe-step class, ``Equipment[AnnealStep]``.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    type: str
+    step_type: ClassVar[StepClass] = RecipeStep
+    vacuum: ClassVar[bool] = False
+    usage_counters: ClassVar[dict[str, str]] = {}
+    """Consumption counters this type reports per metre, by name, with their unit."""
+    default_defect_rates_per_m2: ClassVar[dict[DefectType, float]] = {}
+
+    web_width_m: float = Field(gt=0, le=5, description="Widest web the tool takes, m.")
+    max_speed_m_min: float = Field(gt=0, le=1000, description="Mechanical top web speed, m/min.")
+    load_thread: Duration = Field(
+        default=15.0, description="Load a roll on the unwind and thread the web, minutes."
+    )
+    unload: Duration = Field(
+        default=10.0, description="Cut and take off the rewound roll, minutes."
+    )
+    pump_down: Duration = Field(
+        default=0.0, description="Pump the chamber down after loading, minutes (vacuum tools)."
+    )
+    vent: Duration = Field(
+        default=0.0, description="Vent the chamber before unloading, minutes (vacuum tools)."
+    )
+    recipe_change: Duration = Field(
+        default=0.0, description="Fixed time to change between two different recipes, minutes."
+    )
+    defect_rates_per_m2: dict[DefectType, float] | None = Field(
+        default=None,
+        description="Defects laid per m² of web by type; omitted types use the type's defaults.",
+    )
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: object) -> None:
+        """Register the subclass under its ``type`` tag."""
+        super().__pydantic_init_subclass__(**kwargs)
+        tag = cls.model_fields["type"].default
+        if isinstance(tag, str):
+            STATION_TYPES[tag] = cls  # type: ignore[assignment]
+
+    # --- physics each type supplies -----------------------------------------------------------
+    def process_speed_m_min(self, step: StepT) -> float:
+        """The web speed the process itself allows for ``step``, m/min (before the speed cap)."""
+        raise NotImplementedError
+
+    def check(self, step: StepT) -> list[Finding]:
+        """Problems with ``step`` on this equipment: process windows, missing capabilities."""
+        return []
+
+    def consumption_per_m(self, step: StepT) -> dict[str, float]:
+        """Usage per metre of web for each of :attr:`usage_counters`."""
+        return {}
+
+    # --- shared answers -----------------------------------------------------------------------
+    def web_speed_m_min(self, step: StepT) -> float:
+        """The web speed for ``step``, m/min: the process speed capped by the top speed."""
+        return min(self.max_speed_m_min, self.process_speed_m_min(step))
+
+    def roll_overhead(self, step: StepT) -> RollOverhead:
+        """Per-roll overhead for ``step``: load and thread, pump-down, vent, unload."""
+        return RollOverhead(self.load_thread, self.pump_down, self.vent, self.unload)
+
+    def changeover_min(self, previous: StepT | None, step: StepT) -> float:
+        """Minutes to change the tool from ``previous`` to ``step`` (0 for the first roll)."""
+        if previous is None or previous.changeover_key() == step.changeover_key():
+            return 0.0
+        return self.recipe_change + self.extra_changeover_min(previous, step)
+
+    def extra_changeover_min(self, previous: StepT, step: StepT) -> float:
+        """Type-specific changeover time on top of :attr:`recipe_change` (ramps, gas purges)."""
+        return 0.0
+
+    def defect_rates(self, step: StepT) -> dict[DefectType, float]:
+        """Defects per m² by type that this tool lays on the web while running ``step``."""
+        rates = dict(self.default_defect_rates_per_m2)
+        rates.update(self.defect_rates_per_m2 or {})
+        return rates
+
+    def roll_process_time(self, step: StepT, length_m: float) -> Distribution:
+        """Minutes to process a roll of ``length_m`` once it is loaded: length / web speed."""
+        return Fixed(value=length_m / self.web_speed_m_min(step))
+
+    def roll_time_min(self, step: StepT, length_m: float) -> float:
+        """Mean minutes a roll-coupled tool spends on a roll of ``length_m``: overhead + process."""
+        return self.roll_overhead(step).total + self.roll_process_time(step, length_m).mean()

@@ -1,0 +1,112 @@
+"""Checks and completions that concern a whole recipe rather than one step.
+
+The seed examples found some layer sequences bad (000): Al2O3 over SiNx failed formation (anode 5);
+Al2O3 as the first of two metal-oxide layers performed poorly (anode 7); prelithiated silicon wound
+without a supplemental layer sticks to rollers or to itself. Heat treatment comes after the silicon
+(000, claim 1).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from stations.ald import METAL_OXIDES, AldStep
+from stations.anneal import AnnealStep
+from stations.base import Finding, RecipeStep
+from stations.li_evaporation import LithiumStep
+from stations.pecvd import PecvdStep
+
+
+def complete_recipe(steps: Sequence[RecipeStep]) -> list[RecipeStep]:
+    """Fill what a step may take from earlier ones: a lithium step's Si loading from the PECVD."""
+    completed: list[RecipeStep] = []
+    loading: float | None = None
+    for step in steps:
+        if isinstance(step, PecvdStep):
+            loading = step.si_loading_mg_cm2
+        if (
+            isinstance(step, LithiumStep)
+            and step.prelithiation_fraction is not None
+            and step.si_loading_mg_cm2 is None
+            and loading is not None
+        ):
+            step = step.model_copy(update={"si_loading_mg_cm2": loading})
+        completed.append(step)
+    return completed
+
+
+def _has_supplemental(step: RecipeStep) -> bool:
+    if isinstance(step, PecvdStep):
+        return step.cap is not None
+    return isinstance(step, AldStep) and step.role in ("supplemental", "ion_conductor", "polymer")
+
+
+def check_recipe(steps: Sequence[RecipeStep]) -> list[tuple[int, Finding]]:
+    """Warnings for layer sequences the seed examples found bad, by step index."""
+    findings: list[tuple[int, Finding]] = []
+    silicon_seen = False
+    for index, step in enumerate(steps):
+        previous = steps[index - 1] if index > 0 else None
+        if isinstance(step, PecvdStep):
+            silicon_seen = True
+        if isinstance(step, AldStep) and step.material == "Al2O3":
+            if (
+                isinstance(previous, PecvdStep)
+                and previous.cap is not None
+                and previous.cap.material == "SiNx"
+            ):
+                findings.append(
+                    (
+                        index,
+                        Finding(
+                            "warning",
+                            "material",
+                            "Al2O3 over SiNx failed formation in the seed examples (000, anode 5)",
+                        ),
+                    )
+                )
+            later_oxides = [
+                s
+                for s in steps[index + 1 :]
+                if isinstance(s, AldStep) and s.material in METAL_OXIDES
+            ]
+            if later_oxides:
+                findings.append(
+                    (
+                        index,
+                        Finding(
+                            "warning",
+                            "material",
+                            "Al2O3 as the first of two metal-oxide layers performed poorly "
+                            "(000, anode 7); TiO2 works in both places",
+                        ),
+                    )
+                )
+        if isinstance(step, LithiumStep) and step.role == "prelithiation":
+            protected = any(_has_supplemental(s) for s in steps[:index]) or (
+                index + 1 < len(steps) and _has_supplemental(steps[index + 1])
+            )
+            if not protected:
+                findings.append(
+                    (
+                        index,
+                        Finding(
+                            "warning",
+                            "role",
+                            "prelithiated silicon wound without a supplemental layer sticks to "
+                            "rollers or to itself (000)",
+                        ),
+                    )
+                )
+        if isinstance(step, AnnealStep) and not silicon_seen:
+            findings.append(
+                (
+                    index,
+                    Finding(
+                        "warning",
+                        "station_type",
+                        "the heat treatment comes after the silicon is deposited (000, claim 1)",
+                    ),
+                )
+            )
+    return findings

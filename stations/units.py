@@ -1,0 +1,75 @@
+"""Units people write and the engine's internal units.
+
+Inside the twin, time is in minutes, length in metres, speed in m/min and temperature in °C
+(DESIGN.md). People may give durations as a number of minutes or as a string such as ``"45min"``,
+``"8h"``, ``"1.5d"`` or ``"90s"``; :data:`Duration` accepts both and always yields minutes.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Annotated
+
+from pydantic import BeforeValidator, Field, PlainSerializer, WithJsonSchema
+
+MINUTES_PER_UNIT: dict[str, float] = {
+    "s": 1 / 60,
+    "sec": 1 / 60,
+    "min": 1.0,
+    "m": 1.0,
+    "h": 60.0,
+    "hr": 60.0,
+    "d": 1440.0,
+    "day": 1440.0,
+    "days": 1440.0,
+    "w": 10080.0,
+    "wk": 10080.0,
+}
+_DURATION = re.compile(r"^\s*([0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)\s*([a-zA-Z]*)\s*$")
+
+
+def parse_duration(value: object) -> float:
+    """Return ``value`` in minutes: a number is minutes, a string carries its unit (``"8h"``)."""
+    if isinstance(value, bool):
+        raise ValueError("must be a duration such as 45, '45min', '8h' or '2d', not true/false")
+    if isinstance(value, int | float):
+        if not math.isfinite(value):
+            raise ValueError("must be a finite duration")
+        return float(value)
+    if isinstance(value, str):
+        match = _DURATION.match(value)
+        if match:
+            number, unit = match.groups()
+            unit = unit.lower() or "min"
+            if unit in MINUTES_PER_UNIT:
+                return float(number) * MINUTES_PER_UNIT[unit]
+        raise ValueError(
+            f"{value!r} is not a duration; write minutes as a number or a string such as "
+            "'45min', '8h', '2d', '90s'"
+        )
+    raise ValueError("must be a duration such as 45, '45min', '8h' or '2d'")
+
+
+_DURATION_SCHEMA = {
+    "anyOf": [
+        {"type": "number", "minimum": 0, "description": "minutes"},
+        {
+            "type": "string",
+            "pattern": r"^\s*[0-9]*\.?[0-9]+\s*(s|sec|min|m|h|hr|d|day|days|w|wk)?\s*$",
+            "description": "a number with a unit: s, min, h, d, w",
+        },
+    ]
+}
+
+Duration = Annotated[
+    float,
+    BeforeValidator(parse_duration),
+    Field(ge=0),
+    WithJsonSchema(_DURATION_SCHEMA),
+    PlainSerializer(lambda minutes: minutes, return_type=float),
+]
+"""A duration in minutes; accepts ``30``, ``"30min"``, ``"8h"``, ``"2d"``."""
+
+PositiveDuration = Annotated[Duration, Field(gt=0)]
+"""A duration in minutes that must be greater than zero."""
