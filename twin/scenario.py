@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import itertools
 import json
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
@@ -440,109 +441,127 @@ class Scenario(Model):
 
 
 # ---------------------------------------------------------------------------- semantic checks
-def _duplicates(ids: Iterable[str]) -> set[str]:
-    return {key for key, count in Counter(ids).items() if count > 1}
-
-
-def _check(scenario: Scenario) -> Iterator[Problem]:
-    """Every cross-reference and process-window problem, with paths."""
-    yield from _check_ids(scenario)
-    product_ids = {p.id for p in scenario.products}
-    line_ids = {line.id for line in scenario.lines}
-    calendar_ids = {c.id for c in scenario.calendars}
-    for li, line in enumerate(scenario.lines):
-        yield from _check_line(li, line, product_ids, calendar_ids)
-    for ci, crew in enumerate(scenario.crews):
-        for k, line_id in enumerate(crew.lines or []):
-            if line_id not in line_ids:
-                yield Problem(f"crews[{ci}].lines[{k}]", _unknown("line", line_id, line_ids))
-    for pi, product in enumerate(scenario.products):
-        yield from _check_product(scenario, pi, product, line_ids)
-    for oi, order in enumerate(scenario.orders):
-        yield from _check_order(scenario, oi, order, product_ids, line_ids)
-    if scenario.run.warmup >= scenario.run.horizon:
-        yield Problem("run.warmup", "must be shorter than run.horizon")
-
-
 def _unknown(kind: str, value: str, known: Iterable[str]) -> str:
     close = difflib.get_close_matches(value, list(known), n=1)
     hint = f" (did you mean {close[0]!r}?)" if close else ""
     return f"unknown {kind} {value!r}{hint}"
 
 
-def _check_ids(scenario: Scenario) -> Iterator[Problem]:
-    groups: list[tuple[str, list[tuple[str, str]]]] = [
-        ("product", [(f"products[{i}].id", p.id) for i, p in enumerate(scenario.products)]),
-        ("line", [(f"lines[{i}].id", line.id) for i, line in enumerate(scenario.lines)]),
-        (
-            "station",
-            [
-                (f"lines[{i}].stations[{j}].id", s.id)
-                for i, line in enumerate(scenario.lines)
-                for j, s in enumerate(line.stations)
-            ],
-        ),
-        (
-            "buffer",
-            [
-                (f"lines[{i}].buffers[{j}].id", b.id)
-                for i, line in enumerate(scenario.lines)
-                for j, b in enumerate(line.buffers)
-            ],
-        ),
-        ("calendar", [(f"calendars[{i}].id", c.id) for i, c in enumerate(scenario.calendars)]),
-        ("crew", [(f"crews[{i}].id", c.id) for i, c in enumerate(scenario.crews)]),
-        ("order", [(f"orders[{i}].id", o.id) for i, o in enumerate(scenario.orders)]),
+def _items(node: Any, key: str) -> list[tuple[int, dict[str, Any]]]:
+    """The mappings in list ``node[key]`` with their indices (nothing when malformed)."""
+    value = node.get(key) if isinstance(node, dict) else None
+    if not isinstance(value, list):
+        return []
+    return [(i, item) for i, item in enumerate(value) if isinstance(item, dict)]
+
+
+def _ids(node: Any, key: str) -> list[tuple[int, str]]:
+    return [(i, item["id"]) for i, item in _items(node, key) if isinstance(item.get("id"), str)]
+
+
+def _reference_problems(document: dict[str, Any]) -> Iterator[Problem]:
+    """Repeated ids and references to parts that do not exist, checked on the plain document.
+
+    Working on the document rather than on validated models lets these be reported together with
+    the structural problems of the same document.
+    """
+    lines = _items(document, "lines")
+    stations = [
+        (f"lines[{li}].stations[{si}].id", sid)
+        for li, line in lines
+        for si, sid in _ids(line, "stations")
     ]
-    for kind, entries in groups:
-        repeated = _duplicates(value for _, value in entries)
+    buffers = [
+        (f"lines[{li}].buffers[{bi}].id", bid)
+        for li, line in lines
+        for bi, bid in _ids(line, "buffers")
+    ]
+    groups = {
+        "product": [(f"products[{i}].id", v) for i, v in _ids(document, "products")],
+        "line": [(f"lines[{i}].id", v) for i, v in _ids(document, "lines")],
+        "station or buffer": stations + buffers,
+        "calendar": [(f"calendars[{i}].id", v) for i, v in _ids(document, "calendars")],
+        "crew": [(f"crews[{i}].id", v) for i, v in _ids(document, "crews")],
+        "order": [(f"orders[{i}].id", v) for i, v in _ids(document, "orders")],
+    }
+    for kind, entries in groups.items():
         seen: set[str] = set()
         for path, value in entries:
-            if value in repeated:
-                if value in seen:
-                    yield Problem(path, f"{kind} id {value!r} is used more than once")
-                seen.add(value)
-    station_and_buffer = _duplicates(
-        [s.id for line in scenario.lines for s in line.stations]
-        + [b.id for line in scenario.lines for b in line.buffers]
-    )
-    for i, line in enumerate(scenario.lines):
-        for j, b in enumerate(line.buffers):
-            if b.id in station_and_buffer and b.id in {s.id for s in line.stations}:
-                yield Problem(f"lines[{i}].buffers[{j}].id", f"{b.id!r} is also a station id")
+            if value in seen:
+                yield Problem(path, f"{kind} id {value!r} is used more than once")
+            seen.add(value)
+    known = {kind: {v for _, v in entries} for kind, entries in groups.items()}
 
+    def refer(path: str, kind: str, value: Any) -> Iterator[Problem]:
+        if isinstance(value, str) and value not in known[kind]:
+            yield Problem(path, _unknown(kind, value, known[kind]))
 
-def _check_line(
-    li: int, line: Line, product_ids: set[str], calendar_ids: set[str]
-) -> Iterator[Problem]:
-    base = f"lines[{li}]"
-    ids = [s.id for s in line.stations]
-    pairs = list(zip(ids, ids[1:], strict=False))
-    for bi, buffer in enumerate(line.buffers):
-        if tuple(buffer.between) not in pairs:
-            yield Problem(
-                f"{base}.buffers[{bi}].between",
-                f"{list(buffer.between)} are not two consecutive stations of line {line.id!r} "
-                f"(its stations in order: {', '.join(ids)})",
-            )
-        if isinstance(buffer, RollStore):
-            for product_id in buffer.max_wait:
-                if product_id not in product_ids:
+    for li, line in lines:
+        yield from refer(f"lines[{li}].calendar", "calendar", line.get("calendar"))
+        order = [sid for _, sid in _ids(line, "stations")]
+        pairs = list(itertools.pairwise(order))
+        joined: Counter[tuple[str, str]] = Counter()
+        for bi, buffer in _items(line, "buffers"):
+            between = buffer.get("between")
+            if (
+                isinstance(between, list)
+                and len(between) == 2
+                and all(isinstance(x, str) for x in between)
+            ):
+                joined[(between[0], between[1])] += 1
+                if tuple(between) not in pairs:
                     yield Problem(
-                        f"{base}.buffers[{bi}].max_wait.{product_id}",
-                        _unknown("product", product_id, product_ids),
+                        f"lines[{li}].buffers[{bi}].between",
+                        f"{between} are not two consecutive stations of line {line.get('id')!r} "
+                        f"(its stations in order: {', '.join(order)})",
                     )
-        elif buffer.initial_m > buffer.capacity_m:
+            max_wait = buffer.get("max_wait")
+            for product_id in max_wait if isinstance(max_wait, dict) else {}:
+                path = f"lines[{li}].buffers[{bi}].max_wait.{product_id}"
+                yield from refer(path, "product", product_id)
+        for upstream, downstream in pairs:
+            if joined[(upstream, downstream)] != 1:
+                count = joined[(upstream, downstream)]
+                what = "no buffer" if count == 0 else f"{count} buffers"
+                yield Problem(
+                    f"lines[{li}].buffers",
+                    f"{what} between {upstream!r} and {downstream!r}; give one roll_store or "
+                    "accumulator per consecutive pair",
+                )
+    for ci, crew in _items(document, "crews"):
+        crew_lines = crew.get("lines")
+        for k, line_id in enumerate(crew_lines if isinstance(crew_lines, list) else []):
+            yield from refer(f"crews[{ci}].lines[{k}]", "line", line_id)
+    for pi, product in _items(document, "products"):
+        product_lines = product.get("lines")
+        for k, line_id in enumerate(product_lines if isinstance(product_lines, list) else []):
+            yield from refer(f"products[{pi}].lines[{k}]", "line", line_id)
+    for oi, order_ in _items(document, "orders"):
+        yield from refer(f"orders[{oi}].product", "product", order_.get("product"))
+        yield from refer(f"orders[{oi}].line", "line", order_.get("line"))
+
+
+def _check(scenario: Scenario) -> Iterator[Problem]:
+    """Every reference and process-window problem of a structurally valid scenario, with paths."""
+    references = list(_reference_problems(scenario.model_dump(mode="json", by_alias=True)))
+    yield from references
+    if references:
+        return
+    for li, line in enumerate(scenario.lines):
+        yield from _check_line(li, line)
+    for pi, product in enumerate(scenario.products):
+        yield from _check_product(scenario, pi, product)
+    for oi, order in enumerate(scenario.orders):
+        yield from _check_order(scenario, oi, order)
+    if scenario.run.warmup >= scenario.run.horizon:
+        yield Problem("run.warmup", "must be shorter than run.horizon")
+
+
+def _check_line(li: int, line: Line) -> Iterator[Problem]:
+    base = f"lines[{li}]"
+    for bi, buffer in enumerate(line.buffers):
+        if isinstance(buffer, Accumulator) and buffer.initial_m > buffer.capacity_m:
             yield Problem(f"{base}.buffers[{bi}].initial_m", "must not exceed capacity_m")
-    for upstream, downstream in pairs:
-        matching = [b for b in line.buffers if tuple(b.between) == (upstream, downstream)]
-        if len(matching) != 1:
-            what = "no buffer" if not matching else f"{len(matching)} buffers"
-            yield Problem(
-                f"{base}.buffers",
-                f"{what} between {upstream!r} and {downstream!r}; give one roll_store or "
-                "accumulator per consecutive pair",
-            )
     for si, station in enumerate(line.stations):
         path = f"{base}.stations[{si}]"
         before = line.buffer_after(si - 1) if si > 0 else None
@@ -578,19 +597,10 @@ def _check_line(
                         f"a refill after {task.limit:g} kg exceeds the crucibles' "
                         f"{equipment.crucible_capacity_kg:g} kg",
                     )
-    if line.calendar is not None and line.calendar not in calendar_ids:
-        yield Problem(f"{base}.calendar", _unknown("calendar", line.calendar, calendar_ids))
 
 
-def _check_product(
-    scenario: Scenario, pi: int, product: Product, line_ids: set[str]
-) -> Iterator[Problem]:
+def _check_product(scenario: Scenario, pi: int, product: Product) -> Iterator[Problem]:
     base = f"products[{pi}]"
-    for k, line_id in enumerate(product.lines or []):
-        if line_id not in line_ids:
-            yield Problem(f"{base}.lines[{k}]", _unknown("line", line_id, line_ids))
-    if any(line_id not in line_ids for line_id in product.lines or []):
-        return
     for index, finding in check_recipe(product.recipe):
         yield Problem(f"{base}.recipe[{index}].{finding.field}", finding.message, finding.severity)
     lines = scenario.lines_for(product)
@@ -629,16 +639,11 @@ def _check_product(
                 )
 
 
-def _check_order(
-    scenario: Scenario, oi: int, order: Order, product_ids: set[str], line_ids: set[str]
-) -> Iterator[Problem]:
+def _check_order(scenario: Scenario, oi: int, order: Order) -> Iterator[Problem]:
     base = f"orders[{oi}]"
-    if order.product not in product_ids:
-        yield Problem(f"{base}.product", _unknown("product", order.product, product_ids))
-    elif order.line is not None:
-        if order.line not in line_ids:
-            yield Problem(f"{base}.line", _unknown("line", order.line, line_ids))
-        elif scenario.line(order.line) not in scenario.lines_for(scenario.product(order.product)):
+    if order.line is not None:
+        product = scenario.product(order.product)
+        if scenario.line(order.line) not in scenario.lines_for(product):
             yield Problem(
                 f"{base}.line", f"line {order.line!r} cannot run product {order.product!r}"
             )
@@ -740,7 +745,8 @@ def scenario_from_document(document: Any, source: str | None = None) -> Scenario
     try:
         return Scenario.model_validate(document)
     except ValidationError as error:
-        raise ScenarioError(_problems(error, document), source) from None
+        problems = _problems(error, document) + list(_reference_problems(document))
+        raise ScenarioError(problems, source) from None
     except ScenarioError as error:
         raise ScenarioError(error.problems, source) from None
 
