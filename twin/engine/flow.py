@@ -1,0 +1,409 @@
+"""The web as a fluid through a segment of stations joined by accumulators.
+
+A segment is a run of stations the web passes without being wound: an inline group joined by
+accumulators, or a single roll-coupled tool (a segment of one). Each station runs at up to its own
+web speed for the recipe step of the roll under it; a full accumulator slows its upstream station
+to the downstream one's speed, an empty one slows the downstream station (DESIGN.md, flow).
+
+Nothing happens per metre. The segment keeps each station's cumulative position along the web
+(metres); an accumulator's level is the difference of its neighbours' positions. Between events
+every rate is constant, so the segment computes when the next thing happens (an accumulator fills
+or empties, a station reaches the end of a roll, a failure clock or a usage counter runs out),
+sets one timer, and is otherwise silent. Anything else that changes a station (a repair ends, a
+shift starts) goes through :meth:`Segment.hold`, which brings the fluid up to now first.
+
+Stops are *holds* on a station: while any hold is on, the station does not move web. The
+highest-priority hold names the station's state.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Generator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import simpy
+
+from stations import RecipeStep
+
+if TYPE_CHECKING:
+    from twin.engine.plant import Plant, Roll, StationUnit, Store
+
+# States a station's time is split into (DESIGN.md); they sum to the horizon.
+WORKING, STARVED, BLOCKED, DOWN, SETUP, MAINTENANCE, OFF_SHIFT, WAITING_CREW = range(8)
+STATE_NAMES = (
+    "working",
+    "starved",
+    "blocked",
+    "down",
+    "setup",
+    "maintenance",
+    "off_shift",
+    "waiting_crew",
+)
+ACTIVE_HOLDS = (DOWN, MAINTENANCE, WAITING_CREW, SETUP)
+"""Holds during which a station is active in the sense of the active-period method."""
+PASSIVE_HOLDS = (OFF_SHIFT, BLOCKED, STARVED)
+# Holds in priority order: the first one on names the state.
+HOLD_PRIORITY = (OFF_SHIFT, DOWN, MAINTENANCE, WAITING_CREW, SETUP, BLOCKED, STARVED)
+EPS_M = 1e-7
+"""Metres below which a distance counts as reached."""
+INF = math.inf
+
+
+@dataclass(eq=False, slots=True)
+class Piece:
+    """One roll's stretch of web in a segment, from ``start`` to ``end`` in web coordinates."""
+
+    start: float
+    end: float
+    roll: Roll
+    next: Piece | None = None
+
+
+@dataclass(eq=False, slots=True)
+class Accumulator:
+    """A web accumulator between stations ``index`` and ``index + 1`` of a segment."""
+
+    id: str
+    capacity_m: float
+    initial_m: float
+    level_stat: Any  # LevelStat
+
+
+@dataclass(eq=False, slots=True)
+class FlowStation:
+    """A station unit's place in a segment: position, speed, holds, clocks, counters."""
+
+    unit: StationUnit
+    index: int
+    holds: list[int] = field(default_factory=lambda: [0] * 8)
+    piece: Piece | None = None
+    step: RecipeStep | None = None
+    cap: float = 0.0
+    rate: float = 0.0
+    cause: int = STARVED
+    x: float = 0.0
+    pending: bool = True
+    """At the end of its last piece (or before the first), waiting for the head to splice more."""
+    busy: bool = False
+    """A boundary process (roll end, roll load, changeover) is running for it."""
+    per_m: dict[str, float] = field(default_factory=dict)
+    """Usage counters' growth per metre for the current step."""
+    last_state: int = -1
+    active_since: float = -1.0
+    """Start of the current active period (working unhindered, down, in setup or maintenance);
+    negative while inactive (starved, blocked, slowed by a neighbour, off shift)."""
+
+    def held(self) -> bool:
+        """True while any hold is on."""
+        return any(self.holds)
+
+    def state(self) -> int:
+        """The state named by the highest-priority hold, or the running state."""
+        holds = self.holds
+        for kind in HOLD_PRIORITY:
+            if holds[kind]:
+                return kind
+        if self.rate > 0 and self.step is not None:
+            return WORKING
+        return self.cause
+
+
+class Segment:
+    """Stations joined by accumulators (or one tool), driven by events, never per metre."""
+
+    def __init__(
+        self,
+        plant: Plant,
+        segment_id: str,
+        units: list[StationUnit],
+        accumulators: list[Accumulator],
+        source: Store,
+        sink: Store | None,
+    ) -> None:
+        self.plant = plant
+        self.env: simpy.Environment = plant.env
+        self.id = segment_id
+        self.stations = [FlowStation(unit, i) for i, unit in enumerate(units)]
+        for station in self.stations:
+            station.unit.flow = station
+            station.unit.segment = self
+        self.accumulators = accumulators
+        self.source = source
+        self.sink = sink
+        self.inline = len(units) > 1
+        self.head = self.stations[0]
+        self.tail = self.stations[-1]
+        self.last_piece: Piece | None = None
+        self.web_end = 0.0
+        self.updated = 0.0
+        self._token = 0
+        self.wakeups = 0
+
+    # ------------------------------------------------------------------ fluid bookkeeping
+    def start(self) -> None:
+        """Start the segment: the head fetches its first roll; the others wait for its web."""
+        for station in self.stations:
+            station.holds[STARVED] = 1  # taken off when the station enters its first piece
+        self.head.busy = True
+        self.env.process(self._boundary(self.head))
+        self._replan()
+
+    def level(self, j: int) -> float:
+        """Metres in accumulator ``j`` (between stations j and j + 1)."""
+        acc = self.accumulators[j]
+        return acc.initial_m + self.stations[j].x - self.stations[j + 1].x
+
+    def _advance(self) -> None:
+        """Move the web at the current rates up to now, and account the time in each state."""
+        now = self.env.now
+        dt = now - self.updated
+        if dt <= 0:
+            return
+        plant = self.plant
+        start = self.updated
+        for station in self.stations:
+            rate = station.rate
+            if rate > 0:
+                metres = rate * dt
+                station.x += metres
+                unit = station.unit
+                if station.step is not None:
+                    fraction = rate / station.cap
+                    for clock in unit.failure_clocks:
+                        clock[0] -= dt * fraction
+                    for name, per_m in station.per_m.items():
+                        unit.usage[name] += metres * per_m
+                    unit.metres += metres
+            plant.account(station, start, now)
+        for j, acc in enumerate(self.accumulators):
+            acc.level_stat.ramp(now, self.level(j))
+        self.updated = now
+
+    def _rates(self) -> None:
+        """Rates for the current holds and accumulator levels, with each slowdown's cause."""
+        stations = self.stations
+        for station in stations:
+            station.rate = 0.0 if station.held() else station.cap
+            station.cause = STARVED if station.step is None else WORKING
+        accumulators = self.accumulators
+        if not accumulators:
+            return
+        for _ in range(len(stations)):
+            changed = False
+            for j, acc in enumerate(accumulators):
+                up, down = stations[j], stations[j + 1]
+                level = acc.initial_m + up.x - down.x
+                if level <= EPS_M and down.rate > up.rate:
+                    down.rate = up.rate
+                    down.cause = STARVED
+                    changed = True
+                if level >= acc.capacity_m - EPS_M and up.rate > down.rate:
+                    up.rate = down.rate
+                    up.cause = BLOCKED
+                    changed = True
+            if not changed:
+                break
+
+    def _next_event(self) -> float:
+        """Minutes until the next thing the rates make happen."""
+        soonest = INF
+        for station in self.stations:
+            rate = station.rate
+            if rate <= 0:
+                continue
+            piece = station.piece
+            if piece is not None:
+                soonest = min(soonest, (piece.end - station.x) / rate)
+            if station.step is not None:
+                fraction = rate / station.cap
+                for clock in station.unit.failure_clocks:
+                    soonest = min(soonest, clock[0] / fraction)
+                usage = station.unit.usage
+                for name, limit, _task in station.unit.usage_tasks:
+                    per_m = station.per_m.get(name, 0.0)
+                    if per_m > 0:
+                        soonest = min(soonest, (limit - usage[name]) / (rate * per_m))
+        for j, acc in enumerate(self.accumulators):
+            net = self.stations[j].rate - self.stations[j + 1].rate
+            if net > 0:
+                soonest = min(soonest, (acc.capacity_m - self.level(j)) / net)
+            elif net < 0:
+                soonest = min(soonest, self.level(j) / -net)
+        return max(soonest, 0.0)
+
+    def _track_activity(self) -> None:
+        """Open and close active periods for the bottleneck analysis (active-period method)."""
+        now = self.env.now
+        for station in self.stations:
+            holds = station.holds
+            if any(holds[k] for k in PASSIVE_HOLDS):
+                active = False
+            elif any(holds[k] for k in ACTIVE_HOLDS):
+                active = True
+            else:
+                active = station.step is not None and station.rate >= station.cap * (1 - 1e-9)
+            if active and station.active_since < 0:
+                station.active_since = now
+            elif not active and station.active_since >= 0:
+                if now > station.active_since:
+                    station.unit.active_periods.append((station.active_since, now))
+                station.active_since = -1.0
+
+    def _replan(self) -> None:
+        """Recompute rates and set the one timer for the next event."""
+        self._rates()
+        self._track_activity()
+        if self.plant.event_log is not None:
+            self.plant.log_states(self.stations)
+        self._token += 1
+        delay = self._next_event()
+        if delay < INF:
+            token = self._token
+            timer = self.env.timeout(delay)
+            timer.callbacks.append(lambda _event: self._on_timer(token))
+
+    def _on_timer(self, token: int) -> None:
+        if token != self._token:
+            return  # superseded by a later replan
+        self.wakeups += 1
+        self._advance()
+        self._handle_due()
+        self._replan()
+
+    def hold(self, station: FlowStation, kind: int, delta: int) -> None:
+        """Put on (+1) or take off (-1) a hold of ``kind`` on ``station``, at the current time."""
+        self._advance()
+        station.holds[kind] += delta
+        self._handle_due()
+        self._replan()
+
+    def swap(self, station: FlowStation, old: int, new: int) -> None:
+        """Replace a hold of kind ``old`` on ``station`` by one of kind ``new``, now."""
+        self._advance()
+        station.holds[old] -= 1
+        station.holds[new] += 1
+        self._replan()
+
+    # ------------------------------------------------------------------ things that come due
+    def _handle_due(self) -> None:
+        """Start what the fluid has reached: roll ends, failures, usage-based maintenance."""
+        plant = self.plant
+        for station in self.stations:
+            unit = station.unit
+            piece = station.piece
+            if (
+                piece is not None
+                and not station.busy
+                and not station.pending
+                and piece.end - station.x <= EPS_M
+            ):
+                station.x = piece.end
+                station.busy = True
+                station.holds[STARVED] += 1  # stands still until the boundary is dealt with
+                self.env.process(self._boundary(station))
+            if station.step is None:
+                continue
+            for mode, clock in enumerate(unit.failure_clocks):
+                if clock[0] <= 1e-9:
+                    clock[0] = plant.draw_ttf(unit, mode)
+                    station.holds[WAITING_CREW] += 1
+                    self.env.process(plant.repair(unit, mode))
+            for name, limit, task in unit.usage_tasks:
+                if unit.usage[name] >= limit - 1e-9:
+                    unit.usage[name] = 0.0
+                    station.holds[WAITING_CREW] += 1
+                    self.env.process(plant.maintain(unit, task, preheld=True))
+
+    # ------------------------------------------------------------------ roll boundaries
+    def _boundary(self, station: FlowStation) -> Generator[simpy.Event, Any, None]:
+        """At the end of a piece: finish the roll at the tail, fetch the next at the head."""
+        piece = station.piece
+        if station is self.tail and piece is not None:
+            yield from self._finish(station, piece)
+        if station is self.head:
+            yield from self._fetch(station)
+        nxt = piece.next if piece is not None else self.last_piece
+        if nxt is None:
+            station.pending = True  # keeps its starved hold until the head splices more web
+            station.busy = False
+            return
+        yield from self._enter(station, nxt)
+
+    def _enter(self, station: FlowStation, piece: Piece) -> Generator[simpy.Event, Any, None]:
+        """Take ``station`` into ``piece``: set its step and speed, change over if needed."""
+        station.piece = piece
+        station.pending = False
+        step = piece.roll.route.get(station.unit.station_id)
+        unit = station.unit
+        if step is not None:
+            change = unit.changeover_min(step)
+            unit.last_step = step
+            station.step = step
+            station.cap = unit.speed_m_min(step)
+            station.per_m = unit.consumption_per_m(step)
+            if change > 0:
+                yield from self.plant.crew_task(unit, SETUP, change, "setup")
+        else:
+            station.step = None
+            station.cap = unit.equipment.max_speed_m_min
+            station.per_m = {}
+        if station is self.head:
+            piece.roll.enter(unit.station_id, self.env.now)
+            overhead = unit.start_of_roll_min(step, self.inline)
+            if overhead > 0:
+                yield from self.plant.crew_task(unit, SETUP, overhead, "roll_change")
+        station.busy = False
+        self.hold(station, STARVED, -1)
+
+    def _fetch(self, head: FlowStation) -> Generator[simpy.Event, Any, None]:
+        """Wait for the next roll from the source store and splice it onto the web."""
+        unit = head.unit
+        while True:
+            roll: Roll = yield self.source.get(unit)
+            if self.inline or unit.station_id in roll.route:
+                break
+            # A single tool this roll does not need: it passes straight on.
+            yield from self._deliver(roll)
+        start = self.web_end
+        self.web_end = start + roll.length_m
+        piece = Piece(start, self.web_end, roll)
+        if self.last_piece is not None:
+            self.last_piece.next = piece
+        self.last_piece = piece
+        self._advance()
+        for station in self.stations:
+            if station is not head and station.pending and not station.busy:
+                station.busy = True
+                self.env.process(self._enter(station, piece))
+
+    def _finish(self, tail: FlowStation, piece: Piece) -> Generator[simpy.Event, Any, None]:
+        """A roll has passed the tail: wait for room downstream, take it off, pass it on."""
+        unit = tail.unit
+        roll = piece.roll
+        if self.sink is not None:
+            self.hold(tail, BLOCKED, +1)
+            yield self.sink.reserve()
+            self.hold(tail, BLOCKED, -1)
+        overhead = unit.end_of_roll_min(tail.step, self.inline)
+        if overhead > 0:
+            yield from self.plant.crew_task(unit, SETUP, overhead, "roll_change")
+        roll.leave(unit.station_id, self.env.now)
+        self.plant.deliver(roll, self.sink)
+
+    def _deliver(self, roll: Roll) -> Generator[simpy.Event, Any, None]:
+        if self.sink is not None:
+            yield self.sink.reserve()
+        self.plant.deliver(roll, self.sink)
+
+    # ------------------------------------------------------------------ end of run
+    def flush(self) -> None:
+        """Account everything up to now (the horizon) and close open active periods."""
+        self._advance()
+        now = self.env.now
+        for station in self.stations:
+            if station.active_since >= 0 and now > station.active_since:
+                station.unit.active_periods.append((station.active_since, now))
+            station.active_since = -1.0

@@ -1,0 +1,646 @@
+"""One replication of a plant: rolls, roll stores, station units, crews, shifts and maintenance.
+
+:class:`Plant` turns a :class:`~twin.scenario.Scenario` into a SimPy world of segments
+(:mod:`twin.engine.flow`) joined by roll stores, releases the order book as rolls, runs to the
+horizon and returns a :class:`ReplicationResult` of plain numbers.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from collections.abc import Callable, Generator
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import simpy
+
+from stations import Equipment, RecipeStep
+from twin.engine.calendar import off_shift_intervals
+from twin.engine.flow import (
+    BLOCKED,
+    DOWN,
+    HOLD_PRIORITY,
+    MAINTENANCE,
+    OFF_SHIFT,
+    STARVED,
+    STATE_NAMES,
+    WAITING_CREW,
+    WORKING,
+    Accumulator,
+    FlowStation,
+    Segment,
+)
+from twin.engine.stats import LevelStat
+from twin.engine.streams import stream
+from twin.scenario import (
+    Accumulator as AccumulatorSpec,
+)
+from twin.scenario import (
+    CalendarMaintenance,
+    Line,
+    Order,
+    RollStore,
+    Scenario,
+    Station,
+    UsageMaintenance,
+)
+
+Dispatch = Callable[["Store", "StationUnit"], "Roll | None"]
+
+
+@dataclass(eq=False, slots=True)
+class Roll:
+    """A roll of web: which order and product it is, its route, and where it has been."""
+
+    id: str
+    order: str
+    product: str
+    length_m: float
+    width_m: float
+    line: str
+    released: float
+    route: dict[str, RecipeStep]
+    history: list[tuple[str, float, float]] = field(default_factory=list)
+    stored_at: float = 0.0
+    store_token: int = 0
+    reworks: int = 0
+    _entered: dict[str, float] = field(default_factory=dict)
+
+    def enter(self, station_id: str, now: float) -> None:
+        """The roll starts at a station (segment head)."""
+        self._entered[station_id] = now
+
+    def leave(self, station_id: str, now: float) -> None:
+        """The roll leaves a segment at ``station_id`` (its tail)."""
+        first = next(iter(self._entered.values()), now)
+        self.history.append((station_id, first, now))
+        self._entered.clear()
+
+
+class Store:
+    """A store of rolls: a roll store between tools, or a line's queue of released rolls."""
+
+    def __init__(
+        self,
+        plant: Plant,
+        store_id: str,
+        capacity: float,
+        max_wait: dict[str, float] | None = None,
+        on_expiry: str = "scrap",
+        measured: bool = True,
+    ) -> None:
+        self.plant = plant
+        self.env = plant.env
+        self.id = store_id
+        self.capacity = capacity
+        self.max_wait = max_wait or {}
+        self.on_expiry = on_expiry
+        self.measured = measured
+        self.rolls: list[Roll] = []
+        self.reserved = 0
+        self.getters: deque[tuple[simpy.Event, StationUnit]] = deque()
+        self.space_waiters: deque[simpy.Event] = deque()
+        self.level = LevelStat(0.0, plant.warmup)
+        self.arrivals = 0
+        self.departures = 0
+        self.wait_total = 0.0
+        self.expired = 0
+        self.expired_m = 0.0
+
+    def reserve(self) -> simpy.Event:
+        """An event that succeeds when a place is free; the place is then held for a put."""
+        event = self.env.event()
+        if len(self.rolls) + self.reserved < self.capacity:
+            self.reserved += 1
+            event.succeed()
+        else:
+            self.space_waiters.append(event)
+        return event
+
+    def put(self, roll: Roll, reserved: bool = True) -> None:
+        """Add ``roll`` (into a place reserved before, unless ``reserved`` is False)."""
+        now = self.env.now
+        if reserved:
+            self.reserved -= 1
+        self.rolls.append(roll)
+        roll.stored_at = now
+        roll.store_token += 1
+        if now >= self.plant.warmup:
+            self.arrivals += 1
+        self.level.step(now, len(self.rolls))
+        limit = self.max_wait.get(roll.product)
+        if limit is not None:
+            token = roll.store_token
+            timer = self.env.timeout(limit)
+            timer.callbacks.append(lambda _e: self._expire(roll, token))
+        self._serve()
+
+    def get(self, unit: StationUnit) -> simpy.Event:
+        """An event whose value is the next roll for ``unit`` by the plant's dispatching rule."""
+        event = self.env.event()
+        self.getters.append((event, unit))
+        self._serve()
+        return event
+
+    def _take(self, roll: Roll) -> None:
+        now = self.env.now
+        self.rolls.remove(roll)
+        roll.store_token += 1
+        if roll.stored_at >= self.plant.warmup:
+            self.departures += 1
+            self.wait_total += now - roll.stored_at
+        self.level.step(now, len(self.rolls))
+        while self.space_waiters and len(self.rolls) + self.reserved < self.capacity:
+            self.reserved += 1
+            self.space_waiters.popleft().succeed()
+
+    def _serve(self) -> None:
+        while self.getters and self.rolls:
+            event, unit = self.getters[0]
+            roll = self.plant.dispatch(self, unit)
+            if roll is None:
+                return
+            self.getters.popleft()
+            self._take(roll)
+            event.succeed(roll)
+
+    def _expire(self, roll: Roll, token: int) -> None:
+        if roll.store_token != token:
+            return  # it left in time
+        self._take(roll)
+        self.expired += 1
+        self.expired_m += roll.length_m
+        self.plant.expire(roll, self)
+
+
+class StationUnit:
+    """One physical tool of a station (a station has ``units`` identical ones)."""
+
+    def __init__(self, plant: Plant, line: Line, station: Station, unit: int) -> None:
+        self.plant = plant
+        self.line_id = line.id
+        self.spec = station
+        self.station_id = station.id
+        self.name = station.id if station.units == 1 else f"{station.id}#{unit + 1}"
+        self.equipment: Equipment[Any] = station.equipment
+        self.state_time = [0.0] * len(STATE_NAMES)
+        self.metres = 0.0
+        self.active_periods: list[tuple[float, float]] = []
+        self.last_step: RecipeStep | None = None
+        self.flow: FlowStation
+        self.segment: Segment
+        rep, seed = plant.replication, plant.seed
+        self.ttf_streams = [
+            stream(seed, rep, f"ttf:{self.name}:{k}") for k in range(len(station.failures))
+        ]
+        self.ttr_streams = [
+            stream(seed, rep, f"ttr:{self.name}:{k}") for k in range(len(station.failures))
+        ]
+        self.process_stream = stream(seed, rep, f"process:{self.name}")
+        self.failure_clocks = [
+            [f.ttf.sample(s)] for f, s in zip(station.failures, self.ttf_streams, strict=True)
+        ]
+        self.usage_tasks = [
+            (task.counter, task.limit, task)
+            for task in station.maintenance
+            if isinstance(task, UsageMaintenance)
+        ]
+        self.usage = {task.counter: 0.0 for task in station.maintenance if task.kind == "usage"}
+        self._speeds: dict[int, float] = {}
+
+    def speed_m_min(self, step: RecipeStep) -> float:
+        """Web speed for ``step``; a per-roll process time becomes this roll's speed."""
+        distribution = self.equipment.roll_process_time(step, self.plant.roll_length_m)
+        if distribution.dist == "fixed":
+            key = id(step)
+            if key not in self._speeds:
+                self._speeds[key] = self.equipment.web_speed_m_min(step)
+            return self._speeds[key]
+        # A process-time station: this roll's time, drawn now, sets its speed.
+        minutes = max(distribution.sample(self.process_stream), 1e-9)
+        return self.plant.roll_length_m / minutes
+
+    def changeover_min(self, step: RecipeStep) -> float:
+        """Changeover from the last step this unit ran to ``step``."""
+        return self.equipment.changeover_min(self.last_step, step)
+
+    def consumption_per_m(self, step: RecipeStep) -> dict[str, float]:
+        """Growth per metre of the usage counters this unit's maintenance watches."""
+        per_m = self.equipment.consumption_per_m(step)
+        return {name: per_m.get(name, 0.0) for name in self.usage}
+
+    def start_of_roll_min(self, step: RecipeStep | None, inline: bool) -> float:
+        """Stop before a roll: load and pump (a tool); vent, load and pump (an inline head)."""
+        if step is None:
+            return 0.0 if inline else self.equipment.load_thread
+        overhead = self.equipment.roll_overhead(step)
+        return overhead.unwind_change if inline else overhead.load_thread + overhead.pump_down
+
+    def end_of_roll_min(self, step: RecipeStep | None, inline: bool) -> float:
+        """Stop after a roll: vent and unload (a tool); unload (an inline tail)."""
+        if step is None:
+            return self.equipment.unload
+        overhead = self.equipment.roll_overhead(step)
+        return overhead.rewind_change if inline else overhead.vent + overhead.unload
+
+
+@dataclass
+class ReplicationResult:
+    """Plain numbers from one replication, keyed for aggregation."""
+
+    replication: int
+    metrics: dict[str, float]
+    orders: dict[str, dict[str, float | None]]
+    series: dict[str, list[tuple[float, float]]]
+    events: list[tuple[float, str, str]] | None
+    wakeups: int
+    rolls: list[dict[str, Any]]
+
+
+class Plant:
+    """The SimPy world of one replication of a scenario."""
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        replication: int = 0,
+        seed: int | None = None,
+        horizon_min: float | None = None,
+        warmup_min: float | None = None,
+        event_log: bool = False,
+    ) -> None:
+        self.scenario = scenario
+        self.env = simpy.Environment()
+        self.replication = replication
+        self.seed = scenario.run.seed if seed is None else seed
+        self.horizon = scenario.run.horizon if horizon_min is None else horizon_min
+        self.warmup = scenario.run.warmup if warmup_min is None else warmup_min
+        self.roll_length_m = scenario.roll_length_m
+        self.event_log: list[tuple[float, str, str]] | None = [] if event_log else None
+        self.group_by_product = scenario.run.dispatching == "group_by_product"
+        self.units: list[StationUnit] = []
+        self.segments: list[Segment] = []
+        self.stores: dict[str, Store] = {}
+        self.queues: dict[str, Store] = {}
+        self.accumulators: list[Accumulator] = []
+        self.crews: dict[str, simpy.Resource] = {
+            crew.id: simpy.Resource(self.env, capacity=crew.size) for crew in scenario.crews
+        }
+        self.finished: list[Roll] = []
+        self.wip: dict[str, LevelStat] = {}
+        self.wip_count: dict[str, int] = {}
+        self.order_rolls: dict[str, int] = {}
+        self.order_done: dict[str, float] = {}
+        self.scrapped_m: dict[str, float] = {}
+        self._build()
+
+    # ------------------------------------------------------------------ building
+    def _build(self) -> None:
+        scenario = self.scenario
+        for line in scenario.lines:
+            queue = Store(self, f"{line.id}:queue", math.inf, measured=False)
+            self.queues[line.id] = queue
+            self.wip[line.id] = LevelStat(0.0, self.warmup)
+            self.wip_count[line.id] = 0
+            self.scrapped_m[line.id] = 0.0
+            segments = line.segments()
+            stores: list[Store | None] = []
+            for segment in segments[:-1]:
+                index = line.stations.index(segment[-1])
+                spec = line.buffer_after(index)
+                assert isinstance(spec, RollStore)
+                store = Store(self, spec.id, spec.capacity_rolls, spec.max_wait, spec.on_expiry)
+                self.stores[spec.id] = store
+                stores.append(store)
+            stores.append(None)
+            source: Store = queue
+            for segment, sink in zip(segments, stores, strict=True):
+                accumulators = []
+                for station in segment[:-1]:
+                    spec = line.buffer_after(line.stations.index(station))
+                    assert isinstance(spec, AccumulatorSpec)
+                    acc = Accumulator(
+                        spec.id,
+                        spec.capacity_m,
+                        spec.initial_m,
+                        LevelStat(spec.initial_m, self.warmup),
+                    )
+                    accumulators.append(acc)
+                self.accumulators += accumulators
+                for unit_index in range(segment[0].units):
+                    units = [StationUnit(self, line, s, unit_index) for s in segment]
+                    self.units += units
+                    name = "+".join(u.name for u in units)
+                    self.segments.append(Segment(self, name, units, accumulators, source, sink))
+                if sink is not None:
+                    source = sink
+            for begin, end in off_shift_intervals(
+                scenario.calendar(line.calendar), scenario.start, self.horizon
+            ):
+                self.env.process(self._off_shift(line.id, begin, end))
+        for unit in self.units:
+            for task in unit.spec.maintenance:
+                if isinstance(task, CalendarMaintenance):
+                    self.env.process(self._calendar_maintenance(unit, task))
+        self.env.process(self._release())
+
+    # ------------------------------------------------------------------ orders and rolls
+    def _release(self) -> Generator[simpy.Event, Any, None]:
+        scenario = self.scenario
+        orders = sorted(scenario.orders, key=lambda o: (scenario.minutes(o.release), o.id))
+        for order in orders:
+            release = scenario.minutes(order.release)
+            if release > self.env.now:
+                yield self.env.timeout(release - self.env.now)
+            self._release_order(order)
+
+    def _release_order(self, order: Order) -> None:
+        scenario = self.scenario
+        product = scenario.product(order.product)
+        if order.line is not None:
+            line = scenario.line(order.line)
+        else:
+            line = min(scenario.lines_for(product), key=lambda ln: self._queued_m(ln.id))
+        route = scenario.route(product, line)
+        assert route is not None
+        steps = {leg.station.id: leg.step for leg in route}
+        total = scenario.order_length_m(order)
+        count = max(1, math.ceil(total / self.roll_length_m - 1e-9))
+        self.order_rolls[order.id] = count
+        for k in range(count):
+            length = min(self.roll_length_m, total - k * self.roll_length_m)
+            roll = Roll(
+                id=f"{order.id}/{k + 1}",
+                order=order.id,
+                product=product.id,
+                length_m=length,
+                width_m=product.web_width_m,
+                line=line.id,
+                released=self.env.now,
+                route=steps,
+            )
+            self._wip(line.id, +1)
+            self.queues[line.id].put(roll, reserved=False)
+
+    def _queued_m(self, line_id: str) -> float:
+        return self.wip_count[line_id] * self.roll_length_m
+
+    def _wip(self, line_id: str, delta: int) -> None:
+        self.wip_count[line_id] += delta
+        self.wip[line_id].step(self.env.now, self.wip_count[line_id])
+
+    def dispatch(self, store: Store, unit: StationUnit) -> Roll | None:
+        """The roll ``unit`` takes next from ``store``: FIFO, or same product first."""
+        if not store.rolls:
+            return None
+        if self.group_by_product and unit.last_step is not None:
+            last = unit.flow.piece.roll.product if unit.flow.piece is not None else None
+            for roll in store.rolls:
+                if roll.product == last:
+                    return roll
+        return store.rolls[0]
+
+    def deliver(self, roll: Roll, sink: Store | None) -> None:
+        """A roll leaves a segment: into the next store, or finished at the end of its line."""
+        if sink is not None:
+            sink.put(roll)
+            return
+        now = self.env.now
+        roll.history.append(("finished", now, now))
+        self.finished.append(roll)
+        self._wip(roll.line, -1)
+        remaining = self.order_rolls[roll.order] - 1
+        self.order_rolls[roll.order] = remaining
+        if remaining == 0:
+            self.order_done[roll.order] = now
+
+    def expire(self, roll: Roll, store: Store) -> None:
+        """A roll waited too long in ``store``: scrap it (and release a replacement) or rework."""
+        self.scrapped_m[roll.line] += roll.length_m if store.on_expiry == "scrap" else 0.0
+        roll.reworks += store.on_expiry == "rework"
+        if store.on_expiry == "scrap":
+            roll = Roll(
+                id=f"{roll.id}r",
+                order=roll.order,
+                product=roll.product,
+                length_m=roll.length_m,
+                width_m=roll.width_m,
+                line=roll.line,
+                released=self.env.now,
+                route=roll.route,
+            )
+        else:
+            roll.history.append((f"rework from {store.id}", self.env.now, self.env.now))
+        self.queues[roll.line].put(roll, reserved=False)
+
+    # ------------------------------------------------------------------ stops
+    def crew_for(self, unit: StationUnit, task: str) -> simpy.Resource | None:
+        """The crew that does ``task`` on ``unit``'s line, if any crew does."""
+        for crew in self.scenario.crews:
+            if task in crew.tasks and (crew.lines is None or unit.line_id in crew.lines):
+                return self.crews[crew.id]
+        return None
+
+    def crew_task(
+        self,
+        unit: StationUnit,
+        state: int,
+        minutes: float,
+        task: str,
+        preheld: bool = False,
+        needs_crew: bool = True,
+    ) -> Generator[simpy.Event, Any, None]:
+        """Hold ``unit`` in ``state`` for ``minutes``, first waiting for an operator if needed.
+
+        With ``preheld`` the caller has already put a waiting-for-crew hold on the unit.
+        """
+        segment, flow = unit.segment, unit.flow
+        crew = self.crew_for(unit, task) if needs_crew else None
+        if crew is None:
+            if preheld:
+                segment.swap(flow, WAITING_CREW, state)
+            else:
+                segment.hold(flow, state, +1)
+            yield self.env.timeout(minutes)
+            segment.hold(flow, state, -1)
+            return
+        if not preheld:
+            segment.hold(flow, WAITING_CREW, +1)
+        with crew.request() as request:
+            yield request
+            segment.swap(flow, WAITING_CREW, state)
+            yield self.env.timeout(minutes)
+            segment.hold(flow, state, -1)
+
+    def draw_ttf(self, unit: StationUnit, mode: int) -> float:
+        """Operating minutes to the next failure of ``mode``."""
+        return unit.spec.failures[mode].ttf.sample(unit.ttf_streams[mode])
+
+    def repair(self, unit: StationUnit, mode: int) -> Generator[simpy.Event, Any, None]:
+        """A failure of ``mode`` (its waiting hold is on): an operator if needed, then repair."""
+        failure = unit.spec.failures[mode]
+        minutes = failure.ttr.sample(unit.ttr_streams[mode])
+        yield from self.crew_task(unit, DOWN, minutes, "repair", True, failure.needs_crew)
+
+    def maintain(
+        self, unit: StationUnit, task: CalendarMaintenance | UsageMaintenance, preheld: bool
+    ) -> Generator[simpy.Event, Any, None]:
+        """Planned maintenance on ``unit``."""
+        yield from self.crew_task(
+            unit, MAINTENANCE, task.duration, "maintenance", preheld, task.needs_crew
+        )
+
+    def _calendar_maintenance(
+        self, unit: StationUnit, task: CalendarMaintenance
+    ) -> Generator[simpy.Event, Any, None]:
+        next_start = task.every if task.first is None else task.first
+        while next_start < self.horizon:
+            yield self.env.timeout(next_start - self.env.now)
+            self.env.process(self.maintain(unit, task, preheld=False))
+            next_start += task.every
+
+    def _off_shift(
+        self, line_id: str, begin: float, end: float
+    ) -> Generator[simpy.Event, Any, None]:
+        units = [u for u in self.units if u.line_id == line_id]
+        yield self.env.timeout(begin)
+        for unit in units:
+            unit.segment.hold(unit.flow, OFF_SHIFT, +1)
+        yield self.env.timeout(end - begin)
+        for unit in units:
+            unit.segment.hold(unit.flow, OFF_SHIFT, -1)
+
+    # ------------------------------------------------------------------ accounting
+    def account(self, flow: FlowStation, t0: float, t1: float) -> None:
+        """Add [t0, t1] (after the warm-up) to the state ``flow`` was in."""
+        begin = t0 if t0 > self.warmup else self.warmup
+        if t1 <= begin:
+            return
+        dt = t1 - begin
+        times = flow.unit.state_time
+        holds = flow.holds
+        for kind in HOLD_PRIORITY:
+            if holds[kind]:
+                times[kind] += dt
+                return
+        if flow.step is None or flow.rate <= 0:
+            times[flow.cause if flow.cause != WORKING else STARVED] += dt
+            return
+        fraction = flow.rate / flow.cap
+        times[WORKING] += dt * fraction
+        if fraction < 1.0:
+            times[flow.cause if flow.cause != WORKING else STARVED] += dt * (1.0 - fraction)
+
+    def log_states(self, flows: list[FlowStation]) -> None:
+        """Record state changes for the event log (Gantt charts)."""
+        assert self.event_log is not None
+        now = self.env.now
+        for flow in flows:
+            state = flow.state()
+            if state != flow.last_state:
+                flow.last_state = state
+                self.event_log.append((now, flow.unit.name, STATE_NAMES[state]))
+
+    # ------------------------------------------------------------------ running
+    def run(self) -> ReplicationResult:
+        """Run to the horizon and collect the replication's numbers."""
+        for segment in self.segments:
+            segment.start()
+        self.env.run(until=self.horizon)
+        for segment in self.segments:
+            segment.flush()
+        return self._results()
+
+    def _results(self) -> ReplicationResult:
+        scenario, horizon, warmup = self.scenario, self.horizon, self.warmup
+        span_h = (horizon - warmup) / 60.0
+        metrics: dict[str, float] = {}
+        series: dict[str, list[tuple[float, float]]] = {}
+        total_m = total_m2 = total_rolls = 0.0
+        for line in scenario.lines:
+            done = [r for r in self.finished if r.line == line.id and r.history[-1][1] >= warmup]
+            metres = sum(r.length_m for r in done)
+            area = sum(r.length_m * r.width_m for r in done)
+            total_m, total_m2, total_rolls = (
+                total_m + metres,
+                total_m2 + area,
+                total_rolls + len(done),
+            )
+            prefix = f"lines.{line.id}"
+            metrics[f"{prefix}.output_m_per_h"] = metres / span_h
+            metrics[f"{prefix}.output_m2_per_h"] = area / span_h
+            metrics[f"{prefix}.output_rolls_per_h"] = len(done) / span_h
+            metrics[f"{prefix}.wip_rolls"] = self.wip[line.id].mean(horizon)
+            leads = [r.history[-1][1] - r.released for r in done]
+            metrics[f"{prefix}.lead_time_h"] = float(np.mean(leads)) / 60 if leads else math.nan
+            metrics[f"{prefix}.scrapped_m"] = self.scrapped_m[line.id]
+            for product in scenario.products:
+                mine = [r for r in done if r.product == product.id]
+                if mine or line in scenario.lines_for(product):
+                    key = f"{prefix}.products.{product.id}"
+                    metrics[f"{key}.output_m_per_h"] = sum(r.length_m for r in mine) / span_h
+                    metrics[f"{key}.output_m2_per_h"] = (
+                        sum(r.length_m * r.width_m for r in mine) / span_h
+                    )
+                    metrics[f"{key}.output_rolls_per_h"] = len(mine) / span_h
+        metrics["kpis.output_m_per_h"] = total_m / span_h
+        metrics["kpis.output_m2_per_h"] = total_m2 / span_h
+        metrics["kpis.output_rolls_per_h"] = total_rolls / span_h
+        span = horizon - warmup
+        by_station: dict[str, list[StationUnit]] = {}
+        for unit in self.units:
+            by_station.setdefault(unit.station_id, []).append(unit)
+        for station_id, units in by_station.items():
+            prefix = f"stations.{station_id}"
+            for k, name in enumerate(STATE_NAMES):
+                metrics[f"{prefix}.states.{name}"] = sum(u.state_time[k] for u in units) / (
+                    span * len(units)
+                )
+            working = metrics[f"{prefix}.states.working"]
+            planned = 1.0 - metrics[f"{prefix}.states.off_shift"]
+            metrics[f"{prefix}.oee"] = working / planned if planned > 0 else 0.0
+            metrics[f"{prefix}.metres"] = sum(u.metres for u in units)
+        for store in self.stores.values():
+            prefix = f"buffers.{store.id}"
+            metrics[f"{prefix}.mean_level"] = store.level.mean(horizon)
+            metrics[f"{prefix}.max_level"] = store.level.maximum
+            metrics[f"{prefix}.arrivals_per_h"] = store.arrivals / span_h
+            metrics[f"{prefix}.mean_wait_h"] = (
+                store.wait_total / store.departures / 60 if store.departures else 0.0
+            )
+            metrics[f"{prefix}.expired"] = store.expired
+            series[store.id] = store.level.series
+        for acc in self.accumulators:
+            if f"buffers.{acc.id}.mean_level" in metrics:
+                continue
+            metrics[f"buffers.{acc.id}.mean_level"] = acc.level_stat.mean(horizon)
+            metrics[f"buffers.{acc.id}.max_level"] = acc.level_stat.maximum
+            series[acc.id] = acc.level_stat.series
+        orders: dict[str, dict[str, float | None]] = {}
+        for order in scenario.orders:
+            due = scenario.minutes(order.due)
+            done_at = self.order_done.get(order.id)
+            lateness_from = done_at if done_at is not None else horizon
+            orders[order.id] = {
+                "due_min": due,
+                "completion_min": done_at,
+                "tardiness_min": max(0.0, lateness_from - due),
+            }
+        rolls = [
+            {"id": r.id, "order": r.order, "product": r.product, "history": r.history}
+            for r in self.finished
+        ]
+        return ReplicationResult(
+            replication=self.replication,
+            metrics=metrics,
+            orders=orders,
+            series=series,
+            events=self.event_log,
+            wakeups=sum(s.wakeups for s in self.segments),
+            rolls=rolls,
+        )
+
+
+__all__ = ["BLOCKED", "Plant", "ReplicationResult", "Roll", "StationUnit", "Store"]

@@ -1,0 +1,117 @@
+"""Statistics the engine collects: time-weighted levels, and estimates over replications."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+from pydantic import BaseModel
+
+# Two-sided 95 % Student t quantiles t(0.975, df), df = 1..30 (standard tables).
+_T975 = (
+    12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
+    2.201, 2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086,
+    2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042,
+)  # fmt: skip
+_T975_LARGE = ((40, 2.021), (60, 2.000), (120, 1.980))
+_Z975 = 1.959964
+
+
+def t_quantile_975(df: int) -> float:
+    """The 97.5 % quantile of Student's t with ``df`` degrees of freedom."""
+    if df < 1:
+        raise ValueError("needs at least one degree of freedom")
+    if df <= 30:
+        return _T975[df - 1]
+    points = [(30, _T975[-1]), *_T975_LARGE]
+    for (d0, t0), (d1, t1) in zip(points, points[1:], strict=False):
+        if df <= d1:  # interpolate linearly in 1/df, as tables advise
+            w = (1 / df - 1 / d1) / (1 / d0 - 1 / d1)
+            return t1 + w * (t0 - t1)
+    w = (1 / df) / (1 / 120)
+    return _Z975 + w * (_T975_LARGE[-1][1] - _Z975)
+
+
+class Estimate(BaseModel):
+    """A KPI over replications: mean and 95 % confidence interval (Student t)."""
+
+    mean: float
+    ci_low: float
+    ci_high: float
+    n: int
+
+    @classmethod
+    def of(cls, values: Sequence[float]) -> Estimate:
+        """The estimate from one value per replication (a single value has a zero-width CI)."""
+        data = np.asarray(values, dtype=float)
+        mean = float(data.mean())
+        if len(data) < 2:
+            return cls(mean=mean, ci_low=mean, ci_high=mean, n=len(data))
+        half = t_quantile_975(len(data) - 1) * float(data.std(ddof=1)) / math.sqrt(len(data))
+        return cls(mean=mean, ci_low=mean - half, ci_high=mean + half, n=len(data))
+
+
+class LevelStat:
+    """Time-weighted statistics of a level (rolls in a store, metres in an accumulator).
+
+    Only time after the warm-up counts. Levels may change linearly between updates (accumulators)
+    or in steps (stores).
+    """
+
+    __slots__ = ("area", "last_level", "last_t", "maximum", "series", "warmup")
+
+    def __init__(self, level: float, warmup: float) -> None:
+        self.last_t = 0.0
+        self.last_level = level
+        self.area = 0.0
+        self.maximum = level if warmup <= 0 else 0.0
+        self.warmup = warmup
+        self.series: list[tuple[float, float]] = [(0.0, level)]
+
+    def step(self, t: float, level: float) -> None:
+        """The level jumps to ``level`` at ``t`` (it was constant since the last update)."""
+        t0 = max(self.last_t, self.warmup)
+        if t > t0:
+            self.area += self.last_level * (t - t0)
+        self._record(t, level)
+
+    def ramp(self, t: float, level: float) -> None:
+        """The level moved linearly from the last update to ``level`` at ``t``."""
+        t0, l0 = self.last_t, self.last_level
+        if t > t0:
+            if t0 < self.warmup:
+                if t <= self.warmup:
+                    self._record(t, level)
+                    return
+                l0 = l0 + (level - l0) * (self.warmup - t0) / (t - t0)
+                t0 = self.warmup
+                self.maximum = max(self.maximum, l0)
+            self.area += (l0 + level) / 2 * (t - t0)
+        self._record(t, level)
+
+    def _record(self, t: float, level: float) -> None:
+        if t >= self.warmup:
+            self.maximum = max(self.maximum, level, self.last_level if t > self.warmup else level)
+        if level != self.last_level:
+            self.series.append((t, level))
+        self.last_t, self.last_level = t, level
+
+    def mean(self, horizon: float) -> float:
+        """Time-weighted mean over [warm-up, horizon] (the level is held to the horizon)."""
+        self.step(horizon, self.last_level)
+        span = horizon - self.warmup
+        return self.area / span if span > 0 else self.last_level
+
+
+def downsample(
+    series: Sequence[tuple[float, float]], horizon: float, points: int = 200
+) -> list[tuple[float, float]]:
+    """The level at ``points`` evenly spaced times (the value in force at each time)."""
+    if not series:
+        return []
+    times = np.fromiter((t for t, _ in series), float)
+    levels = np.fromiter((v for _, v in series), float)
+    grid = np.linspace(0.0, horizon, points)
+    index = np.searchsorted(times, grid, side="right") - 1
+    return [(float(t), float(levels[max(i, 0)])) for t, i in zip(grid, index, strict=True)]
