@@ -18,6 +18,7 @@ install: $(STAMP)
 
 run: $(STAMP)
 	$(BIN)/r2r describe scenarios/baseline.yaml
+	$(BIN)/r2r simulate scenarios/baseline.yaml --days 30 --replications 10
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

@@ -1,4 +1,6 @@
-"""Spatial ALD: nanometre oxide, supplemental and ion-conducting layers, one cycle per head per pass.
+"""Spatial ALD: nanometre oxide, supplemental and ion-conducting layers.
+
+One cycle per head per pass.
 
 Thickness sets the number of cycles (thickness / growth per cycle, about 0.1 nm, outside); a
 roll-to-roll spatial head gives one cycle per pass, so cycles / heads sets the passes, and each
@@ -77,8 +79,8 @@ class SpatialAld(Equipment[AldStep]):
         return math.ceil(self.cycles(step) / self.heads)
 
     def process_speed_m_min(self, step: AldStep) -> float:
-        """Head speed / passes, m/min."""
-        return self.head_speed_m_min / self.passes(step)
+        """The heads' speed for one cycle each, m/min (every pass runs at it)."""
+        return self.head_speed_m_min
 
     def consumption_per_m(self, step: AldStep) -> dict[str, float]:
         """Precursor per metre of web: cycles × width × g per m² per cycle."""
@@ -92,12 +94,13 @@ class SpatialAld(Equipment[AldStep]):
         """Thickness against the window of the material in its role (000, 001, 003)."""
         window = WINDOWS.get((step.material, step.role))
         if window is None:
+            known = [role for material, role in WINDOWS if material == step.material]
             return [
                 Finding(
                     "error",
                     "role",
                     f"{step.material} is not used as a {step.role} layer in the process "
-                    f"(known uses: {', '.join(sorted(r for m, r in WINDOWS if m == step.material))})",
+                    f"(known uses: {', '.join(sorted(known))})",
                 )
             ]
         return window.check(f"{step.material} thickness", step.thickness_nm, "thickness_nm")

@@ -172,8 +172,12 @@ class Equipment(BaseModel, Generic[StepT]):
 
     # --- physics each type supplies -----------------------------------------------------------
     def process_speed_m_min(self, step: StepT) -> float:
-        """The web speed the process itself allows for ``step``, m/min (before the speed cap)."""
+        """The web speed one pass of ``step`` allows, m/min (before the speed cap)."""
         raise NotImplementedError
+
+    def passes(self, step: StepT) -> int:
+        """Passes of the web through the tool that ``step`` needs (1 unless the type says)."""
+        return 1
 
     def check(self, step: StepT) -> list[Finding]:
         """Problems with ``step`` on this equipment: process windows, missing capabilities."""
@@ -185,8 +189,11 @@ class Equipment(BaseModel, Generic[StepT]):
 
     # --- shared answers -----------------------------------------------------------------------
     def web_speed_m_min(self, step: StepT) -> float:
-        """The web speed for ``step``, m/min: the process speed capped by the top speed."""
-        return min(self.max_speed_m_min, self.process_speed_m_min(step))
+        """The effective web speed for ``step``, m/min.
+
+        Each pass runs at the process speed capped by the top speed; the passes share the time.
+        """
+        return min(self.max_speed_m_min, self.process_speed_m_min(step)) / self.passes(step)
 
     def roll_overhead(self, step: StepT) -> RollOverhead:
         """Per-roll overhead for ``step``: load and thread, pump-down, vent, unload."""

@@ -114,8 +114,9 @@ class LithiumEvaporator(Equipment[LithiumStep]):
         return math.ceil(round(step.thickness_um() / self.max_thickness_per_pass_um, 9))
 
     def process_speed_m_min(self, step: LithiumStep) -> float:
-        """Dynamic rate × sources / thickness, m/min (covers every pass)."""
-        return self.dynamic_rate_um_m_min * self.sources / step.thickness_um()
+        """Speed of one pass, m/min: dynamic rate × sources / the thickness laid per pass."""
+        per_pass_um = step.thickness_um() / self.passes(step)
+        return self.dynamic_rate_um_m_min * self.sources / per_pass_um
 
     def consumption_per_m(self, step: LithiumStep) -> dict[str, float]:
         """Lithium evaporated per metre, kg: thickness × width × 534 kg/m³ / utilisation."""

@@ -17,22 +17,35 @@ from stations.li_evaporation import LithiumStep
 from stations.pecvd import PecvdStep
 
 
+def _silicon_loading(steps: Sequence[RecipeStep], index: int, after: bool) -> float | None:
+    """Si loading of the nearest PECVD step before (or after) ``index``."""
+    others = steps[index + 1 :] if after else list(reversed(steps[:index]))
+    return next((s.si_loading_mg_cm2 for s in others if isinstance(s, PecvdStep)), None)
+
+
 def complete_recipe(steps: Sequence[RecipeStep]) -> list[RecipeStep]:
-    """Fill what a step may take from earlier ones: a lithium step's Si loading from the PECVD."""
+    """Fill what a step may take from others: a lithium step's Si loading from its silicon.
+
+    Prelithiation refers to the silicon deposited before it; lithium laid before the silicon
+    (``pre_silicon``) to the storage layer deposited after it (000).
+    """
     completed: list[RecipeStep] = []
-    loading: float | None = None
-    for step in steps:
-        if isinstance(step, PecvdStep):
-            loading = step.si_loading_mg_cm2
+    for index, step in enumerate(steps):
         if (
             isinstance(step, LithiumStep)
             and step.prelithiation_fraction is not None
             and step.si_loading_mg_cm2 is None
-            and loading is not None
         ):
-            step = step.model_copy(update={"si_loading_mg_cm2": loading})
+            loading = _silicon_loading(steps, index, after=step.role == "pre_silicon")
+            if loading is not None:
+                step = step.model_copy(update={"si_loading_mg_cm2": loading})
         completed.append(step)
     return completed
+
+
+def _adds_layer(step: RecipeStep) -> bool:
+    """True for steps that put a layer on the web (not heat treatment or slitting)."""
+    return step.station_type not in ("anneal", "slitting", "generic")
 
 
 def _has_supplemental(step: RecipeStep) -> bool:
@@ -46,7 +59,7 @@ def check_recipe(steps: Sequence[RecipeStep]) -> list[tuple[int, Finding]]:
     findings: list[tuple[int, Finding]] = []
     silicon_seen = False
     for index, step in enumerate(steps):
-        previous = steps[index - 1] if index > 0 else None
+        previous = next((s for s in reversed(steps[:index]) if _adds_layer(s)), None)
         if isinstance(step, PecvdStep):
             silicon_seen = True
         if isinstance(step, AldStep) and step.material == "Al2O3":
@@ -65,12 +78,15 @@ def check_recipe(steps: Sequence[RecipeStep]) -> list[tuple[int, Finding]]:
                         ),
                     )
                 )
+            # anode 7: two metal-oxide supplemental layers over the silicon, Al2O3 first
             later_oxides = [
                 s
                 for s in steps[index + 1 :]
-                if isinstance(s, AldStep) and s.material in METAL_OXIDES
+                if isinstance(s, AldStep)
+                and s.material in METAL_OXIDES
+                and s.role == "supplemental"
             ]
-            if later_oxides:
+            if step.role == "supplemental" and later_oxides:
                 findings.append(
                     (
                         index,

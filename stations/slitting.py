@@ -47,7 +47,7 @@ class Slitter(Equipment[SlittingStep]):
 
     def check(self, step: SlittingStep) -> list[Finding]:
         """The lane layout must fit the slitter's width."""
-        if step.used_width_mm() > self.web_width_m * 1000:
+        if step.used_width_mm() > self.web_width_m * 1000 + 1e-6:
             return [
                 Finding(
                     "error",

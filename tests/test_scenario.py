@@ -1,4 +1,4 @@
-"""Loading scenarios: every mistake reported by its path, hostile documents refused, nothing else."""
+"""Loading scenarios: every mistake reported by its path; hostile documents refused."""
 
 from __future__ import annotations
 

@@ -1,3 +1,5 @@
+"""``python -m twin``: the r2r command line."""
+
 from twin.cli import main
 
 main()

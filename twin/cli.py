@@ -16,9 +16,12 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from twin.capacity import LineCapacity, static_capacity
+from twin.engine import SimulationResult, simulate
+from twin.engine.stats import Estimate
 from twin.scenario import Problem, Scenario, ScenarioError, load_scenario
 
 EXIT_BAD_INPUT = 2
@@ -166,8 +169,9 @@ def describe(
     file: ScenarioFile,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
 ) -> None:
-    """Static capacity: per line and product, each station's speed, per-roll time, changeover
-    share and throughput; the bottleneck; and the bound allowing for availability.
+    """Static capacity of each line and product, its bottleneck and availability bound.
+
+    For each station: web speed, per-roll time, changeover share and throughput.
     """
     scenario = load_scenario(file) if as_json else _load(file)
     capacities = static_capacity(scenario)
@@ -184,6 +188,141 @@ def describe(
     for capacity in capacities:
         width = scenario.product(capacity.product).web_width_m
         out.print(_capacity_table(capacity, width))
+
+
+def _ci(estimate: Estimate, digits: int = 1) -> str:
+    half = (estimate.ci_high - estimate.ci_low) / 2
+    return f"{estimate.mean:.{digits}f} ± {half:.{digits}f}"
+
+
+def _print_result(result: SimulationResult) -> None:
+    out.print(
+        f"[bold]{result.scenario}[/] · {result.horizon_days:g} days "
+        f"(warm-up {result.warmup_days:g}) · {result.replications} replication(s) · "
+        f"seed {result.seed} · mean ± 95 % CI half-width"
+    )
+    plant = Table(title="plant and lines", title_justify="left")
+    for name in ("", "m/h", "m²/h", "rolls/h", "WIP rolls", "lead time h", "scrapped m"):
+        plant.add_column(name, justify="left" if not name else "right")
+    kpis = result.kpis
+    plant.add_row(
+        "plant",
+        _ci(kpis["output_m_per_h"]),
+        _ci(kpis["output_m2_per_h"]),
+        _ci(kpis["output_rolls_per_h"], 3),
+        "",
+        "",
+        "",
+    )
+    for line_id, line in result.lines.items():
+        plant.add_row(
+            line_id,
+            _ci(line.output_m_per_h),
+            _ci(line.output_m2_per_h),
+            _ci(line.output_rolls_per_h, 3),
+            _ci(line.wip_rolls),
+            _ci(line.lead_time_h),
+            _ci(line.scrapped_m, 0),
+        )
+    out.print(plant)
+    stations = Table(title="stations: share of time in each state", title_justify="left")
+    stations.add_column("station")
+    states = list(next(iter(result.stations.values())).states) if result.stations else []
+    for state in states:
+        stations.add_column(state.replace("_", " "), justify="right")
+    stations.add_column("OEE", justify="right")
+    stations.add_column("bottleneck", justify="right")
+    for station_id, station in result.stations.items():
+        marker = " ◀" if station_id == result.bottleneck.station else ""
+        stations.add_row(
+            station_id + marker,
+            *(f"{station.states[s]:.1%}" for s in states),
+            f"{station.oee.mean:.1%}",
+            f"{station.bottleneck_share:.1%}",
+        )
+    out.print(stations)
+    if result.buffers:
+        buffers = Table(title="stores and accumulators", title_justify="left")
+        for name in ("buffer", "unit", "mean level", "max level", "mean wait h", "expired"):
+            buffers.add_column(name, justify="left" if name in ("buffer", "unit") else "right")
+        for buffer_id, buffer in result.buffers.items():
+            buffers.add_row(
+                buffer_id,
+                buffer.unit,
+                _ci(buffer.mean_level, 2),
+                f"{buffer.max_level:.4g}",
+                _ci(buffer.mean_wait_h, 2) if buffer.mean_wait_h else "",
+                _ci(buffer.expired, 1) if buffer.expired else "",
+            )
+        out.print(buffers)
+    if result.orders:
+        late = sum(1 for o in result.orders.values() if o.tardiness_h.mean > 1e-9)
+        unfinished = sum(1 for o in result.orders.values() if o.completed_fraction < 1)
+        tardiness = sum(o.tardiness_h.mean for o in result.orders.values())
+        out.print(
+            f"orders: {len(result.orders)}, late on average: {late}, not always finished: "
+            f"{unfinished}, total mean tardiness {tardiness:.1f} h"
+        )
+    out.print(
+        f"bottleneck (active-period method): [bold]{result.bottleneck.station}[/] "
+        f"{result.bottleneck.share:.1%} of the time"
+    )
+
+
+@app.command(name="simulate")
+@guarded
+def simulate_command(
+    file: ScenarioFile,
+    days: Annotated[
+        float | None, typer.Option(help="Horizon in days (default: the scenario's).", min=0.001)
+    ] = None,
+    warmup: Annotated[
+        float | None, typer.Option(help="Warm-up in days, discarded from statistics.", min=0)
+    ] = None,
+    replications: Annotated[
+        int | None, typer.Option(help="Replications (default: the scenario's).", min=1)
+    ] = None,
+    seed: Annotated[int | None, typer.Option(help="Random seed (default: the scenario's).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+    events: Annotated[
+        Path | None, typer.Option(help="Write the first replication's station states here (CSV).")
+    ] = None,
+) -> None:
+    """Simulate a scenario: output, time in state, buffers, orders, with 95 % CIs."""
+    scenario = load_scenario(file) if as_json else _load(file)
+    horizon = days * 1440 if days is not None else scenario.run.horizon
+    warm = warmup * 1440 if warmup is not None else min(scenario.run.warmup, horizon / 2)
+    if warm >= horizon:
+        raise ScenarioError([Problem("--warmup", "must be shorter than the horizon")])
+    count = replications or scenario.run.replications
+    with Progress(
+        TextColumn("simulating"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        transient=True,
+        disable=count < 2 or not err.is_terminal,
+    ) as bar:
+        task = bar.add_task("replications", total=count)
+        result = simulate(
+            scenario,
+            replications=count,
+            seed=seed,
+            horizon_min=horizon,
+            warmup_min=warm,
+            event_log=events is not None,
+            progress=lambda done, _total: bar.update(task, completed=done),
+        )
+    if events is not None:
+        lines = ["minute,station,state"] + [
+            f"{t:.4f},{s},{state}" for t, s, state in result.events or []
+        ]
+        events.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    if as_json:
+        sys.stdout.write(result.model_dump_json(indent=2, exclude={"events"}) + "\n")
+    else:
+        _print_result(result)
 
 
 def main() -> None:

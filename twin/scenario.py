@@ -1,5 +1,4 @@
-"""The plant: products and recipes, lines of stations, coupling, failures, maintenance, calendars,
-crews, orders and run settings.
+"""The plant: products, lines, coupling, failures, maintenance, calendars, crews and orders.
 
 Loading a scenario is the one place where input is checked (DESIGN.md). A document with mistakes is
 rejected with one :class:`ScenarioError` that lists every problem by its path in the document, such
@@ -630,7 +629,7 @@ def _check_product(scenario: Scenario, pi: int, product: Product) -> Iterator[Pr
                 )
             if (
                 isinstance(leg.step, SlittingStep)
-                and leg.step.used_width_mm() > product.web_width_m * 1000
+                and leg.step.used_width_mm() > product.web_width_m * 1000 + 1e-6
             ):
                 yield Problem(
                     f"{path}.lanes",
@@ -862,6 +861,7 @@ def load_scenario(path: str | Path) -> Scenario:
             )
         data = path.read_bytes()
     except OSError as error:
-        raise ScenarioError([Problem("", f"cannot read the file: {error.strerror}")], str(path))
+        problem = Problem("", f"cannot read the file: {error.strerror}")
+        raise ScenarioError([problem], str(path)) from None
     fmt: Literal["yaml", "json"] = "json" if path.suffix.lower() == ".json" else "yaml"
     return parse_scenario(data, fmt, str(path))

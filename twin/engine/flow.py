@@ -19,8 +19,9 @@ highest-priority hold names the station's state.
 from __future__ import annotations
 
 import math
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import simpy
@@ -109,6 +110,20 @@ class FlowStation:
         if self.rate > 0 and self.step is not None:
             return WORKING
         return self.cause
+
+
+def _land_on_piece_end(station: FlowStation, piece: Piece) -> None:
+    if station.piece is piece:
+        station.x = piece.end
+
+
+def _land_on_zero(clock: list[float]) -> None:
+    clock[0] = min(clock[0], 0.0)
+
+
+def _land_on_level(up: FlowStation, down: FlowStation, acc: Accumulator, level: float) -> None:
+    # Shift the downstream position by the rounding error so the level is exactly ``level``.
+    down.x = acc.initial_m + up.x - level
 
 
 class Segment:
@@ -207,32 +222,44 @@ class Segment:
             if not changed:
                 break
 
-    def _next_event(self) -> float:
-        """Minutes until the next thing the rates make happen."""
-        soonest = INF
+    def _next_event(self) -> tuple[float, Callable[[], None] | None]:
+        """Minutes until the next thing the rates make happen, and how to land on it exactly."""
+        soonest: float = INF
+        land: Callable[[], None] | None = None
         for station in self.stations:
             rate = station.rate
             if rate <= 0:
                 continue
             piece = station.piece
             if piece is not None:
-                soonest = min(soonest, (piece.end - station.x) / rate)
+                delay = (piece.end - station.x) / rate
+                if delay < soonest:
+                    soonest, land = delay, partial(_land_on_piece_end, station, piece)
             if station.step is not None:
                 fraction = rate / station.cap
                 for clock in station.unit.failure_clocks:
-                    soonest = min(soonest, clock[0] / fraction)
+                    delay = clock[0] / fraction
+                    if delay < soonest:
+                        soonest, land = delay, partial(_land_on_zero, clock)
                 usage = station.unit.usage
                 for name, limit, _task in station.unit.usage_tasks:
                     per_m = station.per_m.get(name, 0.0)
                     if per_m > 0:
-                        soonest = min(soonest, (limit - usage[name]) / (rate * per_m))
+                        delay = (limit - usage[name]) / (rate * per_m)
+                        if delay < soonest:
+                            soonest, land = delay, partial(usage.__setitem__, name, limit)
         for j, acc in enumerate(self.accumulators):
-            net = self.stations[j].rate - self.stations[j + 1].rate
+            up, down = self.stations[j], self.stations[j + 1]
+            net = up.rate - down.rate
             if net > 0:
-                soonest = min(soonest, (acc.capacity_m - self.level(j)) / net)
+                delay = (acc.capacity_m - self.level(j)) / net
+                if delay < soonest:
+                    soonest, land = delay, partial(_land_on_level, up, down, acc, acc.capacity_m)
             elif net < 0:
-                soonest = min(soonest, self.level(j) / -net)
-        return max(soonest, 0.0)
+                delay = self.level(j) / -net
+                if delay < soonest:
+                    soonest, land = delay, partial(_land_on_level, up, down, acc, 0.0)
+        return max(soonest, 0.0), land
 
     def _track_activity(self) -> None:
         """Open and close active periods for the bottleneck analysis (active-period method)."""
@@ -259,17 +286,21 @@ class Segment:
         if self.plant.event_log is not None:
             self.plant.log_states(self.stations)
         self._token += 1
-        delay = self._next_event()
+        delay, land = self._next_event()
         if delay < INF:
             token = self._token
             timer = self.env.timeout(delay)
-            timer.callbacks.append(lambda _event: self._on_timer(token))
+            timer.callbacks.append(lambda _event: self._on_timer(token, land))
 
-    def _on_timer(self, token: int) -> None:
+    def _on_timer(self, token: int, land: Callable[[], None] | None) -> None:
         if token != self._token:
             return  # superseded by a later replan
         self.wakeups += 1
         self._advance()
+        if land is not None:
+            # Land exactly on the event the timer was set for: rounding in the clock must not
+            # leave it a hair short (a delay below the clock's resolution would never advance).
+            land()
         self._handle_due()
         self._replan()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 
@@ -25,7 +26,7 @@ def t_quantile_975(df: int) -> float:
     if df <= 30:
         return _T975[df - 1]
     points = [(30, _T975[-1]), *_T975_LARGE]
-    for (d0, t0), (d1, t1) in zip(points, points[1:], strict=False):
+    for (d0, t0), (d1, t1) in itertools.pairwise(points):
         if df <= d1:  # interpolate linearly in 1/df, as tables advise
             w = (1 / df - 1 / d1) / (1 / d0 - 1 / d1)
             return t1 + w * (t0 - t1)

@@ -1,0 +1,242 @@
+"""The twin engine against cases whose answer theory knows, and its bookkeeping invariants."""
+
+from __future__ import annotations
+
+import copy
+import itertools
+import math
+from typing import Any
+
+import pytest
+
+from tests.conftest import SCENARIOS, VALIDATION
+from tests.reference.markov_two_machine import exact_throughput
+from twin.engine import run_replication, simulate
+from twin.engine.plant import Plant
+from twin.scenario import Scenario, load_scenario, scenario_from_document
+
+
+def fluid_line(
+    v1: float,
+    v2: float,
+    capacity_m: float,
+    *,
+    failures: tuple[tuple[float, float], tuple[float, float]] | None = None,
+    initial_m: float = 0.0,
+    horizon: float = 1440.0,
+    maintenance: list[dict[str, Any]] | None = None,
+) -> Scenario:
+    """Two generic inline stations at v1 and v2 m/min joined by an accumulator."""
+
+    def station(name: str, speed: float, k: int) -> dict[str, Any]:
+        spec: dict[str, Any] = {"id": name, "equipment": {"type": "generic", "speed_m_min": speed}}
+        if failures is not None:
+            mtbf, mttr = failures[k]
+            spec["failures"] = [
+                {
+                    "ttf": {"dist": "exponential", "mean": mtbf},
+                    "ttr": {"dist": "exponential", "mean": mttr},
+                    "needs_crew": False,
+                }
+            ]
+        return spec
+
+    second = station("M2", v2, 1)
+    if maintenance:
+        second["maintenance"] = maintenance
+    return scenario_from_document(
+        {
+            "name": "fluid two-station line",
+            "roll_length_m": 100_000,
+            "products": [
+                {
+                    "id": "web",
+                    "web_width_m": 1.0,
+                    "recipe": [{"station_type": "generic"}, {"station_type": "generic"}],
+                }
+            ],
+            "lines": [
+                {
+                    "id": "L",
+                    "stations": [station("M1", v1, 0), second],
+                    "buffers": [
+                        {
+                            "kind": "accumulator",
+                            "id": "A",
+                            "between": ["M1", "M2"],
+                            "capacity_m": capacity_m,
+                            "initial_m": initial_m,
+                        }
+                    ],
+                }
+            ],
+            "orders": [{"id": "O", "product": "web", "length_m": 10_000_000, "due": 1}],
+            "run": {"horizon": horizon, "seed": 5},
+        }
+    )
+
+
+# ------------------------------------------------------------------------ deterministic lines
+def test_two_stations_without_failures_give_the_slower_ones_throughput() -> None:
+    result = simulate(fluid_line(10, 8, 100))
+    # M2 runs at its own 8 m/min from t = 0 (the fluid needs no fill time): 8 × 1440 = 11520 m
+    assert result.stations["M2"].metres.mean == pytest.approx(8 * 1440, abs=1e-6)
+    # M1 fills the accumulator at 10 - 8 = 2 m/min: full (100 m) at 50 min, then blocked to 8
+    assert result.stations["M1"].metres.mean == pytest.approx(8 * 1440 + 100, abs=1e-6)
+    assert result.stations["M1"].states["blocked"] == pytest.approx((1440 - 50) * 0.2 / 1440)
+    assert result.buffers["A"].max_level == pytest.approx(100)
+
+
+def test_scripted_stop_fills_the_accumulator_and_blocks_upstream_on_time() -> None:
+    stop = {"kind": "calendar", "name": "stop", "every": "30d", "first": 100, "duration": 60}
+    stop["needs_crew"] = False
+    scenario = fluid_line(8, 10, 100, horizon=300, maintenance=[stop])
+    plant = Plant(scenario, event_log=True)
+    result = plant.run()
+    events = [(t, state) for t, station, state in result.events or [] if station == "M1"]
+    # Before 100 min the accumulator stays empty (M1 is the slower one). M2 stops at 100 min,
+    # so M1 fills the 100 m accumulator at 8 m/min: full after 12.5 min, M1 blocked at 112.5 min
+    # until M2 restarts at 160 min.
+    assert (pytest.approx(112.5), "blocked") in events
+    assert (pytest.approx(160.0), "working") in events
+    # M1 made 8 m/min for 300 - 47.5 min = 2020 m; M2 the same (8×100 + 10×50 + 8×90) as the
+    # accumulator drains at 2 m/min from 160 to 210 min.
+    assert result.metrics["stations.M1.metres"] == pytest.approx(2020.0)
+    assert result.metrics["stations.M2.metres"] == pytest.approx(2020.0)
+    assert result.metrics["stations.M1.states.blocked"] == pytest.approx(47.5 / 300)
+    assert result.metrics["stations.M2.states.maintenance"] == pytest.approx(60 / 300)
+
+
+# ---------------------------------------------------------------- exponential two-machine line
+def roll_line(
+    mu1: float, mu2: float, p1: float, r1: float, p2: float, r2: float, capacity: int
+) -> Scenario:
+    document = load_scenario(VALIDATION / "two_station_rolls.yaml").model_dump(
+        mode="json", by_alias=True, exclude_none=True
+    )
+    line = document["lines"][0]
+    for station, mu, p, r in (
+        (line["stations"][0], mu1, p1, r1),
+        (line["stations"][1], mu2, p2, r2),
+    ):
+        station["equipment"]["process_time"] = {"dist": "exponential", "mean": 1 / mu}
+        station["failures"][0]["ttf"] = {"dist": "exponential", "mean": 1 / p}
+        station["failures"][0]["ttr"] = {"dist": "exponential", "mean": 1 / r}
+    line["buffers"][0]["capacity_rolls"] = capacity
+    return scenario_from_document(document)
+
+
+@pytest.mark.parametrize(
+    ("mu1", "mu2", "p1", "r1", "p2", "r2", "capacity"),
+    [
+        (1 / 60, 1 / 50, 1 / 600, 1 / 60, 1 / 800, 1 / 40, 3),
+        (1 / 50, 1 / 50, 1 / 400, 1 / 80, 1 / 400, 1 / 80, 1),
+        (1 / 40, 1 / 60, 1 / 1000, 1 / 30, 1 / 300, 1 / 90, 5),
+    ],
+)
+def test_exponential_two_machine_line_matches_its_markov_chain(
+    mu1: float, mu2: float, p1: float, r1: float, p2: float, r2: float, capacity: int
+) -> None:
+    scenario = roll_line(mu1, mu2, p1, r1, p2, r2, capacity)
+    result = simulate(scenario, replications=20, horizon_min=30 * 1440, warmup_min=1440)
+    rolls_per_h = result.kpis["output_rolls_per_h"]
+    exact_per_h = 60 * exact_throughput(mu1, mu2, p1, r1, p2, r2, capacity)
+    assert rolls_per_h.ci_low <= exact_per_h <= rolls_per_h.ci_high, (rolls_per_h, exact_per_h)
+    # and the interval is tight enough to mean something: within 3 % of the exact value
+    assert rolls_per_h.ci_high - rolls_per_h.ci_low < 0.06 * exact_per_h
+
+
+# --------------------------------------------------------------------- fluid two-machine line
+FAILURES = ((300.0, 30.0), (500.0, 60.0))  # (MTBF, MTTR) in operating minutes and minutes
+
+
+def fluid_throughput(capacity_m: float, replications: int = 10, initial_m: float = 0.0) -> Any:
+    scenario = fluid_line(
+        10, 10, capacity_m, failures=FAILURES, horizon=20 * 1440, initial_m=initial_m
+    )
+    result = simulate(scenario, replications=replications, warmup_min=1440)
+    return result.stations["M2"].metres, result
+
+
+def test_fluid_line_without_accumulator() -> None:
+    metres, _ = fluid_throughput(0.0)
+    # equal speeds, no buffer: mu / (1 + p1/r1 + p2/r2) = 10 / (1 + 30/300 + 60/500) m/min
+    exact = 10 / (1 + 30 / 300 + 60 / 500)
+    minutes = 20 * 1440  # metres are counted over the whole run
+    assert metres.ci_low / minutes <= exact <= metres.ci_high / minutes
+
+
+def test_fluid_line_with_a_huge_accumulator_tends_to_the_slowest_efficiency() -> None:
+    metres, _ = fluid_throughput(1e5, initial_m=5e4)
+    # min(e_i mu_i) with e_i = 1 / (1 + p_i / r_i): min(10/1.1, 10/1.12) = 8.929 m/min
+    limit = min(10 / 1.1, 10 / 1.12)
+    rate = metres.mean / (20 * 1440)
+    assert rate == pytest.approx(limit, rel=0.015)
+
+
+def test_fluid_throughput_never_decreases_as_the_accumulator_grows() -> None:
+    rates = [fluid_throughput(c, replications=4)[0].mean for c in (0, 20, 100, 500, 2000)]
+    # common random numbers: the same failures in operating time for every size
+    assert all(b >= a * (1 - 1e-9) for a, b in itertools.pairwise(rates)), rates
+    assert rates[-1] > rates[0]
+
+
+# ----------------------------------------------------------------------------- invariants
+def test_littles_law_on_a_roll_store() -> None:
+    scenario = load_scenario(VALIDATION / "two_station_rolls.yaml")
+    result = simulate(scenario, replications=1, horizon_min=200 * 1440, warmup_min=1440)
+    store = result.buffers["B"]
+    assert store.arrivals_per_h is not None and store.mean_wait_h is not None
+    # L = λ W
+    assert store.mean_level.mean == pytest.approx(
+        store.arrivals_per_h.mean * store.mean_wait_h.mean, rel=0.02
+    )
+
+
+@pytest.fixture(scope="module")
+def baseline() -> Scenario:
+    return load_scenario(SCENARIOS / "baseline.yaml")
+
+
+def test_time_in_state_sums_to_the_horizon(baseline: Scenario) -> None:
+    result, _ = run_replication(baseline, 0, horizon_min=10 * 1440, warmup_min=1440)
+    names = {key.split(".")[1] for key in result.metrics if key.startswith("stations.")}
+    assert len(names) == sum(len(line.stations) for line in baseline.lines)
+    for name in names:
+        states = [v for k, v in result.metrics.items() if k.startswith(f"stations.{name}.states.")]
+        assert len(states) == 8
+        assert sum(states) == pytest.approx(1.0, abs=1e-9), name
+
+
+def test_same_seed_same_numbers_and_replications_stand_alone(baseline: Scenario) -> None:
+    first = simulate(baseline, replications=2, horizon_min=7 * 1440, warmup_min=0)
+    again = simulate(baseline, replications=2, horizon_min=7 * 1440, warmup_min=0)
+    assert first.model_dump() == again.model_dump()
+    # replication 1 alone equals replication 1 of the pair: no hidden shared state
+    alone, _ = run_replication(baseline, 1, horizon_min=7 * 1440, warmup_min=0)
+    paired, _ = run_replication(baseline, 1, horizon_min=7 * 1440, warmup_min=0)
+    assert alone.metrics == paired.metrics
+    other = simulate(baseline, replications=2, seed=99, horizon_min=7 * 1440, warmup_min=0)
+    assert other.kpis != first.kpis
+
+
+def test_common_random_numbers_across_scenarios(baseline: Scenario) -> None:
+    # A change on one line leaves the failures of the other lines' stations exactly as they were.
+    document = baseline.model_dump(mode="json", by_alias=True, exclude_none=True)
+    changed = copy.deepcopy(document)
+    changed["lines"][2]["stations"][0]["equipment"]["max_speed_m_min"] *= 0.9
+    a, _ = run_replication(baseline, 0, horizon_min=7 * 1440, warmup_min=0)
+    b, _ = run_replication(scenario_from_document(changed), 0, horizon_min=7 * 1440, warmup_min=0)
+    untouched = [line.id for line in baseline.lines[:2]]
+    for key, value in a.metrics.items():
+        if any(key.startswith(f"lines.{line}.") for line in untouched):
+            assert b.metrics[key] == value, key
+
+
+def test_orders_complete_and_output_matches_the_order_book(baseline: Scenario) -> None:
+    result, _ = run_replication(baseline, 0, horizon_min=60 * 1440, warmup_min=0)
+    ordered = sum(baseline.order_length_m(o) for o in baseline.orders)
+    made = result.metrics["kpis.output_m_per_h"] * 60 * 1440 / 60
+    assert all(o["completion_min"] is not None for o in result.orders.values())
+    assert made == pytest.approx(ordered)
+    assert math.isclose(sum(r["history"][-1][1] >= 0 for r in result.rolls), len(result.rolls))
