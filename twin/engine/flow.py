@@ -43,9 +43,6 @@ STATE_NAMES = (
     "off_shift",
     "waiting_crew",
 )
-ACTIVE_HOLDS = (DOWN, MAINTENANCE, WAITING_CREW, SETUP)
-"""Holds during which a station is active in the sense of the active-period method."""
-PASSIVE_HOLDS = (OFF_SHIFT, BLOCKED, STARVED)
 # Holds in priority order: the first one on names the state.
 HOLD_PRIORITY = (OFF_SHIFT, DOWN, MAINTENANCE, WAITING_CREW, SETUP, BLOCKED, STARVED)
 EPS_M = 1e-7
@@ -94,8 +91,11 @@ class FlowStation:
     """Usage counters' growth per metre for the current step."""
     last_state: int = -1
     active_since: float = -1.0
-    """Start of the current active period (working unhindered, down, in setup or maintenance);
-    negative while inactive (starved, blocked, slowed by a neighbour, off shift)."""
+    """Start of the current active period, negative while inactive.
+
+    Active (active-period method): working unhindered, down, in setup or maintenance, or waiting
+    for crew; inactive: starved, blocked, slowed by a neighbour, off shift.
+    """
 
     def held(self) -> bool:
         """True while any hold is on."""
@@ -266,9 +266,9 @@ class Segment:
         now = self.env.now
         for station in self.stations:
             holds = station.holds
-            if any(holds[k] for k in PASSIVE_HOLDS):
+            if holds[OFF_SHIFT] or holds[BLOCKED] or holds[STARVED]:
                 active = False
-            elif any(holds[k] for k in ACTIVE_HOLDS):
+            elif holds[DOWN] or holds[MAINTENANCE] or holds[WAITING_CREW] or holds[SETUP]:
                 active = True
             else:
                 active = station.step is not None and station.rate >= station.cap * (1 - 1e-9)

@@ -208,7 +208,9 @@ class StationUnit:
             if isinstance(task, UsageMaintenance)
         ]
         self.usage = {task.counter: 0.0 for task in station.maintenance if task.kind == "usage"}
+        # Recipe steps live as long as the scenario, so their ids key these memos.
         self._speeds: dict[int, float] = {}
+        self._changeovers: dict[tuple[int, int], float] = {}
 
     def speed_m_min(self, step: RecipeStep) -> float:
         """Web speed for ``step``; a per-roll process time becomes this roll's speed."""
@@ -224,7 +226,12 @@ class StationUnit:
 
     def changeover_min(self, step: RecipeStep) -> float:
         """Changeover from the last step this unit ran to ``step``."""
-        return self.equipment.changeover_min(self.last_step, step)
+        key = (id(self.last_step), id(step))
+        minutes = self._changeovers.get(key)
+        if minutes is None:
+            minutes = self.equipment.changeover_min(self.last_step, step)
+            self._changeovers[key] = minutes
+        return minutes
 
     def consumption_per_m(self, step: RecipeStep) -> dict[str, float]:
         """Growth per metre of the usage counters this unit's maintenance watches."""

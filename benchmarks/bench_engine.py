@@ -1,0 +1,182 @@
+"""Engine benchmarks (issue 3): a plant-year, cost against web length, and a naive 1 m model.
+
+Run with ``make bench`` or ``python benchmarks/bench_engine.py``. Prints figures as times,
+rates and ratios; ``--child`` is the internal mode that measures a plant-year's peak memory in a
+fresh process.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.naive_inline import naive_inline_output  # noqa: E402
+from twin.engine import run_replication  # noqa: E402
+from twin.scenario import Scenario, load_scenario, scenario_from_document  # noqa: E402
+
+DAY = 1440.0
+
+
+def plant_year() -> Scenario:
+    """The baseline plant with its four-week order book repeated for a year (13 × 28 days)."""
+    baseline = load_scenario(ROOT / "scenarios" / "baseline.yaml")
+    document = baseline.model_dump(mode="json", by_alias=True, exclude_none=True)
+    orders = []
+    for cycle in range(13):
+        shift = cycle * 28 * DAY
+        for order in baseline.orders:
+            copy = order.model_dump(mode="json", exclude_none=True)
+            copy["id"] = f"{order.id}-c{cycle}"
+            copy["release"] = baseline.minutes(order.release) + shift
+            copy["due"] = baseline.minutes(order.due) + shift
+            orders.append(copy)
+    document["orders"] = orders
+    document["run"]["horizon"] = 365 * DAY
+    return scenario_from_document(document)
+
+
+def child() -> None:
+    """Run one plant-year replication and print wall time, peak RSS and events as JSON."""
+    scenario = plant_year()
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    started = time.perf_counter()
+    result, _ = run_replication(scenario, 0)
+    wall = time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    finished = len(result.rolls)
+    print(json.dumps({"wall_s": wall, "peak_mb": peak / 1024, "before_mb": before / 1024,
+                      "events": result.wakeups, "rolls": finished}))  # fmt: skip
+
+
+def bench_plant_year() -> None:
+    runs = []
+    for _ in range(3):
+        out = subprocess.run(
+            [sys.executable, __file__, "--child"], check=True, capture_output=True, text=True
+        )
+        runs.append(json.loads(out.stdout))
+    best = min(runs, key=lambda r: r["wall_s"])
+    print(
+        f"plant-year (baseline, 365 d, 1 replication): wall {best['wall_s']:.3f} s "
+        f"(best of 3; target <= 1 s), peak RSS {best['peak_mb']:.0f} MB (target <= 300 MB; "
+        f"{best['before_mb']:.0f} MB before the run), {best['events']} fluid events, "
+        f"{best['rolls']} rolls finished, {best['events'] / best['wall_s']:.0f} events/s"
+    )
+
+
+def inline_line(scale: int) -> Scenario:
+    """The validation inline line (PECVD → ALD) with rolls, orders and horizon ``scale`` × longer."""
+    base = load_scenario(ROOT / "scenarios" / "validation" / "inline_pecvd_ald.yaml")
+    document: dict[str, Any] = base.model_dump(mode="json", by_alias=True, exclude_none=True)
+    document["roll_length_m"] *= scale
+    document["orders"][0]["length_m"] *= scale
+    document["orders"][0]["due"] *= scale
+    document["run"]["horizon"] *= scale
+    return scenario_from_document(document)
+
+
+def bench_web_length() -> None:
+    rows = []
+    for scale in (1, 10, 100):
+        scenario = inline_line(scale)
+        started = time.perf_counter()
+        for _ in range(20):
+            result, _ = run_replication(scenario, 0)
+        wall = (time.perf_counter() - started) / 20
+        metres = result.metrics["stations.AL.metres"]
+        rows.append((scale, metres, result.wakeups, wall))
+    base_events, base_wall = rows[0][2], rows[0][3]
+    for scale, metres, events, wall in rows:
+        print(
+            f"inline line, roll length ×{scale:>3}: {metres:>11.0f} m, {events} events "
+            f"({events / base_events:.2f}× of ×1), {wall * 1e3:.2f} ms "
+            f"({wall / base_wall:.2f}× of ×1)"
+        )
+
+
+def two_station(
+    v1: float, v2: float, capacity: float, ttf: tuple[float, float], ttr: tuple[float, float]
+) -> Scenario:
+    """The naive model's line in the scenario format: fixed failures in operating time."""
+
+    def station(name: str, speed: float, k: int) -> dict[str, Any]:
+        return {
+            "id": name,
+            "equipment": {"type": "generic", "speed_m_min": speed},
+            "failures": [
+                {
+                    "ttf": {"dist": "fixed", "value": ttf[k]},
+                    "ttr": {"dist": "fixed", "value": ttr[k]},
+                    "needs_crew": False,
+                }
+            ],
+        }
+
+    return scenario_from_document(
+        {
+            "name": "naive comparison",
+            "roll_length_m": 100_000,
+            "products": [
+                {
+                    "id": "web",
+                    "web_width_m": 1,
+                    "recipe": [{"station_type": "generic"}, {"station_type": "generic"}],
+                }
+            ],
+            "lines": [
+                {
+                    "id": "L",
+                    "stations": [station("M1", v1, 0), station("M2", v2, 1)],
+                    "buffers": [
+                        {"kind": "accumulator", "id": "A", "between": ["M1", "M2"],
+                         "capacity_m": capacity}
+                    ],
+                }
+            ],
+            "orders": [{"id": "O", "product": "web", "length_m": 10_000_000, "due": 1}],
+            "run": {"horizon": "2d"},
+        }
+    )  # fmt: skip
+
+
+def bench_naive() -> None:
+    v1, v2, capacity, ttf, ttr, horizon = 10.0, 8.0, 100.0, (600.0, 900.0), (60.0, 90.0), 2 * DAY
+    started = time.perf_counter()
+    naive = naive_inline_output(v1, v2, capacity, ttf[0], ttr[0], ttf[1], ttr[1], horizon)
+    naive_wall = time.perf_counter() - started
+    scenario = two_station(v1, v2, capacity, ttf, ttr)
+    started = time.perf_counter()
+    repeats = 50
+    for _ in range(repeats):
+        result, _ = run_replication(scenario, 0)
+    wall = (time.perf_counter() - started) / repeats
+    ours = result.metrics["stations.M2.metres"]
+    difference = abs(ours - naive["output_m"]) / naive["output_m"]
+    print(
+        f"naive 1 m SimPy model vs fluid engine (2 d, fixed failures): output "
+        f"{naive['output_m']:.0f} m vs {ours:.1f} m (difference {difference:.3%}, target <= 1 %); "
+        f"wall {naive_wall * 1e3:.0f} ms vs {wall * 1e3:.2f} ms: {naive_wall / wall:.0f}× faster "
+        f"(target >= 50×); events {naive['events']} vs {result.wakeups}"
+    )
+
+
+def main() -> None:
+    """Run every engine benchmark and print its figures."""
+    if "--child" in sys.argv:
+        child()
+        return
+    bench_plant_year()
+    bench_web_length()
+    bench_naive()
+
+
+if __name__ == "__main__":
+    main()
