@@ -73,7 +73,7 @@ def bench_plant_year() -> None:
 
 
 def inline_line(scale: int) -> Scenario:
-    """The validation inline line (PECVD → ALD) with rolls, orders and horizon ``scale`` × longer."""
+    """The validation inline line (PECVD → ALD) with rolls, orders, horizon ``scale`` × longer."""
     base = load_scenario(ROOT / "scenarios" / "validation" / "inline_pecvd_ald.yaml")
     document: dict[str, Any] = base.model_dump(mode="json", by_alias=True, exclude_none=True)
     document["roll_length_m"] *= scale
