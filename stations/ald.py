@@ -54,6 +54,7 @@ class SpatialAld(Equipment[AldStep]):
     default_defect_rates_per_m2: ClassVar[dict[DefectType, float]] = {
         DefectType.PINHOLE: 0.005,  # assumed
         DefectType.PARTICLE: 0.005,  # assumed
+        DefectType.WEB_BREAK: 2e-6,  # assumed
     }
 
     heads: int = Field(ge=1, le=200, description="Spatial ALD heads: cycles per pass.")

@@ -52,14 +52,30 @@ class AnnealOven(Equipment[AnnealStep]):
     default_defect_rates_per_m2: ClassVar[dict[DefectType, float]] = {
         DefectType.WRINKLE: 0.0005,  # assumed (thermal mismatch, 004)
         DefectType.THICKNESS: 0.0005,  # assumed
+        DefectType.WEB_BREAK: 2e-6,  # assumed
     }
 
     heated_length_m: float = Field(gt=0, le=500, description="Length of the heated zone, m.")
+    excursions_per_h: float = Field(
+        default=0.005,
+        ge=0,
+        le=10,
+        description="Temperature excursions per operating hour, each putting the heated length "
+        "out of specification (assumed).",
+    )
     ramp_up_c_min: float = Field(default=10.0, gt=0, description="Heating rate, °C/min (assumed).")
     ramp_down_c_min: float = Field(default=5.0, gt=0, description="Cooling rate, °C/min (assumed).")
     atmosphere_change: Duration = Field(
         default=30.0, description="Purge to change the atmosphere, minutes (assumed)."
     )
+
+    def temperature_deviations_per_h(self, step: AnnealStep) -> float:
+        """Temperature excursions per operating hour (each puts a heated length out of spec)."""
+        return self.excursions_per_h
+
+    def deviation_length_m(self) -> float:
+        """An excursion spoils the web then in the heated zone, m."""
+        return self.heated_length_m
 
     def process_speed_m_min(self, step: AnnealStep) -> float:
         """Heated length / dwell, m/min."""

@@ -31,6 +31,23 @@ class DefectType(StrEnum):
     WEB_BREAK = "web_break"
 
 
+DEFECT_SIZE_MM: dict[DefectType, float] = {
+    DefectType.PINHOLE: 0.05,  # assumed: through-pores tens of µm (002)
+    DefectType.PARTICLE: 0.3,  # assumed
+    DefectType.THICKNESS: 5.0,  # assumed: a patch
+    DefectType.WRINKLE: 20.0,  # assumed: a crease
+    DefectType.LITHIUM_STICKING: 10.0,  # assumed
+    DefectType.AIR_EXPOSURE: 0.0,  # a length defect: the whole width
+    DefectType.WEB_BREAK: 0.0,  # a length defect: the whole width
+}
+"""Typical size (mm) of a point defect of each type; sizes are lognormal around it (cv 0.5)."""
+
+LENGTH_DEFECTS: frozenset[DefectType] = frozenset(
+    {DefectType.THICKNESS, DefectType.AIR_EXPOSURE, DefectType.WEB_BREAK}
+)
+"""Types that can also come as a stretch across the whole width (start-up, break, exposure)."""
+
+
 @dataclass(frozen=True)
 class Finding:
     """A problem with a recipe step: ``field`` is the step's field it concerns."""
@@ -161,6 +178,16 @@ class Equipment(BaseModel, Generic[StepT]):
         default=None,
         description="Defects laid per m² of web by type; omitted types use the type's defaults.",
     )
+    startup_length_m: float = Field(
+        default=2.0,
+        ge=0,
+        le=1000,
+        description="Web left out of specification when the station restarts mid-roll, m "
+        "(assumed).",
+    )
+    web_break_loss_m: float = Field(
+        default=20.0, ge=0, le=1000, description="Web lost at a web break, m (assumed)."
+    )
 
     @classmethod
     def __pydantic_init_subclass__(cls, **kwargs: object) -> None:
@@ -209,11 +236,25 @@ class Equipment(BaseModel, Generic[StepT]):
         """Type-specific changeover time on top of :attr:`recipe_change` (ramps, gas purges)."""
         return 0.0
 
-    def defect_rates(self, step: StepT) -> dict[DefectType, float]:
-        """Defects per m² by type that this tool lays on the web while running ``step``."""
+    def defect_rates(
+        self, step: StepT, usage: dict[str, float] | None = None
+    ) -> dict[DefectType, float]:
+        """Defects per m² by type this tool lays while running ``step``.
+
+        ``usage`` holds the tool's usage counters since their last maintenance (for example the
+        PECVD wall deposit), for types whose rates depend on the tool's condition.
+        """
         rates = dict(self.default_defect_rates_per_m2)
         rates.update(self.defect_rates_per_m2 or {})
         return rates
+
+    def temperature_deviations_per_h(self, step: StepT) -> float:
+        """Temperature excursions per operating hour that put a stretch out of spec (none)."""
+        return 0.0
+
+    def deviation_length_m(self) -> float:
+        """Web a temperature excursion puts out of specification, m."""
+        return 0.0
 
     def roll_process_time(self, step: StepT, length_m: float) -> Distribution:
         """Minutes to process a roll of ``length_m`` once it is loaded: length / web speed."""

@@ -88,6 +88,7 @@ class LithiumEvaporator(Equipment[LithiumStep]):
     default_defect_rates_per_m2: ClassVar[dict[DefectType, float]] = {
         DefectType.PARTICLE: 0.01,  # assumed (spits)
         DefectType.THICKNESS: 0.002,  # assumed
+        DefectType.WEB_BREAK: 5e-6,  # assumed
     }
 
     sources: int = Field(default=1, ge=1, le=32, description="Evaporation sources.")
@@ -105,6 +106,12 @@ class LithiumEvaporator(Equipment[LithiumStep]):
         gt=0,
         le=1,
         description="Fraction of evaporated lithium that lands on the web (assumed 0.6).",
+    )
+    sticking_per_m2: float = Field(
+        default=0.5,
+        ge=0,
+        description="Sticking spots per m² when prelithiated silicon is wound with no "
+        "supplemental layer on it (000; rate assumed).",
     )
     pump_down: Duration = Field(default=40.0, description="Pump-down after loading, minutes.")
     vent: Duration = Field(default=20.0, description="Vent (with argon) before unloading, minutes.")

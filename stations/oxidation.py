@@ -46,9 +46,17 @@ class OxidationFurnace(Equipment[OxidationStep]):
     default_defect_rates_per_m2: ClassVar[dict[DefectType, float]] = {
         DefectType.THICKNESS: 0.001,  # assumed
         DefectType.WRINKLE: 0.0005,  # assumed
+        DefectType.WEB_BREAK: 2e-6,  # assumed
     }
 
     heated_length_m: float = Field(gt=0, le=500, description="Length of the heated zone, m.")
+    excursions_per_h: float = Field(
+        default=0.005,
+        ge=0,
+        le=10,
+        description="Temperature excursions per operating hour, each putting the heated length "
+        "out of specification (assumed).",
+    )
     activation_energy_kj_mol: float = Field(
         default=200.0,
         gt=0,
@@ -84,6 +92,14 @@ class OxidationFurnace(Equipment[OxidationStep]):
     def dwell_min(self, step: OxidationStep) -> float:
         """Dwell the step needs, minutes: x² / k_p(T)."""
         return step.oxide_thickness_um**2 / self.parabolic_rate_um2_min(step.temperature_c)
+
+    def temperature_deviations_per_h(self, step: OxidationStep) -> float:
+        """Temperature excursions per operating hour (each puts a heated length out of spec)."""
+        return self.excursions_per_h
+
+    def deviation_length_m(self) -> float:
+        """An excursion spoils the web then in the heated zone, m."""
+        return self.heated_length_m
 
     def process_speed_m_min(self, step: OxidationStep) -> float:
         """Heated length / dwell, m/min."""

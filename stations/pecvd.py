@@ -78,6 +78,7 @@ class PecvdCoater(Equipment[PecvdStep]):
         DefectType.PINHOLE: 0.01,  # assumed
         DefectType.PARTICLE: 0.05,  # assumed, at a clean chamber
         DefectType.THICKNESS: 0.002,  # assumed
+        DefectType.WEB_BREAK: 5e-6,  # assumed
     }
 
     sources: int = Field(ge=1, le=64, description="Silicon deposition sources along the web.")
@@ -97,6 +98,12 @@ class PecvdCoater(Equipment[PecvdStep]):
         default=30.0, description="Purge to switch between doped and undoped silicon, minutes."
     )
     ramp_c_min: float = Field(default=5.0, gt=0, description="Substrate heater ramp, °C/min.")
+    particle_rise_per_m2: float = Field(
+        default=0.002,
+        ge=0,
+        description="Particles per m² added per 1000 µm·m of wall deposit since the last chamber "
+        "clean (assumed: flakes from the walls grow with the deposit).",
+    )
 
     def process_speed_m_min(self, step: PecvdStep) -> float:
         """Dynamic rate × sources / thickness for silicon and for the cap; the slower wins."""
@@ -110,6 +117,17 @@ class PecvdCoater(Equipment[PecvdStep]):
         """Wall deposit grows with the thickness deposited on each metre, µm·m per m."""
         cap_um = step.cap.thickness_nm / 1000 if step.cap else 0.0
         return {WALL_DEPOSIT: step.si_thickness_um + cap_um}
+
+    def defect_rates(
+        self, step: PecvdStep, usage: dict[str, float] | None = None
+    ) -> dict[DefectType, float]:
+        """Base rates, with particles rising linearly with the wall deposit since the clean."""
+        rates = super().defect_rates(step, usage)
+        deposit = (usage or {}).get(WALL_DEPOSIT, 0.0)
+        rates[DefectType.PARTICLE] = (
+            rates.get(DefectType.PARTICLE, 0.0) + self.particle_rise_per_m2 * deposit / 1000
+        )
+        return rates
 
     def extra_changeover_min(self, previous: PecvdStep, step: PecvdStep) -> float:
         """Substrate temperature ramp, plus a gas purge when the dopant changes."""

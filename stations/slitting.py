@@ -30,9 +30,16 @@ class Slitter(Equipment[SlittingStep]):
     step_type: ClassVar[StepClass] = SlittingStep
     default_defect_rates_per_m2: ClassVar[dict[DefectType, float]] = {
         DefectType.WRINKLE: 0.0002,  # assumed (edge waviness)
+        DefectType.WEB_BREAK: 5e-6,  # assumed
     }
 
     line_speed_m_min: float = Field(gt=0, le=1000, description="Slitting line speed, m/min.")
+    cut_out_length_m: float = Field(
+        default=0.5,
+        gt=0,
+        le=100,
+        description="Length of lane cut out around each marked defect, m (assumed).",
+    )
     knife_change: Duration = Field(
         default=20.0, description="Reset the knives for another lane layout, minutes."
     )

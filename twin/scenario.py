@@ -30,6 +30,7 @@ from pydantic import (
 )
 
 from stations import (
+    DefectType,
     Distribution,
     Duration,
     EquipmentSpec,
@@ -138,6 +139,18 @@ Maintenance = Annotated[CalendarMaintenance | UsageMaintenance, Field(discrimina
 
 
 # ------------------------------------------------------------------------------ stations, lines
+class Inspection(Model):
+    """An inline inspection point after a station: detects defects and marks them on the roll."""
+
+    detection: dict[DefectType, Annotated[float, Field(ge=0, le=1)]] = Field(
+        default={t: 0.9 for t in DefectType},
+        description="Probability of detecting each defect type (default 0.9 for every type).",
+    )
+    false_alarms_per_m2: float = Field(
+        default=0.001, ge=0, le=100, description="False alarms marked per m² inspected."
+    )
+
+
 class Station(Model):
     """A station on a line: its equipment, how many identical units, failures and maintenance."""
 
@@ -153,6 +166,9 @@ class Station(Model):
     failures: list[Failure] = Field(default=[], max_length=20, description="Failure modes.")
     maintenance: list[Maintenance] = Field(
         default=[], max_length=20, description="Planned maintenance, calendar- or usage-based."
+    )
+    inspection: Inspection | None = Field(
+        default=None, description="An inline inspection point at the station's exit."
     )
 
     def availability(self) -> float:
@@ -282,6 +298,11 @@ class Product(Model):
         le=4200,
         description="Rated capacity of the silicon, mAh/g (000: about 1100–1600 in examples).",
     )
+    max_defects_per_m2: float = Field(
+        default=0.5,
+        ge=0,
+        description="Specification: a lane roll with more unmarked defects per m² is downgraded.",
+    )
     recipe: list[RecipeStepSpec] = Field(
         min_length=1, max_length=30, description="Steps in order, each for one station type."
     )
@@ -325,6 +346,9 @@ class RunSettings(Model):
     replications: int = Field(default=1, ge=1, le=10_000, description="Independent replications.")
     dispatching: Literal["fifo", "group_by_product"] = Field(
         default="fifo", description="How a tool picks its next roll."
+    )
+    quality: bool = Field(
+        default=True, description="Model defects, inspection, slitting yield and genealogy."
     )
 
 

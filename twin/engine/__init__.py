@@ -26,9 +26,10 @@ def run_replication(
     horizon_min: float | None = None,
     warmup_min: float | None = None,
     event_log: bool = False,
+    genealogy: bool = False,
 ) -> tuple[ReplicationResult, dict[str, float]]:
     """Run one replication; return its numbers and each station's bottleneck share."""
-    plant = Plant(scenario, replication, seed, horizon_min, warmup_min, event_log)
+    plant = Plant(scenario, replication, seed, horizon_min, warmup_min, event_log, genealogy)
     result = plant.run()
     periods: dict[str, list[tuple[float, float]]] = {}
     for unit in plant.units:
@@ -50,6 +51,7 @@ def simulate(
     horizon_min: float | None = None,
     warmup_min: float | None = None,
     event_log: bool = False,
+    genealogy: bool = False,
     progress: Progress | None = None,
 ) -> SimulationResult:
     """Run ``replications`` replications (default: the scenario's) and summarise them."""
@@ -69,6 +71,7 @@ def simulate(
             horizon_min=horizon,
             warmup_min=warmup,
             event_log=event_log and replication == 0,
+            genealogy=genealogy and replication == 0,
         )
         results.append(result)
         shares.append(share)
@@ -91,6 +94,7 @@ def simulate(
         shares,
         sum(r.wakeups for r in results),
         results[0].events,
+        results[0].rolls if genealogy else None,
     )
 
 

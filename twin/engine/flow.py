@@ -90,6 +90,11 @@ class FlowStation:
     per_m: dict[str, float] = field(default_factory=dict)
     """Usage counters' growth per metre for the current step."""
     last_state: int = -1
+    running: bool = False
+    entered_at: float = 0.0
+    usage_before: dict[str, float] = field(default_factory=dict)
+    break_rate_m2: float = 0.0
+    """Web breaks per m² for the current step (quality model on)."""
     active_since: float = -1.0
     """Start of the current active period, negative while inactive.
 
@@ -192,6 +197,8 @@ class Segment:
                     for name, per_m in station.per_m.items():
                         unit.usage[name] += metres * per_m
                     unit.metres += metres
+                    if station.break_rate_m2 > 0 and station.piece is not None:
+                        unit.break_clock[0] -= metres * station.piece.roll.width_m
             plant.account(station, start, now)
         for j, acc in enumerate(self.accumulators):
             acc.level_stat.ramp(now, self.level(j))
@@ -241,6 +248,10 @@ class Segment:
                     delay = clock[0] / fraction
                     if delay < soonest:
                         soonest, land = delay, partial(_land_on_zero, clock)
+                if station.break_rate_m2 > 0 and piece is not None:
+                    delay = station.unit.break_clock[0] / (rate * piece.roll.width_m)
+                    if delay < soonest:
+                        soonest, land = delay, partial(_land_on_zero, station.unit.break_clock)
                 usage = station.unit.usage
                 for name, limit, _task in station.unit.usage_tasks:
                     per_m = station.per_m.get(name, 0.0)
@@ -283,6 +294,18 @@ class Segment:
         """Recompute rates and set the one timer for the next event."""
         self._rates()
         self._track_activity()
+        quality = self.plant.quality
+        for station in self.stations:
+            running = station.rate > 0
+            if running and not station.running and quality is not None:
+                piece = station.piece
+                if (
+                    piece is not None
+                    and station.step is not None
+                    and piece.start + EPS_M < station.x < piece.end - EPS_M
+                ):
+                    quality.restart(piece.roll, station.unit, station.x - piece.start)
+            station.running = running
         if self.plant.event_log is not None:
             self.plant.log_states(self.stations)
         self._token += 1
@@ -342,6 +365,12 @@ class Segment:
                     clock[0] = plant.draw_ttf(unit, mode)
                     station.holds[WAITING_CREW] += 1
                     self.env.process(plant.repair(unit, mode))
+            if station.break_rate_m2 > 0 and unit.break_clock[0] <= 1e-9:
+                unit.break_clock[0] = plant.draw_break(unit, station.break_rate_m2)
+                station.holds[WAITING_CREW] += 1
+                if piece is not None and plant.quality is not None:
+                    plant.quality.web_break(piece.roll, unit, station.x - piece.start)
+                self.env.process(plant.rethread(unit))
             for name, limit, task in unit.usage_tasks:
                 if unit.usage[name] >= limit - 1e-9:
                     unit.usage[name] = 0.0
@@ -352,6 +381,16 @@ class Segment:
     def _boundary(self, station: FlowStation) -> Generator[simpy.Event, Any, None]:
         """At the end of a piece: finish the roll at the tail, fetch the next at the head."""
         piece = station.piece
+        quality = self.plant.quality
+        if quality is not None and piece is not None and station.step is not None:
+            quality.processed(
+                piece.roll,
+                station.unit,
+                station.step,
+                station.entered_at,
+                station.usage_before,
+                station.cap,
+            )
         if station is self.tail and piece is not None:
             yield from self._finish(station, piece)
         if station is self.head:
@@ -377,10 +416,15 @@ class Segment:
             station.per_m = unit.consumption_per_m(step)
             if change > 0:
                 yield from self.plant.crew_task(unit, SETUP, change, "setup")
+            if self.plant.quality is not None:
+                station.entered_at = self.env.now
+                station.usage_before = dict(unit.usage)
+                station.break_rate_m2 = unit.break_rate_m2(step)
         else:
             station.step = None
             station.cap = unit.equipment.max_speed_m_min
             station.per_m = {}
+            station.break_rate_m2 = 0.0
         if station is self.head:
             piece.roll.enter(unit.station_id, self.env.now)
             overhead = unit.start_of_roll_min(step, self.inline)
@@ -421,6 +465,8 @@ class Segment:
         overhead = unit.end_of_roll_min(tail.step, self.inline)
         if overhead > 0:
             yield from self.plant.crew_task(unit, SETUP, overhead, "roll_change")
+        if self.plant.quality is not None:
+            self.plant.quality.rewound(roll, unit)
         roll.leave(unit.station_id, self.env.now)
         self.plant.deliver(roll, self.sink)
 

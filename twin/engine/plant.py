@@ -10,13 +10,14 @@ from __future__ import annotations
 import math
 from collections import deque
 from collections.abc import Callable, Generator
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
 import simpy
 
-from stations import Equipment, RecipeStep
+from stations import DefectType, Equipment, RecipeStep
+from stations.pecvd import PecvdStep
 from twin.engine.calendar import off_shift_intervals
 from twin.engine.flow import (
     BLOCKED,
@@ -32,6 +33,7 @@ from twin.engine.flow import (
     FlowStation,
     Segment,
 )
+from twin.engine.quality import QualityModel, RollQuality
 from twin.engine.stats import LevelStat
 from twin.engine.streams import stream
 from twin.scenario import (
@@ -66,6 +68,7 @@ class Roll:
     stored_at: float = 0.0
     store_token: int = 0
     reworks: int = 0
+    quality: RollQuality = field(default_factory=RollQuality)
     _entered: dict[str, float] = field(default_factory=dict)
 
     def enter(self, station_id: str, now: float) -> None:
@@ -207,7 +210,12 @@ class StationUnit:
             for task in station.maintenance
             if isinstance(task, UsageMaintenance)
         ]
-        self.usage = {task.counter: 0.0 for task in station.maintenance if task.kind == "usage"}
+        # every counter of the type is kept (the PECVD wall deposit drives particles even when
+        # no clean is planned); the maintained ones reset at their task
+        self.usage = dict.fromkeys(type(self.equipment).usage_counters, 0.0)
+        self.break_stream = stream(seed, rep, f"breaks:{self.name}")
+        self.break_clock = [math.inf]
+        self._break_rates: dict[int, float] = {}
         # Recipe steps live as long as the scenario, so their ids key these memos.
         self._speeds: dict[int, float] = {}
         self._changeovers: dict[tuple[int, int], float] = {}
@@ -234,9 +242,19 @@ class StationUnit:
         return minutes
 
     def consumption_per_m(self, step: RecipeStep) -> dict[str, float]:
-        """Growth per metre of the usage counters this unit's maintenance watches."""
-        per_m = self.equipment.consumption_per_m(step)
-        return {name: per_m.get(name, 0.0) for name in self.usage}
+        """Growth per metre of the unit's usage counters for ``step``."""
+        return self.equipment.consumption_per_m(step)
+
+    def break_rate_m2(self, step: RecipeStep) -> float:
+        """Web breaks per m² while running ``step``; draws the first break distance if needed."""
+        key = id(step)
+        rate = self._break_rates.get(key)
+        if rate is None:
+            rate = self.equipment.defect_rates(step).get(DefectType.WEB_BREAK, 0.0)
+            self._break_rates[key] = rate
+        if rate > 0 and math.isinf(self.break_clock[0]):
+            self.break_clock[0] = float(self.break_stream.exponential(1 / rate))
+        return rate
 
     def start_of_roll_min(self, step: RecipeStep | None, inline: bool) -> float:
         """Stop before a roll: load and pump (a tool); vent, load and pump (an inline head)."""
@@ -277,8 +295,10 @@ class Plant:
         horizon_min: float | None = None,
         warmup_min: float | None = None,
         event_log: bool = False,
+        genealogy: bool = False,
     ) -> None:
         self.scenario = scenario
+        self.keep_genealogy = genealogy
         self.env = simpy.Environment()
         self.replication = replication
         self.seed = scenario.run.seed if seed is None else seed
@@ -301,6 +321,8 @@ class Plant:
         self.order_rolls: dict[str, int] = {}
         self.order_done: dict[str, float] = {}
         self.scrapped_m: dict[str, float] = {}
+        self.quality = QualityModel(self) if scenario.run.quality else None
+        self.outcomes: list[tuple[Roll, float, dict[str, float]]] = []
         self._build()
 
     # ------------------------------------------------------------------ building
@@ -417,6 +439,8 @@ class Plant:
         now = self.env.now
         roll.history.append(("finished", now, now))
         self.finished.append(roll)
+        if self.quality is not None:
+            self.outcomes.append((roll, now, self.quality.outcome(roll)))
         self._wip(roll.line, -1)
         remaining = self.order_rolls[roll.order] - 1
         self.order_rolls[roll.order] = remaining
@@ -424,9 +448,20 @@ class Plant:
             self.order_done[roll.order] = now
 
     def expire(self, roll: Roll, store: Store) -> None:
-        """A roll waited too long in ``store``: scrap it (and release a replacement) or rework."""
+        """A roll waited too long in ``store``: scrap it (and release a replacement) or rework.
+
+        Either way it was air-exposed; a reworked roll starts its quality record afresh.
+        """
         self.scrapped_m[roll.line] += roll.length_m if store.on_expiry == "scrap" else 0.0
         roll.reworks += store.on_expiry == "rework"
+        if self.quality is not None:
+            self.quality.expose(roll)
+            if store.on_expiry == "scrap":
+                area = roll.length_m * roll.width_m
+                outcome = {"started_m2": area, "good_m2": 0.0, "scrap.air_exposure": area}
+                self.outcomes.append((roll, self.env.now, outcome))
+            else:
+                roll.quality = RollQuality(genealogy=roll.quality.genealogy)
         if store.on_expiry == "scrap":
             roll = Roll(
                 id=f"{roll.id}r",
@@ -480,6 +515,14 @@ class Plant:
             segment.swap(flow, WAITING_CREW, state)
             yield self.env.timeout(minutes)
             segment.hold(flow, state, -1)
+
+    def draw_break(self, unit: StationUnit, rate_m2: float) -> float:
+        """m² of web to the next web break at ``unit``."""
+        return float(unit.break_stream.exponential(1 / rate_m2))
+
+    def rethread(self, unit: StationUnit) -> Generator[simpy.Event, Any, None]:
+        """A web break (its waiting hold is on): an operator re-threads the web."""
+        yield from self.crew_task(unit, DOWN, unit.equipment.load_thread, "repair", True)
 
     def draw_ttf(self, unit: StationUnit, mode: int) -> float:
         """Operating minutes to the next failure of ``mode``."""
@@ -540,6 +583,83 @@ class Plant:
         if fraction < 1.0:
             times[flow.cause if flow.cause != WORKING else STARVED] += dt * (1.0 - fraction)
 
+    def _quality_metrics(self, metrics: dict[str, float], span_h: float) -> dict[str, float]:
+        """Good area, yields, scrap by cause, escapes and Ah/h; returns each line's quality
+        factor (good m² / m² finished) for OEE.
+        """
+        scenario = self.scenario
+        totals: dict[str, dict[str, float]] = {}
+        for roll, when, outcome in self.outcomes:
+            if when < self.warmup:
+                continue
+            for key in (roll.line, f"{roll.line}.products.{roll.product}", "plant"):
+                bucket = totals.setdefault(key, {})
+                for name, value in outcome.items():
+                    bucket[name] = bucket.get(name, 0.0) + value
+                first = outcome["good_m2"] if roll.reworks == 0 else 0.0
+                bucket["first_pass_m2"] = bucket.get("first_pass_m2", 0.0) + first
+                bucket["ah"] = bucket.get("ah", 0.0) + outcome["good_m2"] * self._ah_per_m2(
+                    roll.product
+                )
+                if not any(k == "scrap.air_exposure" for k in outcome):
+                    bucket["finished_m2"] = bucket.get("finished_m2", 0.0) + outcome["started_m2"]
+        factors = {}
+        keys = [line.id for line in scenario.lines] + [
+            f"{line.id}.products.{p.id}" for line in scenario.lines for p in scenario.products
+            if line in scenario.lines_for(p)
+        ]  # fmt: skip
+        for key in [*keys, "plant"]:
+            bucket = totals.get(key, {})
+            started = bucket.get("started_m2", 0.0)
+            good = bucket.get("good_m2", 0.0)
+            prefix = "kpis" if key == "plant" else f"lines.{key}"
+            metrics[f"{prefix}.good_m2_per_h"] = good / span_h
+            metrics[f"{prefix}.ah_per_h"] = bucket.get("ah", 0.0) / span_h
+            if started > 0:
+                metrics[f"{prefix}.yield"] = good / started
+                metrics[f"{prefix}.first_pass_yield"] = bucket.get("first_pass_m2", 0.0) / started
+            if good > 0:
+                metrics[f"{prefix}.escapes_ppm"] = bucket.get("escape_area_mm2", 0.0) / good
+                metrics[f"{prefix}.escapes_per_1000_m2"] = bucket.get("escapes", 0.0) / good * 1000
+            finished = bucket.get("finished_m2", 0.0)
+            if "." not in key and key != "plant":
+                factors[key] = good / finished if finished > 0 else 1.0
+            if key == "plant":
+                for name, value in bucket.items():
+                    if name.startswith("scrap."):
+                        metrics[f"scrap.{name.removeprefix('scrap.')}"] = value
+        return factors
+
+    def _ah_per_m2(self, product_id: str) -> float:
+        """Rated Ah per m² of good area: Si loading (mg/cm² × 10 = g/m²) × rated mAh/g / 1000."""
+        product = self.scenario.product(product_id)
+        loading = sum(s.si_loading_mg_cm2 for s in product.recipe if isinstance(s, PecvdStep))
+        return loading * 10 * product.rated_capacity_mah_g / 1000
+
+    def trace(self, roll: Roll) -> dict[str, Any]:
+        """A roll's genealogy: each station it passed, when, under which step and condition,
+        its defects and its lane rolls.
+        """
+        record: dict[str, Any] = {
+            "id": roll.id,
+            "order": roll.order,
+            "product": roll.product,
+            "line": roll.line,
+            "length_m": roll.length_m,
+            "width_m": roll.width_m,
+            "released_min": roll.released,
+            "reworks": roll.reworks,
+            "segments": [
+                {"exit": station, "start_min": start, "end_min": end}
+                for station, start, end in roll.history
+            ],
+        }
+        if self.quality is not None:
+            record["stations"] = roll.quality.genealogy
+            record["lanes"] = [asdict(lane) for lane in roll.quality.lanes]
+            record["defects"] = self.quality.defects_table(roll)
+        return record
+
     def log_states(self, flows: list[FlowStation]) -> None:
         """Record state changes for the event log (Gantt charts)."""
         assert self.event_log is not None
@@ -595,6 +715,7 @@ class Plant:
         metrics["kpis.output_m_per_h"] = total_m / span_h
         metrics["kpis.output_m2_per_h"] = total_m2 / span_h
         metrics["kpis.output_rolls_per_h"] = total_rolls / span_h
+        quality_factor = self._quality_metrics(metrics, span_h) if self.quality else {}
         span = horizon - warmup
         by_station: dict[str, list[StationUnit]] = {}
         for unit in self.units:
@@ -607,7 +728,8 @@ class Plant:
                 )
             working = metrics[f"{prefix}.states.working"]
             planned = 1.0 - metrics[f"{prefix}.states.off_shift"]
-            metrics[f"{prefix}.oee"] = working / planned if planned > 0 else 0.0
+            factor = quality_factor.get(units[0].line_id, 1.0)
+            metrics[f"{prefix}.oee"] = working / planned * factor if planned > 0 else 0.0
             metrics[f"{prefix}.metres"] = sum(u.metres for u in units)
         for store in self.stores.values():
             prefix = f"buffers.{store.id}"
@@ -635,10 +757,7 @@ class Plant:
                 "completion_min": done_at,
                 "tardiness_min": max(0.0, lateness_from - due),
             }
-        rolls = [
-            {"id": r.id, "order": r.order, "product": r.product, "history": r.history}
-            for r in self.finished
-        ]
+        rolls = [self.trace(r) for r in self.finished] if self.keep_genealogy else []
         return ReplicationResult(
             replication=self.replication,
             metrics=metrics,

@@ -8,10 +8,10 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Sequence
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from twin.engine.flow import STATE_NAMES
 from twin.engine.stats import Estimate, downsample
@@ -19,7 +19,30 @@ from twin.engine.stats import Estimate, downsample
 ReplicationMetrics = dict[str, float]
 
 
-class ProductOutput(BaseModel):
+class QualityKpis(BaseModel):
+    """Quality figures (present when the quality model is on)."""
+
+    model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
+
+    good_m2_per_h: Estimate | None = Field(default=None, description="Good lane area per hour.")
+    yield_: Estimate | None = Field(
+        default=None, alias="yield", description="Good m² / m² of foil started."
+    )
+    first_pass_yield: Estimate | None = Field(
+        default=None, description="Good m² from rolls never reworked / m² started."
+    )
+    escapes_ppm: Estimate | None = Field(
+        default=None, description="Area of unmarked defects in good lane rolls, ppm of good area."
+    )
+    escapes_per_1000_m2: Estimate | None = Field(
+        default=None, description="Unmarked defects in good lane rolls per 1000 m² good."
+    )
+    ah_per_h: Estimate | None = Field(
+        default=None, description="Rated capacity of the good area made per hour, Ah/h."
+    )
+
+
+class ProductOutput(QualityKpis):
     """A product's output on a line."""
 
     output_m_per_h: Estimate
@@ -27,14 +50,16 @@ class ProductOutput(BaseModel):
     output_rolls_per_h: Estimate
 
 
-class LineResult(BaseModel):
-    """A line's output, WIP, lead time and scrap."""
+class LineResult(QualityKpis):
+    """A line's output, WIP, lead time, scrap and quality."""
 
     output_m_per_h: Estimate
     output_m2_per_h: Estimate
     output_rolls_per_h: Estimate
     wip_rolls: Estimate = Field(description="Time-weighted rolls released and not finished.")
-    lead_time_h: Estimate = Field(description="Release to finish per finished roll, hours.")
+    lead_time_h: Estimate | None = Field(
+        default=None, description="Release to finish per finished roll, hours."
+    )
     scrapped_m: Estimate = Field(description="Metres scrapped for waiting too long.")
     products: dict[str, ProductOutput] = {}
 
@@ -98,6 +123,12 @@ class SimulationResult(BaseModel):
     buffers: dict[str, BufferResult]
     orders: dict[str, OrderResult]
     bottleneck: Bottleneck
+    scrap_m2: dict[str, Estimate] = Field(
+        default={}, description="Scrap area by cause over the measured period, largest first."
+    )
+    rolls: list[dict[str, Any]] | None = Field(
+        default=None, description="Genealogy of every finished roll, first replication."
+    )
     events_processed: int = Field(description="Fluid updates over all replications.")
     events: list[tuple[float, str, str]] | None = Field(
         default=None, description="(minute, station, state) changes, first replication."
@@ -165,6 +196,7 @@ def summarise(
     shares: Sequence[dict[str, float]],
     events_processed: int,
     events: list[tuple[float, str, str]] | None,
+    rolls: list[dict[str, Any]] | None = None,
 ) -> SimulationResult:
     """Combine replications into a :class:`SimulationResult`."""
     estimates = _estimates(replications)
@@ -187,14 +219,9 @@ def summarise(
             if field.startswith("products."):
                 _, product, kpi = field.split(".", 2)
                 products[product][kpi] = estimate
-        lines[name] = LineResult(
-            output_m_per_h=fields["output_m_per_h"],
-            output_m2_per_h=fields["output_m2_per_h"],
-            output_rolls_per_h=fields["output_rolls_per_h"],
-            wip_rolls=fields["wip_rolls"],
-            lead_time_h=fields.get("lead_time_h", Estimate(mean=0, ci_low=0, ci_high=0, n=0)),
-            scrapped_m=fields["scrapped_m"],
-            products={p: ProductOutput(**kpis) for p, kpis in products.items()},
+        own = {k: v for k, v in fields.items() if not k.startswith("products.")}
+        lines[name] = LineResult.model_validate(
+            {**own, "products": {p: ProductOutput.model_validate(k) for p, k in products.items()}}
         )
     mean_shares: dict[str, float] = defaultdict(float)
     for replication_shares in shares:
@@ -234,6 +261,12 @@ def summarise(
             tardiness_h=Estimate.of([float(r["tardiness_min"] or 0.0) / 60 for r in runs]),
         )
     top = max(mean_shares.items(), key=lambda item: item[1], default=("", 0.0))
+    scrap = {cause: est for cause, est in nested["scrap"].items()}
+    # every replication that had no scrap of a cause had zero of it
+    scrap = {
+        cause: Estimate.of([m.get(f"scrap.{cause}", 0.0) for m in replications]) for cause in scrap
+    }
+    scrap = dict(sorted(scrap.items(), key=lambda item: -item[1].mean))
     return SimulationResult(
         scenario=scenario_name,
         horizon_days=horizon / 1440,
@@ -246,6 +279,8 @@ def summarise(
         buffers=buffers,
         orders=order_results,
         bottleneck=Bottleneck(station=top[0], share=top[1], shares=dict(mean_shares)),
+        scrap_m2=scrap,
+        rolls=rolls,
         events_processed=events_processed,
         events=events,
     )
