@@ -263,6 +263,24 @@ def _print_result(result: SimulationResult) -> None:
             f"orders: {len(result.orders)}, late on average: {late}, not always finished: "
             f"{unfinished}, total mean tardiness {tardiness:.1f} h"
         )
+    if "yield" in result.kpis:
+        kpis = result.kpis
+        out.print(
+            f"quality: good {_ci(kpis['good_m2_per_h'])} m²/h, yield {kpis['yield'].mean:.1%} "
+            f"(first pass {kpis['first_pass_yield'].mean:.1%}), {_ci(kpis['ah_per_h'], 0)} Ah/h, "
+            f"escapes {kpis['escapes_per_1000_m2'].mean:.2f} per 1000 m² "
+            f"({kpis['escapes_ppm'].mean:.1f} ppm of area)"
+        )
+        pareto = Table(title="scrap by cause (m² over the measured period)", title_justify="left")
+        pareto.add_column("cause")
+        pareto.add_column("m²", justify="right")
+        pareto.add_column("share", justify="right")
+        total = sum(e.mean for e in result.scrap_m2.values()) or 1.0
+        for cause, estimate in result.scrap_m2.items():
+            pareto.add_row(
+                cause.replace("_", " "), _ci(estimate, 0), f"{estimate.mean / total:.1%}"
+            )
+        out.print(pareto)
     out.print(
         f"bottleneck (active-period method): [bold]{result.bottleneck.station}[/] "
         f"{result.bottleneck.share:.1%} of the time"
@@ -286,6 +304,10 @@ def simulate_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
     events: Annotated[
         Path | None, typer.Option(help="Write the first replication's station states here (CSV).")
+    ] = None,
+    genealogy: Annotated[
+        Path | None,
+        typer.Option(help="Write the first replication's roll genealogy here (JSON, for trace)."),
     ] = None,
 ) -> None:
     """Simulate a scenario: output, time in state, buffers, orders, with 95 % CIs."""
@@ -312,6 +334,7 @@ def simulate_command(
             horizon_min=horizon,
             warmup_min=warm,
             event_log=events is not None,
+            genealogy=genealogy is not None,
             progress=lambda done, _total: bar.update(task, completed=done),
         )
     if events is not None:
@@ -319,10 +342,101 @@ def simulate_command(
             f"{t:.4f},{s},{state}" for t, s, state in result.events or []
         ]
         events.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    if genealogy is not None:
+        document = {"scenario": result.scenario, "seed": result.seed, "rolls": result.rolls}
+        genealogy.write_text(json.dumps(document), encoding="utf-8")
     if as_json:
-        sys.stdout.write(result.model_dump_json(indent=2, exclude={"events"}) + "\n")
+        sys.stdout.write(result.model_dump_json(indent=2, exclude={"events", "rolls"}) + "\n")
     else:
         _print_result(result)
+
+
+def _find_roll(rolls: list[dict[str, Any]], roll_id: str) -> dict[str, Any] | None:
+    for roll in rolls:
+        if roll["id"] == roll_id or any(lane["id"] == roll_id for lane in roll.get("lanes", [])):
+            return roll
+    return None
+
+
+@app.command()
+@guarded
+def trace(
+    roll_id: Annotated[str, typer.Argument(help="A roll id (ORDER/N) or lane roll id (….L2).")],
+    source: Annotated[
+        Path,
+        typer.Argument(
+            help="A genealogy file from 'simulate --genealogy', or a scenario to simulate.",
+            show_default=False,
+        ),
+    ],
+    days: Annotated[float | None, typer.Option(help="Horizon when simulating.", min=0.001)] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the genealogy as JSON.")] = False,
+) -> None:
+    """Show a roll's genealogy: stations, times, steps, conditions, defects and lanes."""
+    rolls: list[dict[str, Any]]
+    try:
+        document = json.loads(source.read_text(encoding="utf-8"))
+        rolls = document["rolls"] if isinstance(document, dict) else []
+        if not isinstance(rolls, list):
+            raise ValueError
+    except (ValueError, KeyError, UnicodeDecodeError, OSError):
+        scenario = load_scenario(source)
+        horizon = days * 1440 if days is not None else scenario.run.horizon
+        result = simulate(
+            scenario, replications=1, horizon_min=horizon, warmup_min=0.0, genealogy=True
+        )
+        rolls = result.rolls or []
+    roll = _find_roll(rolls, roll_id)
+    if roll is None:
+        known = ", ".join(r["id"] for r in rolls[:5])
+        raise ScenarioError(
+            [Problem("ROLL_ID", f"no finished roll {roll_id!r} (rolls look like: {known}, ...)")]
+        )
+    if as_json:
+        sys.stdout.write(json.dumps(roll, indent=2) + "\n")
+        return
+    out.print(
+        f"[bold]{roll['id']}[/] · order {roll['order']} · product {roll['product']} · line "
+        f"{roll['line']} · {roll['length_m']:g} m × {roll['width_m']:g} m · released at "
+        f"{roll['released_min'] / 60:.1f} h · reworks {roll['reworks']}"
+    )
+    steps = Table(title="stations", title_justify="left")
+    for name in ("station", "step", "start h", "end h", "condition", "defects laid"):
+        steps.add_column(name)
+    for stage in roll.get("stations", []):
+        condition = ", ".join(f"{k} {v:g}" for k, v in stage["condition"].items())
+        steps.add_row(
+            stage["station"],
+            stage["step"],
+            f"{stage['start_min'] / 60:.2f}",
+            f"{stage['end_min'] / 60:.2f}",
+            condition,
+            str(stage["defects_laid"]),
+        )
+    out.print(steps)
+    defects = roll.get("defects", [])
+    by_type: dict[str, list[int]] = {}
+    for defect in defects:
+        counts = by_type.setdefault(defect["type"], [0, 0])
+        counts[0] += 1
+        counts[1] += defect["marked"]
+    out.print(
+        "defects: "
+        + (", ".join(f"{t} {n} ({m} marked)" for t, (n, m) in by_type.items()) or "none")
+    )
+    lanes = Table(title="lane rolls", title_justify="left")
+    for name in ("lane roll", "width mm", "good length m", "cut m", "verdict", "escapes"):
+        lanes.add_column(name)
+    for lane in roll.get("lanes", []):
+        lanes.add_row(
+            lane["id"],
+            f"{lane['width_mm']:g}",
+            f"{lane['length_m']:.1f}",
+            f"{lane['cut_m']:.1f}",
+            "good" if lane["good"] else "downgraded",
+            str(lane["escapes"]),
+        )
+    out.print(lanes)
 
 
 def main() -> None:

@@ -295,17 +295,18 @@ class Segment:
         self._rates()
         self._track_activity()
         quality = self.plant.quality
-        for station in self.stations:
-            running = station.rate > 0
-            if running and not station.running and quality is not None:
-                piece = station.piece
-                if (
-                    piece is not None
-                    and station.step is not None
-                    and piece.start + EPS_M < station.x < piece.end - EPS_M
-                ):
-                    quality.restart(piece.roll, station.unit, station.x - piece.start)
-            station.running = running
+        if quality is not None:
+            for station in self.stations:
+                running = station.rate > 0
+                if running and not station.running:
+                    piece = station.piece
+                    if (
+                        piece is not None
+                        and station.step is not None
+                        and piece.start + EPS_M < station.x < piece.end - EPS_M
+                    ):
+                        quality.restart(piece.roll, station.unit, station.x - piece.start)
+                station.running = running
         if self.plant.event_log is not None:
             self.plant.log_states(self.stations)
         self._token += 1

@@ -33,7 +33,7 @@ from twin.engine.flow import (
     FlowStation,
     Segment,
 )
-from twin.engine.quality import QualityModel, RollQuality
+from twin.engine.quality import CAUSES, QualityModel, RollQuality
 from twin.engine.stats import LevelStat
 from twin.engine.streams import stream
 from twin.scenario import (
@@ -222,15 +222,16 @@ class StationUnit:
 
     def speed_m_min(self, step: RecipeStep) -> float:
         """Web speed for ``step``; a per-roll process time becomes this roll's speed."""
-        distribution = self.equipment.roll_process_time(step, self.plant.roll_length_m)
-        if distribution.dist == "fixed":
-            key = id(step)
-            if key not in self._speeds:
-                self._speeds[key] = self.equipment.web_speed_m_min(step)
-            return self._speeds[key]
-        # A process-time station: this roll's time, drawn now, sets its speed.
-        minutes = max(distribution.sample(self.process_stream), 1e-9)
-        return self.plant.roll_length_m / minutes
+        key = id(step)
+        speed = self._speeds.get(key)
+        if speed is None:
+            distribution = self.equipment.roll_process_time(step, self.plant.roll_length_m)
+            if distribution.dist != "fixed":
+                # A process-time station: this roll's time, drawn now, sets its speed.
+                minutes = max(distribution.sample(self.process_stream), 1e-9)
+                return self.plant.roll_length_m / minutes
+            speed = self._speeds[key] = self.equipment.web_speed_m_min(step)
+        return speed
 
     def changeover_min(self, step: RecipeStep) -> float:
         """Changeover from the last step this unit ran to ``step``."""
@@ -322,7 +323,7 @@ class Plant:
         self.order_done: dict[str, float] = {}
         self.scrapped_m: dict[str, float] = {}
         self.quality = QualityModel(self) if scenario.run.quality else None
-        self.outcomes: list[tuple[Roll, float, dict[str, float]]] = []
+        self.scrapped: list[tuple[Roll, float]] = []
         self._build()
 
     # ------------------------------------------------------------------ building
@@ -439,8 +440,6 @@ class Plant:
         now = self.env.now
         roll.history.append(("finished", now, now))
         self.finished.append(roll)
-        if self.quality is not None:
-            self.outcomes.append((roll, now, self.quality.outcome(roll)))
         self._wip(roll.line, -1)
         remaining = self.order_rolls[roll.order] - 1
         self.order_rolls[roll.order] = remaining
@@ -455,13 +454,11 @@ class Plant:
         self.scrapped_m[roll.line] += roll.length_m if store.on_expiry == "scrap" else 0.0
         roll.reworks += store.on_expiry == "rework"
         if self.quality is not None:
-            self.quality.expose(roll)
             if store.on_expiry == "scrap":
-                area = roll.length_m * roll.width_m
-                outcome = {"started_m2": area, "good_m2": 0.0, "scrap.air_exposure": area}
-                self.outcomes.append((roll, self.env.now, outcome))
-            else:
-                roll.quality = RollQuality(genealogy=roll.quality.genealogy)
+                self.scrapped.append((roll, self.env.now))
+            else:  # reworked from the start of the line: its earlier pass counts for nothing
+                roll.quality = RollQuality()
+                self.quality.expose(roll)
         if store.on_expiry == "scrap":
             roll = Roll(
                 id=f"{roll.id}r",
@@ -584,50 +581,71 @@ class Plant:
             times[flow.cause if flow.cause != WORKING else STARVED] += dt * (1.0 - fraction)
 
     def _quality_metrics(self, metrics: dict[str, float], span_h: float) -> dict[str, float]:
-        """Good area, yields, scrap by cause, escapes and Ah/h; returns each line's quality
-        factor (good m² / m² finished) for OEE.
+        """Good area, yields, scrap by cause, escapes and Ah/h.
+
+        Returns each line's quality factor (good m² / m² finished), the Q of its stations' OEE.
         """
+        assert self.quality is not None
         scenario = self.scenario
-        totals: dict[str, dict[str, float]] = {}
-        for roll, when, outcome in self.outcomes:
-            if when < self.warmup:
-                continue
-            for key in (roll.line, f"{roll.line}.products.{roll.product}", "plant"):
-                bucket = totals.setdefault(key, {})
-                for name, value in outcome.items():
-                    bucket[name] = bucket.get(name, 0.0) + value
-                first = outcome["good_m2"] if roll.reworks == 0 else 0.0
-                bucket["first_pass_m2"] = bucket.get("first_pass_m2", 0.0) + first
-                bucket["ah"] = bucket.get("ah", 0.0) + outcome["good_m2"] * self._ah_per_m2(
-                    roll.product
-                )
-                if not any(k == "scrap.air_exposure" for k in outcome):
-                    bucket["finished_m2"] = bucket.get("finished_m2", 0.0) + outcome["started_m2"]
-        factors = {}
-        keys = [line.id for line in scenario.lines] + [
-            f"{line.id}.products.{p.id}" for line in scenario.lines for p in scenario.products
-            if line in scenario.lines_for(p)
-        ]  # fmt: skip
-        for key in [*keys, "plant"]:
-            bucket = totals.get(key, {})
-            started = bucket.get("started_m2", 0.0)
-            good = bucket.get("good_m2", 0.0)
-            prefix = "kpis" if key == "plant" else f"lines.{key}"
+        rolls = self.finished
+        evaluation = self.quality.evaluate(rolls)
+        done = np.array([r.history[-1][1] >= self.warmup for r in rolls], dtype=bool)
+        first = np.array([r.reworks == 0 for r in rolls], dtype=bool)
+        ah = np.array([self._ah_per_m2(r.product) for r in rolls])
+        lines = np.array([r.line for r in rolls])
+        products = np.array([r.product for r in rolls])
+        lost = [(r, t) for r, t in self.scrapped if t >= self.warmup]
+        factors: dict[str, float] = {}
+        groups: list[tuple[str, str | None, str | None]] = [("kpis", None, None)]
+        for line in scenario.lines:
+            groups.append((f"lines.{line.id}", line.id, None))
+            groups += [
+                (f"lines.{line.id}.products.{p.id}", line.id, p.id)
+                for p in scenario.products
+                if line in scenario.lines_for(p)
+            ]
+        for prefix, line_id, product_id in groups:
+            mask = done.copy()
+            if line_id is not None:
+                mask &= lines == line_id
+            if product_id is not None:
+                mask &= products == product_id
+            exposed = sum(
+                r.length_m * r.width_m
+                for r, _ in lost
+                if line_id in (None, r.line) and product_id in (None, r.product)
+            )
+            finished = float(evaluation.started_m2[mask].sum())
+            started = finished + exposed
+            good = float(evaluation.good_m2[mask].sum())
             metrics[f"{prefix}.good_m2_per_h"] = good / span_h
-            metrics[f"{prefix}.ah_per_h"] = bucket.get("ah", 0.0) / span_h
+            metrics[f"{prefix}.ah_per_h"] = float((evaluation.good_m2 * ah)[mask].sum()) / span_h
             if started > 0:
                 metrics[f"{prefix}.yield"] = good / started
-                metrics[f"{prefix}.first_pass_yield"] = bucket.get("first_pass_m2", 0.0) / started
+                metrics[f"{prefix}.first_pass_yield"] = (
+                    float(evaluation.good_m2[mask & first].sum()) / started
+                )
             if good > 0:
-                metrics[f"{prefix}.escapes_ppm"] = bucket.get("escape_area_mm2", 0.0) / good
-                metrics[f"{prefix}.escapes_per_1000_m2"] = bucket.get("escapes", 0.0) / good * 1000
-            finished = bucket.get("finished_m2", 0.0)
-            if "." not in key and key != "plant":
-                factors[key] = good / finished if finished > 0 else 1.0
-            if key == "plant":
-                for name, value in bucket.items():
-                    if name.startswith("scrap."):
-                        metrics[f"scrap.{name.removeprefix('scrap.')}"] = value
+                metrics[f"{prefix}.escapes_ppm"] = (
+                    float(evaluation.escape_area_mm2[mask].sum()) / good
+                )
+                metrics[f"{prefix}.escapes_per_1000_m2"] = (
+                    float(evaluation.escapes[mask].sum()) / good * 1000
+                )
+            if line_id is not None and product_id is None:
+                factors[line_id] = good / finished if finished > 0 else 1.0
+            if prefix == "kpis":
+                scrap = {
+                    "edge_trim": float(evaluation.edge_trim_m2[mask].sum()),
+                    "downgraded": float(evaluation.downgraded_m2[mask].sum()),
+                    "air_exposure": exposed,
+                }
+                by_cause = evaluation.cut_by_cause_m2[mask].sum(axis=0)
+                for cause, value in zip(CAUSES, by_cause, strict=True):
+                    scrap[cause] = scrap.get(cause, 0.0) + float(value)
+                for cause, value in scrap.items():
+                    if value > 0:
+                        metrics[f"scrap.{cause}"] = value
         return factors
 
     def _ah_per_m2(self, product_id: str) -> float:
@@ -637,9 +655,7 @@ class Plant:
         return loading * 10 * product.rated_capacity_mah_g / 1000
 
     def trace(self, roll: Roll) -> dict[str, Any]:
-        """A roll's genealogy: each station it passed, when, under which step and condition,
-        its defects and its lane rolls.
-        """
+        """A roll's genealogy: stations, times, steps, conditions, defects and lane rolls."""
         record: dict[str, Any] = {
             "id": roll.id,
             "order": roll.order,
@@ -655,8 +671,8 @@ class Plant:
             ],
         }
         if self.quality is not None:
-            record["stations"] = roll.quality.genealogy
-            record["lanes"] = [asdict(lane) for lane in roll.quality.lanes]
+            record["stations"] = self.quality.genealogy(roll)
+            record["lanes"] = [asdict(lane) for lane in roll.quality.lanes()]
             record["defects"] = self.quality.defects_table(roll)
         return record
 

@@ -1,16 +1,25 @@
 """Quality along the web: defects laid by stations, inspection, slitting into lanes, escapes.
 
-Defects are spatial Poisson processes over the web area. When a station has processed a roll, one
-vectorised numpy draw lays all of that station's defects on it (never one event per metre). A
-defect has a position along the roll (m), a cross-web position (mm), a type, a size, the station
-and the time it came from. Positions are kept in the roll's own frame (metres from the end that
-was outside when the foil was first unwound), so they follow the web through rewinds: each rewind
-reverses the roll, and a station at offset s from the leading end marks position s or L - s.
+Defects are spatial Poisson processes over the web area. While a replication runs, each station
+that processes a roll only records a *layer* on it: its defect rates at the start and the end of
+the roll (they differ when the rate depends on the tool's condition, e.g. the PECVD wall deposit),
+the roll's orientation, and the times. Stops and web breaks record stretches of web at known
+offsets; inspections record that they looked. Quality never feeds back into the flow, so the
+draws wait until the run ends. Then one vectorised numpy pass over every roll of the replication
+lays the defects, applies the inspections, slits the rolls into lanes and counts good area,
+scrap by cause and escapes. The cost is a fixed number of numpy calls, never one event per metre
+and hardly any work per roll.
 
-An inspection point marks each defect with its type's detection probability and adds false
-alarms. The slitter cuts the web into lanes; a lane stretch with a marked defect is cut out, and a
-lane roll whose unmarked defects exceed the product's density is downgraded. Unmarked defects left
-in a good lane roll are escapes.
+A defect has a position along the roll (m), a cross-web position (mm), a type, a size, and the
+station and time it came from (through its layer). Positions are in the roll's own frame: metres
+from the end that led when the foil was first unwound. Each rewind reverses the roll, so a
+station at offset s from the current leading end marks position s, or L - s on a reversed roll.
+
+An inspection point marks each defect laid before it with its type's detection probability and
+adds false alarms. The slitter cuts the web into lanes; a lane stretch around a marked defect is
+cut out, a marked stretch across the web is cut out of every lane, and a lane roll whose unmarked
+defects exceed the product's density is downgraded. Unmarked defects left in a good lane roll are
+escapes.
 """
 
 from __future__ import annotations
@@ -33,29 +42,96 @@ if TYPE_CHECKING:
 
 TYPES: tuple[DefectType, ...] = tuple(DefectType)
 CODE = {t: i for i, t in enumerate(TYPES)}
-POINT_TYPES = np.array(
-    [CODE[t] for t in TYPES if t not in (DefectType.WEB_BREAK, DefectType.AIR_EXPOSURE)]
+POINT_TYPES: tuple[DefectType, ...] = tuple(
+    t for t in TYPES if t not in (DefectType.WEB_BREAK, DefectType.AIR_EXPOSURE)
 )
 """Types a station lays as a Poisson process over area (web breaks stop the line instead)."""
+POINT_CODES = np.array([CODE[t] for t in POINT_TYPES])
 SIZE_MM = np.array([DEFECT_SIZE_MM[t] for t in TYPES])
-SIZE_CV = 0.5
-FALSE_ALARM = -1
+SIZE_SIGMA = math.sqrt(math.log1p(0.5**2))
+"""Sizes are lognormal around the type's size with a coefficient of variation of 0.5."""
+FALSE_ALARM = len(TYPES)
 """Type code of a false alarm: a mark with no defect under it."""
+CAUSES: tuple[str, ...] = (*(t.value for t in TYPES), "false_alarm")
+"""Cut-out causes by type code."""
+NO_STATION = -1
+DEFAULT_CUT_OUT_M = 0.5
+"""Cut-out length where a roll is not slit (it is one lane of the full width)."""
 
-DEFECT_DTYPE = np.dtype(
-    [
-        ("pos_m", "f8"),
-        ("cross_mm", "f8"),
-        ("type", "i1"),
-        ("size_mm", "f8"),
-        ("length_m", "f8"),
-        ("station", "i2"),
-        ("time", "f8"),
-        ("marked", "?"),
-    ]
-)
-"""One defect: position in the roll's frame, cross-web position, type code, size, length (0 for a
-point defect; a stretch across the width otherwise), station index, time, marked by inspection."""
+
+@dataclass(slots=True)
+class Layer:
+    """What one station did to a roll: its rates, its orientation, when, and in what state."""
+
+    seq: int
+    station: int
+    start_min: float
+    end_min: float
+    reversed: bool
+    rates_start: np.ndarray
+    rates_end: np.ndarray
+    deviations: float
+    """Expected temperature excursions over the roll."""
+    deviation_m: float
+    step: str
+    condition: dict[str, float]
+
+
+@dataclass(slots=True)
+class Stretch:
+    """A stretch of web across the whole width: a start-up, a break, an air exposure."""
+
+    seq: int
+    pos_m: float
+    code: int
+    length_m: float
+    station: int
+    marked: bool
+    time_min: float
+
+
+@dataclass(slots=True)
+class Look:
+    """An inspection of a roll: what it detects and how many false alarms it raises."""
+
+    seq: int
+    station: int
+    detection: np.ndarray
+    false_alarms_per_m2: float
+
+
+@dataclass(slots=True)
+class Defects:
+    """Defects as parallel arrays: one entry per defect."""
+
+    pos_m: np.ndarray
+    cross_mm: np.ndarray
+    type: np.ndarray
+    size_mm: np.ndarray
+    length_m: np.ndarray
+    marked: np.ndarray
+    station: np.ndarray
+    time_min: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.pos_m)
+
+    def arrays(self) -> tuple[np.ndarray, ...]:
+        """The arrays in field order."""
+        return (
+            self.pos_m,
+            self.cross_mm,
+            self.type,
+            self.size_mm,
+            self.length_m,
+            self.marked,
+            self.station,
+            self.time_min,
+        )
+
+    def take(self, index: np.ndarray | slice) -> Defects:
+        """The defects at ``index``."""
+        return Defects(*(a[index] for a in self.arrays()))
 
 
 @dataclass(slots=True)
@@ -75,177 +151,267 @@ class LaneRoll:
 
 @dataclass(slots=True)
 class RollQuality:
-    """What quality has done to a roll so far."""
+    """What quality recorded on a roll during the run, and what the evaluation found."""
 
-    defects: np.ndarray = field(default_factory=lambda: np.zeros(0, DEFECT_DTYPE))
+    seq: int = 0
+    layers: list[Layer] = field(default_factory=list)
+    stretches: list[Stretch] = field(default_factory=list)
+    looks: list[Look] = field(default_factory=list)
+    slitting: tuple[SlittingStep, float] | None = None
+    """The slitting step and the slitter's cut-out length, once slit."""
     reversed: bool = False
     exposed_lithium: float = 0.0
     """Sticking rate per m² of an unprotected prelithiated surface, 0 when protected."""
     supplemental: bool = False
     """A supplemental layer is on the web (lithium laid onto it does not stick, 000 step 813)."""
-    lanes: list[LaneRoll] = field(default_factory=list)
-    genealogy: list[dict[str, Any]] = field(default_factory=list)
+    defects: Defects | None = None
+    """The roll's defects once evaluated (a view into the replication's arrays)."""
+    slit_result: tuple[dict[str, np.ndarray], int, str, float] | None = None
+
+    def next_seq(self) -> int:
+        """A number that orders what happened to the roll."""
+        self.seq += 1
+        return self.seq
+
+    def lanes(self) -> list[LaneRoll]:
+        """The roll's lane rolls once evaluated (built on demand, for traces)."""
+        if self.slit_result is None:
+            return []
+        return _lane_rolls(*self.slit_result)
 
 
-def union_length(starts: np.ndarray, ends: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
-    """Total length covered by intervals, and the merged intervals' starts and ends."""
+@dataclass
+class Evaluation:
+    """Per-roll outcome arrays of one evaluation (areas in m², escape area in mm²)."""
+
+    started_m2: np.ndarray
+    good_m2: np.ndarray
+    edge_trim_m2: np.ndarray
+    downgraded_m2: np.ndarray
+    cut_by_cause_m2: np.ndarray
+    """Rolls × causes (see :data:`CAUSES`)."""
+    escapes: np.ndarray
+    escape_area_mm2: np.ndarray
+
+
+def _union(keys: np.ndarray, starts: np.ndarray, ends: np.ndarray, span: float
+           ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
+    """Merge intervals that share a key: (merged starts, merged ends, their keys).
+
+    Keys are laid side by side on one line, ``span`` apart, so one sort merges them all.
+    """
     if len(starts) == 0:
-        return 0.0, starts, ends
-    order = np.argsort(starts)
-    s, e = starts[order], ends[order]
+        empty = np.zeros(0)
+        return empty, empty, np.zeros(0, dtype=np.int64)
+    line_start = keys * span + starts
+    line_end = keys * span + ends
+    order = np.argsort(line_start, kind="stable")
+    s, e = line_start[order], line_end[order]
     reach = np.maximum.accumulate(e)
     new = np.empty(len(s), dtype=bool)
     new[0] = True
     new[1:] = s[1:] > reach[:-1]
-    group = np.cumsum(new) - 1
-    merged_s = s[new]
-    merged_e = np.zeros(len(merged_s))
-    np.maximum.at(merged_e, group, reach)
-    return float((merged_e - merged_s).sum()), merged_s, merged_e
+    # a group's end is the running maximum at its last interval
+    last = np.append(np.flatnonzero(new)[1:] - 1, len(s) - 1)
+    group_end = reach[last]
+    merged_start = s[new]
+    merged_keys = np.floor(merged_start / span).astype(np.int64)
+    return merged_start, group_end, merged_keys
 
 
-def inside(points: np.ndarray, merged_s: np.ndarray, merged_e: np.ndarray) -> np.ndarray:
-    """Which points fall inside the merged intervals."""
-    if len(merged_s) == 0:
-        return np.zeros(len(points), dtype=bool)
-    index = np.searchsorted(merged_s, points, side="right") - 1
+def slit_rolls(
+    defects: Defects,
+    roll_of: np.ndarray,
+    length_m: np.ndarray,
+    lanes: np.ndarray,
+    lane_width_mm: np.ndarray,
+    edge_trim_mm: np.ndarray,
+    cut_out_m: np.ndarray,
+    max_defects_per_m2: np.ndarray,
+) -> dict[str, np.ndarray]:
+    """Slit many rolls at once; per (roll, lane): cut length, good length, verdict, escapes.
+
+    Lane ``k`` of a roll spans ``trim + k·w`` to ``trim + (k+1)·w`` across the web (mm). A marked
+    point defect cuts its lane over the cut-out length centred on it; a marked stretch cuts every
+    lane over its length. Unmarked defects outside the cuts stay in their lane roll: a lane roll
+    with more per m² than the specification is downgraded, and in a good one they are escapes.
+    Arrays indexed by roll describe each roll; the result is indexed by ``roll · L + lane`` with
+    ``L = lanes.max()``.
+    """
+    n_rolls = len(length_m)
+    max_lanes = int(lanes.max()) if n_rolls else 1
+    span = float(length_m.max()) + 1.0 if n_rolls else 1.0
+    n_keys = n_rolls * max_lanes
+    point = defects.length_m == 0
+    lane = np.floor((defects.cross_mm - edge_trim_mm[roll_of]) / lane_width_mm[roll_of])
+    lane = lane.astype(np.int64)
+    in_lane = point & (lane >= 0) & (lane < lanes[roll_of])
+    # stretches across the web belong to every lane of their roll
+    stretch = ~point
+    stretch_idx = np.flatnonzero(stretch)
+    copies = lanes[roll_of[stretch_idx]]
+    stretch_rows = np.repeat(stretch_idx, copies)
+    stretch_lanes = np.arange(len(stretch_rows)) - np.repeat(np.cumsum(copies) - copies, copies)
+    point_rows = np.flatnonzero(in_lane)
+    rows = np.concatenate([point_rows, stretch_rows])
+    row_lane = np.concatenate([lane[point_rows], stretch_lanes])
+    keys = roll_of[rows] * max_lanes + row_lane
+    pos = defects.pos_m[rows]
+    marked = defects.marked[rows]
+    half = cut_out_m[roll_of[rows]] / 2
+    is_point = point[rows]
+    starts = np.where(is_point, pos - half, pos)
+    ends = np.where(is_point, pos + half, pos + defects.length_m[rows])
+    roll_length = length_m[roll_of[rows]]
+    starts, ends = np.clip(starts, 0, roll_length), np.clip(ends, 0, roll_length)
+    m_start, m_end, m_key = _union(keys[marked], starts[marked], ends[marked], span)
+    cut = np.bincount(m_key, weights=m_end - m_start, minlength=n_keys)
+    # unmarked defects not inside a cut of their own lane
+    unmarked = ~marked
+    line_pos = keys[unmarked] * span + pos[unmarked]
+    index = np.searchsorted(m_start, line_pos, side="right") - 1
+    covered = np.zeros(len(line_pos), dtype=bool)
     ok = index >= 0
-    result = np.zeros(len(points), dtype=bool)
-    result[ok] = points[ok] <= merged_e[index[ok]]
-    return result
+    covered[ok] = line_pos[ok] <= m_end[index[ok]]
+    left_keys = keys[unmarked][~covered]
+    left_rows = rows[unmarked][~covered]
+    count = np.bincount(left_keys, minlength=n_keys)
+    sizes = defects.size_mm[left_rows]
+    lengths = defects.length_m[left_rows]
+    widths = lane_width_mm[roll_of[left_rows]]
+    area = np.where(lengths > 0, lengths * 1000 * widths, sizes * sizes)
+    escape_area = np.bincount(left_keys, weights=area, minlength=n_keys)
+    roll_of_key = np.repeat(np.arange(n_rolls), max_lanes)
+    lane_of_key = np.tile(np.arange(max_lanes), n_rolls)
+    exists = lane_of_key < lanes[roll_of_key]
+    good_length = np.maximum(length_m[roll_of_key] - cut, 0.0) * exists
+    lane_area = good_length * lane_width_mm[roll_of_key] / 1000
+    with np.errstate(divide="ignore", invalid="ignore"):
+        density = np.where(lane_area > 0, count / np.where(lane_area > 0, lane_area, 1), np.inf)
+    good = exists & (lane_area > 0) & (density <= max_defects_per_m2[roll_of_key])
+    return {
+        "exists": exists,
+        "cut_m": cut * exists,
+        "good_length_m": good_length,
+        "lane_area_m2": lane_area,
+        "good": good,
+        "unmarked": count,
+        "escapes": np.where(good, count, 0),
+        "escape_area_mm2": np.where(good, escape_area, 0.0),
+        "max_lanes": np.array([max_lanes]),
+    }
 
 
 def slit(
-    defects: np.ndarray,
+    defects: Defects,
     length_m: float,
     step: SlittingStep,
     cut_out_m: float,
     max_defects_per_m2: float,
     roll_id: str,
 ) -> list[LaneRoll]:
-    """Cut a roll into lanes; cut out marked stretches; downgrade dense lanes; count escapes.
+    """Slit one roll (see :func:`slit_rolls`) into its lane rolls."""
+    lanes = slit_rolls(
+        defects,
+        np.zeros(len(defects), dtype=np.int64),
+        np.array([length_m]),
+        np.array([step.lanes]),
+        np.array([step.lane_width_mm]),
+        np.array([step.edge_trim_mm]),
+        np.array([cut_out_m]),
+        np.array([max_defects_per_m2]),
+    )
+    return _lane_rolls(lanes, 0, roll_id, step.lane_width_mm)
 
-    Lane ``k`` spans ``edge_trim + k·w`` to ``edge_trim + (k+1)·w`` across the web (mm). A marked
-    point defect cuts its lane over ``cut_out_m`` centred on it; a marked stretch cuts every lane
-    over its length. Unmarked defects outside the cuts stay in the lane roll.
-    """
-    width = step.lane_width_mm
-    trim = step.edge_trim_mm
-    lanes = []
-    point = defects["length_m"] == 0
-    marked = defects["marked"]
-    lane_of = np.floor((defects["cross_mm"] - trim) / width).astype(int)
-    stretch = ~point & marked
-    for lane in range(step.lanes):
-        hit = point & marked & (lane_of == lane)
-        starts = np.concatenate([defects["pos_m"][hit] - cut_out_m / 2, defects["pos_m"][stretch]])
-        ends = np.concatenate(
-            [
-                defects["pos_m"][hit] + cut_out_m / 2,
-                defects["pos_m"][stretch] + defects["length_m"][stretch],
-            ]
-        )
-        starts, ends = np.clip(starts, 0, length_m), np.clip(ends, 0, length_m)
-        cut, merged_s, merged_e = union_length(starts, ends)
-        good_length = max(length_m - cut, 0.0)
-        mine = ~marked & (((lane_of == lane) & point) | ~point)
-        positions = defects["pos_m"][mine]
-        left = mine.copy()
-        left[mine] = ~inside(positions, merged_s, merged_e)
-        count = int(left.sum())
-        area_m2 = good_length * width / 1000
-        good = area_m2 > 0 and count / area_m2 <= max_defects_per_m2
-        escape_area = 0.0
-        if good and count:
-            sizes = defects["size_mm"][left]
-            lengths = defects["length_m"][left]
-            escape_area = float(np.where(lengths > 0, lengths * 1000 * width, sizes * sizes).sum())
-        lanes.append(
+
+def _lane_rolls(
+    lanes: dict[str, np.ndarray], roll: int, roll_id: str, width_mm: float
+) -> list[LaneRoll]:
+    max_lanes = int(lanes["max_lanes"][0])
+    result = []
+    for k in range(max_lanes):
+        key = roll * max_lanes + k
+        if not lanes["exists"][key]:
+            break
+        result.append(
             LaneRoll(
-                id=f"{roll_id}.L{lane + 1}",
-                lane=lane + 1,
-                width_mm=width,
-                length_m=good_length,
-                cut_m=cut,
-                good=bool(good),
-                unmarked_defects=count,
-                escapes=count if good else 0,
-                escape_area_mm2=escape_area,
+                id=f"{roll_id}.L{k + 1}",
+                lane=k + 1,
+                width_mm=width_mm,
+                length_m=float(lanes["good_length_m"][key]),
+                cut_m=float(lanes["cut_m"][key]),
+                good=bool(lanes["good"][key]),
+                unmarked_defects=int(lanes["unmarked"][key]),
+                escapes=int(lanes["escapes"][key]),
+                escape_area_mm2=float(lanes["escape_area_mm2"][key]),
             )
         )
-    return lanes
+    return result
 
 
 class QualityModel:
-    """Lays, inspects and slits defects for one replication of a plant."""
+    """Records quality on rolls during a run and evaluates it, all rolls at once, at the end."""
 
     def __init__(self, plant: Plant) -> None:
         self.plant = plant
-        self.streams: dict[str, np.random.Generator] = {}
+        self.rng = stream(plant.seed, plant.replication, "defects")
         self.station_index: dict[str, int] = {}
         self.station_names: list[str] = []
-        self.scrap_m2: dict[str, dict[str, float]] = {}
-        self._rates: dict[tuple[int, int], np.ndarray] = {}
+        self._base: dict[tuple[int, int], tuple[np.ndarray, bool]] = {}
+        self._detection: dict[int, np.ndarray] = {}
 
-    def _rng(self, unit: StationUnit) -> np.random.Generator:
-        rng = self.streams.get(unit.name)
-        if rng is None:
-            rng = stream(self.plant.seed, self.plant.replication, f"defects:{unit.name}")
-            self.streams[unit.name] = rng
-            self.station_index[unit.name] = len(self.station_names)
+    def _station(self, unit: StationUnit) -> int:
+        index = self.station_index.get(unit.name)
+        if index is None:
+            index = self.station_index[unit.name] = len(self.station_names)
             self.station_names.append(unit.name)
-        return rng
+        return index
 
-    # ------------------------------------------------------------------ laying
-    def _frame(self, quality: RollQuality, length: float, offset: np.ndarray, span: np.ndarray
-               ) -> np.ndarray:  # fmt: skip
-        """Positions in the roll's frame for offsets from the current leading end."""
-        return length - offset - span if quality.reversed else offset
-
-    def _append(self, roll: Roll, new: np.ndarray) -> None:
-        if len(new):
-            roll.quality.defects = np.concatenate([roll.quality.defects, new])
+    # ------------------------------------------------------------------ recording
+    def _rates(self, unit: StationUnit, step: RecipeStep, usage: dict[str, float]) -> np.ndarray:
+        key = (id(unit), id(step))
+        cached = self._base.get(key)
+        if cached is None:
+            rates = unit.equipment.defect_rates(step, {})
+            with_usage = unit.equipment.defect_rates(step, dict.fromkeys(unit.usage, 1.0))
+            cached = (np.array([rates.get(t, 0.0) for t in POINT_TYPES]), with_usage != rates)
+            self._base[key] = cached
+        vector, depends_on_usage = cached
+        if not depends_on_usage:
+            return vector
+        rates = unit.equipment.defect_rates(step, usage)
+        return np.array([rates.get(t, 0.0) for t in POINT_TYPES])
 
     def _stretch(
-        self, roll: Roll, unit: StationUnit, kind: DefectType, offset: float, length: float,
-        marked: bool,
+        self, roll: Roll, unit: StationUnit | None, kind: DefectType, offset: float,
+        length: float, marked: bool,
     ) -> None:  # fmt: skip
-        length = min(length, roll.length_m - offset) if offset < roll.length_m else 0.0
+        length = min(length, roll.length_m - offset)
         if length <= 0:
             return
-        self._rng(unit)
-        defect = np.zeros(1, DEFECT_DTYPE)
-        defect["pos_m"] = self._frame(
-            roll.quality, roll.length_m, np.array([offset]), np.array([length])
-        )
-        defect["type"] = CODE[kind]
-        defect["length_m"] = length
-        defect["station"] = self.station_index[unit.name]
-        defect["time"] = self.plant.env.now
-        defect["marked"] = marked
-        self._append(roll, defect)
+        quality = roll.quality
+        position = roll.length_m - offset - length if quality.reversed else offset
+        station = self._station(unit) if unit is not None else NO_STATION
+        quality.stretches.append(
+            Stretch(
+                quality.next_seq(), position, CODE[kind], length, station, marked,
+                self.plant.env.now,
+            )
+        )  # fmt: skip
 
     def restart(self, roll: Roll, unit: StationUnit, offset: float) -> None:
         """A standstill mid-roll: the start-up length at ``offset`` is out of specification."""
-        self._stretch(
-            roll, unit, DefectType.THICKNESS, offset, unit.equipment.startup_length_m, False
-        )
+        length = unit.equipment.startup_length_m
+        self._stretch(roll, unit, DefectType.THICKNESS, offset, length, False)
 
     def web_break(self, roll: Roll, unit: StationUnit, offset: float) -> None:
         """A web break at ``offset``: the lost length is marked (a break is never missed)."""
-        self._stretch(
-            roll, unit, DefectType.WEB_BREAK, offset, unit.equipment.web_break_loss_m, True
-        )
+        length = unit.equipment.web_break_loss_m
+        self._stretch(roll, unit, DefectType.WEB_BREAK, offset, length, True)
 
     def expose(self, roll: Roll) -> None:
-        """The roll waited past its limit: the whole roll is air-exposed (002, 003, 004)."""
-        defect = np.zeros(1, DEFECT_DTYPE)
-        defect["type"] = CODE[DefectType.AIR_EXPOSURE]
-        defect["length_m"] = roll.length_m
-        defect["time"] = self.plant.env.now
-        defect["station"] = -1
-        defect["marked"] = True
-        self._append(roll, defect)
+        """The roll waited past its limit: all of it is air-exposed (002, 003, 004)."""
+        self._stretch(roll, None, DefectType.AIR_EXPOSURE, 0.0, roll.length_m, True)
 
     def processed(
         self,
@@ -256,190 +422,326 @@ class QualityModel:
         usage_before: dict[str, float],
         speed_m_min: float,
     ) -> None:
-        """``unit`` has processed ``roll`` with ``step``: lay its defects in one draw."""
-        rng = self._rng(unit)
+        """``unit`` has processed ``roll`` with ``step``: record its layer, look, or slitting."""
+        quality = roll.quality
         equipment = unit.equipment
-        length, width_m = roll.length_m, roll.width_m
-        usage_after = dict(unit.usage)
-        first = equipment.defect_rates(step, usage_before)
-        last = equipment.defect_rates(step, usage_after) if usage_after != usage_before else first
-        r0 = np.array([first.get(TYPES[c], 0.0) for c in POINT_TYPES])
-        r1 = np.array([last.get(TYPES[c], 0.0) for c in POINT_TYPES])
-        if any(usage_after[k] < usage_before.get(k, 0.0) for k in usage_after):
-            r0 = r1 = (r0 + r1) / 2  # a maintenance reset mid-roll: the mean rate
-        counts = rng.poisson((r0 + r1) / 2 * length * width_m)
-        total = int(counts.sum())
-        parts = []
-        if total:
-            codes = np.repeat(POINT_TYPES, counts)
-            a, b = np.repeat(r0, counts), np.repeat(r1, counts)
-            u = rng.random(total)
-            # positions under an intensity rising linearly from a to b along the roll
-            slope = b - a
-            offset = (
-                np.where(
-                    np.abs(slope) > 1e-15 * np.maximum(a, 1e-300),
-                    (np.sqrt(a * a + slope * (2 * a + slope) * u) - a)
-                    / np.where(slope == 0, 1, slope),
-                    u,
-                )
-                * length
+        start = self._rates(unit, step, usage_before)
+        end = self._rates(unit, step, unit.usage) if usage_before else start
+        if end is not start and any(unit.usage[k] < v for k, v in usage_before.items()):
+            start = end = (start + end) / 2  # maintenance reset the counter mid-roll: the mean
+        excursions = equipment.temperature_deviations_per_h(step)
+        station = self._station(unit)
+        quality.layers.append(
+            Layer(
+                seq=quality.next_seq(),
+                station=station,
+                start_min=entered,
+                end_min=self.plant.env.now,
+                reversed=quality.reversed,
+                rates_start=start,
+                rates_end=end,
+                deviations=excursions * roll.length_m / speed_m_min / 60 if excursions else 0.0,
+                deviation_m=equipment.deviation_length_m(),
+                step=step.label or step.station_type,
+                condition=usage_before,
             )
-            chunk = np.zeros(total, DEFECT_DTYPE)
-            chunk["pos_m"] = self._frame(roll.quality, length, offset, np.zeros(total))
-            chunk["cross_mm"] = rng.random(total) * width_m * 1000
-            chunk["type"] = codes
-            sigma2 = math.log1p(SIZE_CV**2)
-            chunk["size_mm"] = SIZE_MM[codes] * rng.lognormal(-sigma2 / 2, math.sqrt(sigma2), total)
-            chunk["time"] = entered + (self.plant.env.now - entered) * offset / length
-            parts.append(chunk)
-        deviations = equipment.temperature_deviations_per_h(step)
-        if deviations > 0:
-            hours = length / speed_m_min / 60
-            n = int(rng.poisson(deviations * hours))
-            if n:
-                span = min(equipment.deviation_length_m(), length)
-                offset = rng.random(n) * (length - span)
-                chunk = np.zeros(n, DEFECT_DTYPE)
-                chunk["pos_m"] = self._frame(roll.quality, length, offset, np.full(n, span))
-                chunk["type"] = CODE[DefectType.THICKNESS]
-                chunk["length_m"] = span
-                chunk["time"] = entered + (self.plant.env.now - entered) * offset / length
-                parts.append(chunk)
-        if parts:
-            new = np.concatenate(parts)
-            new["station"] = self.station_index[unit.name]
-            self._append(roll, new)
+        )
         if isinstance(step, LithiumStep) and step.role == "prelithiation":
             assert isinstance(equipment, LithiumEvaporator)
-            if not roll.quality.supplemental:
-                roll.quality.exposed_lithium = equipment.sticking_per_m2
+            if not quality.supplemental:
+                quality.exposed_lithium = equipment.sticking_per_m2
         elif has_supplemental(step):
-            roll.quality.supplemental = True
-            roll.quality.exposed_lithium = 0.0
+            quality.supplemental = True
+            quality.exposed_lithium = 0.0
         inspection = unit.spec.inspection
         if inspection is not None:
-            self._inspect(roll, unit, rng, inspection.detection, inspection.false_alarms_per_m2)
+            detection = self._detection.get(id(inspection))
+            if detection is None:
+                detection = np.array([inspection.detection.get(t, 0.0) for t in TYPES])
+                self._detection[id(inspection)] = detection
+            quality.looks.append(
+                Look(quality.next_seq(), station, detection, inspection.false_alarms_per_m2)
+            )
         if isinstance(step, SlittingStep):
             assert isinstance(equipment, Slitter)
-            product = self.plant.scenario.product(roll.product)
-            roll.quality.lanes = slit(
-                roll.quality.defects,
-                length,
-                step,
-                equipment.cut_out_length_m,
-                product.max_defects_per_m2,
-                roll.id,
-            )
-        roll.quality.genealogy.append(
-            {
-                "station": unit.name,
-                "start_min": entered,
-                "end_min": self.plant.env.now,
-                "step": step.label or step.station_type,
-                "condition": {k: round(v, 6) for k, v in usage_before.items()},
-                "defects_laid": total,
-            }
-        )
-
-    def _inspect(
-        self,
-        roll: Roll,
-        unit: StationUnit,
-        rng: np.random.Generator,
-        detection: dict[DefectType, float],
-        false_alarms_per_m2: float,
-    ) -> None:
-        defects = roll.quality.defects
-        unmarked = ~defects["marked"]
-        if unmarked.any():
-            p = np.array([detection.get(t, 0.0) for t in TYPES])
-            types = defects["type"][unmarked]
-            seen = rng.random(int(unmarked.sum())) < p[types]
-            defects["marked"][np.flatnonzero(unmarked)[seen]] = True
-        n = int(rng.poisson(false_alarms_per_m2 * roll.length_m * roll.width_m))
-        if n:
-            alarms = np.zeros(n, DEFECT_DTYPE)
-            alarms["pos_m"] = rng.random(n) * roll.length_m
-            alarms["cross_mm"] = rng.random(n) * roll.width_m * 1000
-            alarms["type"] = FALSE_ALARM
-            alarms["station"] = self.station_index[unit.name]
-            alarms["time"] = self.plant.env.now
-            alarms["marked"] = True
-            self._append(roll, alarms)
+            quality.slitting = (step, equipment.cut_out_length_m)
 
     def rewound(self, roll: Roll, unit: StationUnit) -> None:
         """The roll is wound at a segment's tail: it reverses, and bare lithium sticks (000)."""
         quality = roll.quality
         if quality.exposed_lithium > 0:
-            rng = self._rng(unit)
-            n = int(rng.poisson(quality.exposed_lithium * roll.length_m * roll.width_m))
-            if n:
-                chunk = np.zeros(n, DEFECT_DTYPE)
-                chunk["pos_m"] = rng.random(n) * roll.length_m
-                chunk["cross_mm"] = rng.random(n) * roll.width_m * 1000
-                chunk["type"] = CODE[DefectType.LITHIUM_STICKING]
-                chunk["size_mm"] = DEFECT_SIZE_MM[DefectType.LITHIUM_STICKING]
-                chunk["station"] = self.station_index[unit.name]
-                chunk["time"] = self.plant.env.now
-                self._append(roll, chunk)
+            rate = np.zeros(len(POINT_TYPES))
+            rate[POINT_TYPES.index(DefectType.LITHIUM_STICKING)] = quality.exposed_lithium
+            now = self.plant.env.now
+            quality.layers.append(
+                Layer(quality.next_seq(), self._station(unit), now, now, quality.reversed, rate,
+                      rate, 0.0, 0.0, "winding", {})
+            )  # fmt: skip
         quality.reversed = not quality.reversed
 
-    # ------------------------------------------------------------------ outcome
-    def outcome(self, roll: Roll) -> dict[str, float]:
-        """Good area, scrap by cause and escapes of a finished roll (m², mm²)."""
-        product = self.plant.scenario.product(roll.product)
-        quality = roll.quality
-        lanes = quality.lanes
-        width_mm = roll.width_m * 1000
-        if not lanes:  # no slitter: the roll is one lane of the full width
-            whole = SlittingStep(lanes=1, lane_width_mm=width_mm, edge_trim_mm=0)
-            lanes = slit(
-                quality.defects, roll.length_m, whole, 0.5, product.max_defects_per_m2, roll.id
-            )
-            quality.lanes = lanes
-        started = roll.length_m * roll.width_m
-        good = sum(lane.length_m * lane.width_mm / 1000 for lane in lanes if lane.good)
-        result = {"started_m2": started, "good_m2": good}
-        used_width = sum(lane.width_mm for lane in lanes)
-        result["scrap.edge_trim"] = roll.length_m * max(width_mm - used_width, 0.0) / 1000
-        result["scrap.downgraded"] = sum(
-            lane.length_m * lane.width_mm / 1000 for lane in lanes if not lane.good
+    # ------------------------------------------------------------------ evaluation
+    def evaluate(self, rolls: list[Roll]) -> Evaluation:
+        """Draw, inspect and slit ``rolls`` in one vectorised pass; their per-roll outcomes.
+
+        Each roll keeps its defects and lane rolls for tracing.
+        """
+        n = len(rolls)
+        length = np.array([r.length_m for r in rolls])
+        width = np.array([r.width_m for r in rolls])
+        defects, roll_of, seq = self._lay(rolls, length, width)
+        defects, roll_of, seq = self._look(rolls, defects, roll_of, seq, length, width)
+        products = self.plant.scenario
+        lanes = np.ones(n, dtype=np.int64)
+        lane_width = width * 1000
+        trim = np.zeros(n)
+        cut_out = np.full(n, DEFAULT_CUT_OUT_M)
+        spec = np.zeros(n)
+        for i, roll in enumerate(rolls):
+            spec[i] = products.product(roll.product).max_defects_per_m2
+            if roll.quality.slitting is not None:
+                step, cut = roll.quality.slitting
+                lanes[i], lane_width[i], trim[i], cut_out[i] = (
+                    step.lanes, step.lane_width_mm, step.edge_trim_mm, cut,
+                )  # fmt: skip
+        slitting = slit_rolls(defects, roll_of, length, lanes, lane_width, trim, cut_out, spec)
+        max_lanes = int(slitting["max_lanes"][0])
+        per_roll = lane_width / 1000
+
+        def by_roll(values: np.ndarray) -> np.ndarray:
+            return values.reshape(n, max_lanes).sum(axis=1) if n else np.zeros(0)
+
+        good = by_roll(slitting["good_length_m"] * slitting["good"]) * per_roll
+        all_lanes = by_roll(slitting["good_length_m"]) * per_roll
+        cut_area = by_roll(slitting["cut_m"]) * per_roll
+        marked = np.flatnonzero(defects.marked)
+        weights = np.where(defects.length_m[marked] > 0, defects.length_m[marked], 0.5)
+        cells = roll_of[marked] * len(CAUSES) + defects.type[marked]
+        by_cause = np.bincount(cells, weights=weights, minlength=n * len(CAUSES)).reshape(
+            n, len(CAUSES)
         )
-        cut_total = sum(lane.cut_m * lane.width_mm / 1000 for lane in lanes)
-        marked = quality.defects[quality.defects["marked"]]
-        if cut_total > 0 and len(marked):
-            # share the cut-out area among the causes of the marks, by their length on the web
-            weights = np.where(marked["length_m"] > 0, marked["length_m"], 0.5)
-            for code in np.unique(marked["type"]):
-                cause = "false_alarm" if code == FALSE_ALARM else TYPES[code].value
-                share = float(weights[marked["type"] == code].sum() / weights.sum())
-                result[f"scrap.{cause}"] = result.get(f"scrap.{cause}", 0.0) + cut_total * share
-        result["escapes"] = sum(lane.escapes for lane in lanes)
-        result["escape_area_mm2"] = sum(lane.escape_area_mm2 for lane in lanes)
-        return result
+        totals = by_cause.sum(axis=1, keepdims=True)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            shares = np.where(totals > 0, by_cause / np.where(totals > 0, totals, 1), 0.0)
+        order = np.argsort(roll_of, kind="stable")
+        bounds = np.searchsorted(roll_of[order], np.arange(n + 1)).tolist()
+        by_roll_defects = defects.take(order)
+        widths = lane_width.tolist()
+        for i, roll in enumerate(rolls):
+            roll.quality.defects = by_roll_defects.take(slice(bounds[i], bounds[i + 1]))
+            roll.quality.slit_result = (slitting, i, roll.id, widths[i])
+        return Evaluation(
+            started_m2=length * width,
+            good_m2=good,
+            edge_trim_m2=length * np.maximum(width * 1000 - lanes * lane_width, 0.0) / 1000,
+            downgraded_m2=all_lanes - good,
+            cut_by_cause_m2=shares * cut_area[:, None],
+            escapes=by_roll(slitting["escapes"]),
+            escape_area_mm2=by_roll(slitting["escape_area_mm2"]),
+        )
+
+    def _lay(
+        self, rolls: list[Roll], length: np.ndarray, width: np.ndarray
+    ) -> tuple[Defects, np.ndarray, np.ndarray]:
+        """Every roll's point defects, excursions and stretches (with roll and sequence)."""
+        rng = self.rng
+        layers = [(i, layer) for i, roll in enumerate(rolls) for layer in roll.quality.layers]
+        parts: list[tuple[Defects, np.ndarray, np.ndarray]] = []
+        if layers:
+            roll_idx = np.array([i for i, _ in layers])
+            a = np.stack([layer.rates_start for _, layer in layers])
+            b = np.stack([layer.rates_end for _, layer in layers])
+            area = (length * width)[roll_idx]
+            counts = rng.poisson((a + b) / 2 * area[:, None]).ravel()
+            total = int(counts.sum())
+            which = np.repeat(np.arange(len(layers)), len(POINT_TYPES)).repeat(counts)
+            a, b = a.ravel().repeat(counts), b.ravel().repeat(counts)
+            u = rng.random(total)
+            slope = b - a
+            flat = np.abs(slope) <= 1e-12 * np.maximum(a, 1e-300)
+            safe = np.where(flat, 1.0, slope)
+            # offsets under an intensity rising linearly from a to b along the roll
+            s = np.where(flat, u, (np.sqrt(a * a + slope * (2 * a + slope) * u) - a) / safe)
+            flips = np.array([layer.reversed for _, layer in layers])
+            starts = np.array([layer.start_min for _, layer in layers])
+            ends = np.array([layer.end_min for _, layer in layers])
+            stations = np.array([layer.station for _, layer in layers])
+            seqs = np.array([layer.seq for _, layer in layers])
+            rolls_of = roll_idx[which]
+            offset = s * length[rolls_of]
+            codes = np.tile(POINT_CODES, len(layers)).repeat(counts)
+            parts.append(
+                (
+                    Defects(
+                        pos_m=np.where(flips[which], length[rolls_of] - offset, offset),
+                        cross_mm=rng.random(total) * (width[rolls_of] * 1000),
+                        type=codes,
+                        size_mm=SIZE_MM[codes]
+                        * rng.lognormal(-(SIZE_SIGMA**2) / 2, SIZE_SIGMA, total),
+                        length_m=np.zeros(total),
+                        marked=np.zeros(total, dtype=bool),
+                        station=stations[which],
+                        time_min=starts[which] + (ends[which] - starts[which]) * s,
+                    ),
+                    rolls_of,
+                    seqs[which],
+                )
+            )
+            expected = np.array([layer.deviations for _, layer in layers])
+            if expected.any():
+                excursions = rng.poisson(expected)
+                m = int(excursions.sum())
+                which = np.repeat(np.arange(len(layers)), excursions)
+                rolls_of = roll_idx[which]
+                spans = np.array([layer.deviation_m for _, layer in layers])[which]
+                spans = np.minimum(spans, length[rolls_of])
+                s = rng.random(m)
+                offset = s * (length[rolls_of] - spans)
+                parts.append(
+                    (
+                        Defects(
+                            pos_m=np.where(flips[which], length[rolls_of] - offset - spans, offset),
+                            cross_mm=np.zeros(m),
+                            type=np.full(m, CODE[DefectType.THICKNESS]),
+                            size_mm=np.zeros(m),
+                            length_m=spans,
+                            marked=np.zeros(m, dtype=bool),
+                            station=stations[which],
+                            time_min=starts[which] + (ends[which] - starts[which]) * s,
+                        ),
+                        rolls_of,
+                        seqs[which],
+                    )
+                )
+        stretches = [(i, st) for i, roll in enumerate(rolls) for st in roll.quality.stretches]
+        if stretches:
+            m = len(stretches)
+            parts.append(
+                (
+                    Defects(
+                        pos_m=np.array([st.pos_m for _, st in stretches]),
+                        cross_mm=np.zeros(m),
+                        type=np.array([st.code for _, st in stretches]),
+                        size_mm=np.zeros(m),
+                        length_m=np.array([st.length_m for _, st in stretches]),
+                        marked=np.array([st.marked for _, st in stretches]),
+                        station=np.array([st.station for _, st in stretches]),
+                        time_min=np.array([st.time_min for _, st in stretches]),
+                    ),
+                    np.array([i for i, _ in stretches]),
+                    np.array([st.seq for _, st in stretches]),
+                )
+            )
+        return _concat(parts)
+
+    def _look(
+        self,
+        rolls: list[Roll],
+        defects: Defects,
+        roll_of: np.ndarray,
+        seq: np.ndarray,
+        length: np.ndarray,
+        width: np.ndarray,
+    ) -> tuple[Defects, np.ndarray, np.ndarray]:
+        """Apply every inspection to the defects laid before it, and add its false alarms."""
+        rng = self.rng
+        n = len(rolls)
+        rank = 0
+        alarms: list[tuple[Defects, np.ndarray, np.ndarray]] = []
+        while True:
+            looking = [(i, r.quality.looks[rank]) for i, r in enumerate(rolls)
+                       if len(r.quality.looks) > rank]  # fmt: skip
+            if not looking:
+                break
+            look_seq = np.full(n, -1)
+            detection = np.zeros((n, len(TYPES) + 1))
+            for i, look in looking:
+                look_seq[i] = look.seq
+                detection[i, : len(TYPES)] = look.detection
+            candidates = np.flatnonzero(~defects.marked & (seq < look_seq[roll_of]))
+            p = detection[roll_of[candidates], defects.type[candidates]]
+            defects.marked[candidates[rng.random(len(candidates)) < p]] = True
+            rolls_looked = np.array([i for i, _ in looking])
+            far = np.array([look.false_alarms_per_m2 for _, look in looking])
+            counts = rng.poisson(far * (length * width)[rolls_looked])
+            m = int(counts.sum())
+            if m:
+                rolls_of = rolls_looked.repeat(counts)
+                alarms.append(
+                    (
+                        Defects(
+                            pos_m=rng.random(m) * length[rolls_of],
+                            cross_mm=rng.random(m) * (width[rolls_of] * 1000),
+                            type=np.full(m, FALSE_ALARM),
+                            size_mm=np.zeros(m),
+                            length_m=np.zeros(m),
+                            marked=np.ones(m, dtype=bool),
+                            station=np.array([look.station for _, look in looking]).repeat(counts),
+                            time_min=np.full(m, math.nan),
+                        ),
+                        rolls_of,
+                        look_seq[rolls_of],
+                    )
+                )
+            rank += 1
+        if not alarms:
+            return defects, roll_of, seq
+        return _concat([(defects, roll_of, seq), *alarms])
+
+    # ------------------------------------------------------------------ traceability
+    def genealogy(self, roll: Roll) -> list[dict[str, Any]]:
+        """Each station the roll passed: when, under which step, in what condition."""
+        return [
+            {
+                "station": self.station_names[layer.station],
+                "start_min": layer.start_min,
+                "end_min": layer.end_min,
+                "step": layer.step,
+                "condition": {k: round(v, 6) for k, v in layer.condition.items()},
+            }
+            for layer in roll.quality.layers
+        ]
 
     def defects_table(self, roll: Roll) -> list[dict[str, Any]]:
-        """The roll's defects as plain records, positions from the finished roll's outer end."""
-        d = roll.quality.defects
+        """The roll's defects as records, positions from the finished roll's outer end."""
+        defects = roll.quality.defects
+        if defects is None:
+            return []
         flip = roll.quality.reversed
         records = []
-        for row in d:
-            code = int(row["type"])
-            pos = float(row["pos_m"])
-            if flip:
-                pos = roll.length_m - pos - float(row["length_m"])
-            station = int(row["station"])
+        for i in range(len(defects)):
+            code = int(defects.type[i])
+            span = float(defects.length_m[i])
+            pos = float(defects.pos_m[i])
+            station = int(defects.station[i])
+            time = float(defects.time_min[i])
             records.append(
                 {
-                    "pos_m": round(pos, 4),
-                    "cross_mm": round(float(row["cross_mm"]), 2),
-                    "type": "false_alarm" if code == FALSE_ALARM else TYPES[code].value,
-                    "size_mm": round(float(row["size_mm"]), 4),
-                    "length_m": round(float(row["length_m"]), 4),
+                    "pos_m": round(roll.length_m - pos - span if flip else pos, 4),
+                    "cross_mm": round(float(defects.cross_mm[i]), 2),
+                    "type": CAUSES[code],
+                    "size_mm": round(float(defects.size_mm[i]), 4),
+                    "length_m": round(span, 4),
                     "station": self.station_names[station] if station >= 0 else "store",
-                    "time_min": round(float(row["time"]), 3),
-                    "marked": bool(row["marked"]),
+                    "time_min": None if math.isnan(time) else round(time, 3),
+                    "marked": bool(defects.marked[i]),
                 }
             )
         return records
+
+
+def _concat(
+    parts: list[tuple[Defects, np.ndarray, np.ndarray]],
+) -> tuple[Defects, np.ndarray, np.ndarray]:
+    if not parts:
+        f = np.zeros(0)
+        i = np.zeros(0, dtype=np.int64)
+        empty = Defects(f, f, i, f, f, np.zeros(0, dtype=bool), i, f)
+        return empty, i, i
+    if len(parts) == 1:
+        return parts[0]
+    columns = zip(*(part[0].arrays() for part in parts), strict=True)
+    return (
+        Defects(*(np.concatenate(column) for column in columns)),
+        np.concatenate([part[1] for part in parts]),
+        np.concatenate([part[2] for part in parts]),
+    )
