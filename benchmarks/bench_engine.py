@@ -53,8 +53,17 @@ def child(quality: bool) -> None:
     wall = time.perf_counter() - started
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     finished = round(result.metrics["kpis.output_rolls_per_h"] * 365 * 24)
-    print(json.dumps({"wall_s": wall, "peak_mb": peak / 1024, "before_mb": before / 1024,
-                      "events": result.wakeups, "rolls": finished}))  # fmt: skip
+    print(
+        json.dumps(
+            {
+                "wall_s": wall,
+                "peak_mb": peak / 1024,
+                "before_mb": before / 1024,
+                "events": result.wakeups,
+                "rolls": finished,
+            }
+        )
+    )
 
 
 def _plant_year_run(quality: bool) -> dict[str, Any]:
@@ -149,15 +158,19 @@ def two_station(
                     "id": "L",
                     "stations": [station("M1", v1, 0), station("M2", v2, 1)],
                     "buffers": [
-                        {"kind": "accumulator", "id": "A", "between": ["M1", "M2"],
-                         "capacity_m": capacity}
+                        {
+                            "kind": "accumulator",
+                            "id": "A",
+                            "between": ["M1", "M2"],
+                            "capacity_m": capacity,
+                        }
                     ],
                 }
             ],
             "orders": [{"id": "O", "product": "web", "length_m": 10_000_000, "due": 1}],
             "run": {"horizon": "2d"},
         }
-    )  # fmt: skip
+    )
 
 
 def bench_naive() -> None:

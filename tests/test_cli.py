@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 from typer.testing import CliRunner
 
@@ -112,3 +113,57 @@ def test_every_command_has_help() -> None:
         result = runner.invoke(app, [command, "--help"])
         assert result.exit_code == 0
         assert "Usage" in result.output
+
+
+def test_simulate_json_has_the_documented_shape() -> None:
+    path = VALIDATION / "two_station_fluid.yaml"
+    result = runner.invoke(app, ["simulate", str(path), "--json", "--replications", "3"])
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.output)
+    assert document["scenario"] == "Two-station fluid line"
+    assert document["horizon_days"] == 1.0 and document["replications"] == 3
+    kpi = document["kpis"]["output_m_per_h"]
+    assert set(kpi) >= {"mean", "ci_low", "ci_high"}
+    assert set(document["lines"]["L"]) >= {"output_m_per_h", "output_rolls_per_h"}
+    states = document["stations"]["M2"]["states"]
+    assert set(states) == {
+        "working",
+        "starved",
+        "blocked",
+        "down",
+        "setup",
+        "maintenance",
+        "off_shift",
+        "waiting_crew",
+    }
+    assert sum(states.values()) == pytest.approx(1.0)
+    assert document["buffers"]["A"]["unit"] == "m"
+    assert document["bottleneck"]["station"] == "M2"
+
+
+def test_simulate_bad_options_exit_2(tmp_path: Path) -> None:
+    path = VALIDATION / "two_station_fluid.yaml"
+    result = runner.invoke(app, ["simulate", str(path), "--days", "1", "--warmup", "2"])
+    assert result.exit_code == 2
+    assert "--warmup: must be shorter than the horizon" in result.output
+    result = runner.invoke(app, ["simulate", str(path), "--replications", "0"])
+    assert result.exit_code == 2
+
+
+def test_trace_a_lane_roll_from_a_genealogy_file(tmp_path: Path) -> None:
+    genealogy = tmp_path / "rolls.json"
+    scenario = VALIDATION / "roll_coupled_three_tools.yaml"
+    result = runner.invoke(
+        app, ["simulate", str(scenario), "--replications", "1", "--genealogy", str(genealogy)]
+    )
+    assert result.exit_code == 0, result.output
+    rolls = json.loads(genealogy.read_text())["rolls"]
+    first = rolls[0]
+    lane = first["lanes"][0]["id"]
+    result = runner.invoke(app, ["trace", lane, str(genealogy)])
+    assert result.exit_code == 0, result.output
+    for stage in first["stations"]:
+        assert stage["station"] in result.output
+    result = runner.invoke(app, ["trace", "no-such-roll", str(genealogy)])
+    assert result.exit_code == 2
+    assert "no finished roll 'no-such-roll'" in result.output

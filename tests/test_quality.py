@@ -264,9 +264,15 @@ def test_same_seed_same_defects() -> None:
 
 def test_quality_kpis_by_hand() -> None:
     # one slitting tool: 2 lanes of 450 mm with 50 mm trims on a 1 m web, no defects
-    equipment = {"type": "slitting", "web_width_m": 1.2, "max_speed_m_min": 50,
-                 "line_speed_m_min": 10, "load_thread": 0, "unload": 0,
-                 "defect_rates_per_m2": {"wrinkle": 0}}  # fmt: skip
+    equipment = {
+        "type": "slitting",
+        "web_width_m": 1.2,
+        "max_speed_m_min": 50,
+        "line_speed_m_min": 10,
+        "load_thread": 0,
+        "unload": 0,
+        "defect_rates_per_m2": {"wrinkle": 0},
+    }
     recipe = [{"station_type": "slitting", "lanes": 2, "lane_width_mm": 450, "edge_trim_mm": 50}]
     scenario = one_tool(equipment, recipe, 3)
     result = simulate(scenario, replications=1, horizon_min=1440)
@@ -298,15 +304,20 @@ def test_air_exposed_rolls_are_scrapped_and_counted() -> None:
                     "id": "L",
                     "stations": [fast, slow],
                     "buffers": [
-                        {"kind": "roll_store", "id": "S", "between": ["A", "B"],
-                         "capacity_rolls": 50, "max_wait": {"p": "2h"}}
+                        {
+                            "kind": "roll_store",
+                            "id": "S",
+                            "between": ["A", "B"],
+                            "capacity_rolls": 50,
+                            "max_wait": {"p": "2h"},
+                        }
                     ],
                 }
             ],
             "orders": [{"id": "O", "product": "p", "length_m": 1000, "due": 1}],
             "run": {"horizon": "1d"},
         }
-    )  # fmt: skip
+    )
     result = simulate(scenario, replications=1)
     expired = result.buffers["S"].expired
     assert expired is not None and expired.mean > 0

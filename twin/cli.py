@@ -403,6 +403,10 @@ def trace(
     steps = Table(title="stations", title_justify="left")
     for name in ("station", "step", "start h", "end h", "condition", "defects laid"):
         steps.add_column(name)
+    laid: dict[str, int] = {}
+    for defect in roll.get("defects", []):
+        if defect["type"] != "false_alarm":
+            laid[defect["station"]] = laid.get(defect["station"], 0) + 1
     for stage in roll.get("stations", []):
         condition = ", ".join(f"{k} {v:g}" for k, v in stage["condition"].items())
         steps.add_row(
@@ -411,7 +415,7 @@ def trace(
             f"{stage['start_min'] / 60:.2f}",
             f"{stage['end_min'] / 60:.2f}",
             condition,
-            str(stage["defects_laid"]),
+            str(laid.pop(stage["station"], 0)),
         )
     out.print(steps)
     defects = roll.get("defects", [])

@@ -194,8 +194,9 @@ class Evaluation:
     escape_area_mm2: np.ndarray
 
 
-def _union(keys: np.ndarray, starts: np.ndarray, ends: np.ndarray, span: float
-           ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
+def _union(
+    keys: np.ndarray, starts: np.ndarray, ends: np.ndarray, span: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Merge intervals that share a key: (merged starts, merged ends, their keys).
 
     Keys are laid side by side on one line, ``span`` apart, so one sort merges them all.
@@ -383,9 +384,14 @@ class QualityModel:
         return np.array([rates.get(t, 0.0) for t in POINT_TYPES])
 
     def _stretch(
-        self, roll: Roll, unit: StationUnit | None, kind: DefectType, offset: float,
-        length: float, marked: bool,
-    ) -> None:  # fmt: skip
+        self,
+        roll: Roll,
+        unit: StationUnit | None,
+        kind: DefectType,
+        offset: float,
+        length: float,
+        marked: bool,
+    ) -> None:
         length = min(length, roll.length_m - offset)
         if length <= 0:
             return
@@ -394,10 +400,15 @@ class QualityModel:
         station = self._station(unit) if unit is not None else NO_STATION
         quality.stretches.append(
             Stretch(
-                quality.next_seq(), position, CODE[kind], length, station, marked,
+                quality.next_seq(),
+                position,
+                CODE[kind],
+                length,
+                station,
+                marked,
                 self.plant.env.now,
             )
-        )  # fmt: skip
+        )
 
     def restart(self, roll: Roll, unit: StationUnit, offset: float) -> None:
         """A standstill mid-roll: the start-up length at ``offset`` is out of specification."""
@@ -474,9 +485,20 @@ class QualityModel:
             rate[POINT_TYPES.index(DefectType.LITHIUM_STICKING)] = quality.exposed_lithium
             now = self.plant.env.now
             quality.layers.append(
-                Layer(quality.next_seq(), self._station(unit), now, now, quality.reversed, rate,
-                      rate, 0.0, 0.0, "winding", {})
-            )  # fmt: skip
+                Layer(
+                    quality.next_seq(),
+                    self._station(unit),
+                    now,
+                    now,
+                    quality.reversed,
+                    rate,
+                    rate,
+                    0.0,
+                    0.0,
+                    "winding",
+                    {},
+                )
+            )
         quality.reversed = not quality.reversed
 
     # ------------------------------------------------------------------ evaluation
@@ -501,8 +523,11 @@ class QualityModel:
             if roll.quality.slitting is not None:
                 step, cut = roll.quality.slitting
                 lanes[i], lane_width[i], trim[i], cut_out[i] = (
-                    step.lanes, step.lane_width_mm, step.edge_trim_mm, cut,
-                )  # fmt: skip
+                    step.lanes,
+                    step.lane_width_mm,
+                    step.edge_trim_mm,
+                    cut,
+                )
         slitting = slit_rolls(defects, roll_of, length, lanes, lane_width, trim, cut_out, spec)
         max_lanes = int(slitting["max_lanes"][0])
         per_roll = lane_width / 1000
@@ -648,8 +673,11 @@ class QualityModel:
         rank = 0
         alarms: list[tuple[Defects, np.ndarray, np.ndarray]] = []
         while True:
-            looking = [(i, r.quality.looks[rank]) for i, r in enumerate(rolls)
-                       if len(r.quality.looks) > rank]  # fmt: skip
+            looking = [
+                (i, r.quality.looks[rank])
+                for i, r in enumerate(rolls)
+                if len(r.quality.looks) > rank
+            ]
             if not looking:
                 break
             look_seq = np.full(n, -1)
