@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Literal
 
+from twin.engine.plan import SchedulePlan
 from twin.engine.plant import Plant, ReplicationResult
 from twin.engine.results import SimulationResult, bottleneck_shares, summarise
 from twin.engine.stats import Estimate
@@ -27,9 +28,10 @@ def run_replication(
     warmup_min: float | None = None,
     event_log: bool = False,
     genealogy: bool = False,
+    plan: SchedulePlan | None = None,
 ) -> tuple[ReplicationResult, dict[str, float]]:
     """Run one replication; return its numbers and each station's bottleneck share."""
-    plant = Plant(scenario, replication, seed, horizon_min, warmup_min, event_log, genealogy)
+    plant = Plant(scenario, replication, seed, horizon_min, warmup_min, event_log, genealogy, plan)
     result = plant.run()
     periods: dict[str, list[tuple[float, float]]] = {}
     for unit in plant.units:
@@ -52,9 +54,13 @@ def simulate(
     warmup_min: float | None = None,
     event_log: bool = False,
     genealogy: bool = False,
+    plan: SchedulePlan | None = None,
     progress: Progress | None = None,
 ) -> SimulationResult:
-    """Run ``replications`` replications (default: the scenario's) and summarise them."""
+    """Run ``replications`` replications (default: the scenario's) and summarise them.
+
+    With a ``plan`` the tools follow its sequences and rolls are released at its starts.
+    """
     count = scenario.run.replications if replications is None else replications
     seed = scenario.run.seed if seed is None else seed
     horizon = scenario.run.horizon if horizon_min is None else horizon_min
@@ -72,6 +78,7 @@ def simulate(
             warmup_min=warmup,
             event_log=event_log and replication == 0,
             genealogy=genealogy and replication == 0,
+            plan=plan,
         )
         results.append(result)
         shares.append(share)
@@ -95,7 +102,15 @@ def simulate(
         sum(r.wakeups for r in results),
         results[0].events,
         results[0].rolls if genealogy else None,
+        plan.planned_completion_min if plan else None,
     )
 
 
-__all__ = ["Estimate", "Plant", "SimulationResult", "run_replication", "simulate"]
+__all__ = [
+    "Estimate",
+    "Plant",
+    "SchedulePlan",
+    "SimulationResult",
+    "run_replication",
+    "simulate",
+]

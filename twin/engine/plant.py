@@ -33,6 +33,7 @@ from twin.engine.flow import (
     FlowStation,
     Segment,
 )
+from twin.engine.plan import SchedulePlan
 from twin.engine.quality import CAUSES, QualityModel, RollQuality
 from twin.engine.stats import LevelStat
 from twin.engine.streams import stream
@@ -225,12 +226,12 @@ class StationUnit:
         key = id(step)
         speed = self._speeds.get(key)
         if speed is None:
-            distribution = self.equipment.roll_process_time(step, self.plant.roll_length_m)
+            length = self.plant.roll_length_m
+            distribution = self.equipment.roll_process_time(step, length)
             if distribution.dist != "fixed":
                 # A process-time station: this roll's time, drawn now, sets its speed.
-                minutes = max(distribution.sample(self.process_stream), 1e-9)
-                return self.plant.roll_length_m / minutes
-            speed = self._speeds[key] = self.equipment.web_speed_m_min(step)
+                return length / max(distribution.sample(self.process_stream), 1e-9)
+            speed = self._speeds[key] = length / max(distribution.mean(), 1e-9)
         return speed
 
     def changeover_min(self, step: RecipeStep) -> float:
@@ -297,8 +298,13 @@ class Plant:
         warmup_min: float | None = None,
         event_log: bool = False,
         genealogy: bool = False,
+        plan: SchedulePlan | None = None,
     ) -> None:
         self.scenario = scenario
+        self.plan = plan
+        self._plan_position: dict[str, int] = {}
+        self._planned_rolls = {r for seq in plan.machines.values() for r in seq} if plan else set()
+        self._gone: set[str] = set()
         self.keep_genealogy = genealogy
         self.env = simpy.Environment()
         self.replication = replication
@@ -378,41 +384,53 @@ class Plant:
 
     # ------------------------------------------------------------------ orders and rolls
     def _release(self) -> Generator[simpy.Event, Any, None]:
+        """Release each order's rolls at the order's release (or at their planned starts)."""
         scenario = self.scenario
-        orders = sorted(scenario.orders, key=lambda o: (scenario.minutes(o.release), o.id))
-        for order in orders:
+        releases: list[tuple[float, str, int, Order]] = []
+        for order in scenario.orders:
             release = scenario.minutes(order.release)
-            if release > self.env.now:
-                yield self.env.timeout(release - self.env.now)
-            self._release_order(order)
+            count = max(1, math.ceil(scenario.order_length_m(order) / self.roll_length_m - 1e-9))
+            self.order_rolls[order.id] = count
+            for k in range(count):
+                roll_id = f"{order.id}/{k + 1}"
+                planned = self.plan.release_min.get(roll_id, release) if self.plan else release
+                releases.append((max(release, planned), order.id, k, order))
+        releases.sort(key=lambda item: item[:3])
+        lines: dict[str, Line] = {}
+        for when, _, k, order in releases:
+            if when > self.env.now:
+                yield self.env.timeout(when - self.env.now)
+            if order.id not in lines:
+                lines[order.id] = self._line_for(order)
+            self._release_roll(order, k, lines[order.id])
 
-    def _release_order(self, order: Order) -> None:
+    def _line_for(self, order: Order) -> Line:
+        """The order's line: as ordered, as planned, or the eligible one with the least WIP."""
+        scenario = self.scenario
+        planned = self.plan.line.get(f"{order.id}/1") if self.plan else None
+        if order.line is not None or planned is not None:
+            return scenario.line(order.line or planned or "")
+        product = scenario.product(order.product)
+        return min(scenario.lines_for(product), key=lambda ln: self._queued_m(ln.id))
+
+    def _release_roll(self, order: Order, k: int, line: Line) -> None:
         scenario = self.scenario
         product = scenario.product(order.product)
-        if order.line is not None:
-            line = scenario.line(order.line)
-        else:
-            line = min(scenario.lines_for(product), key=lambda ln: self._queued_m(ln.id))
         route = scenario.route(product, line)
         assert route is not None
-        steps = {leg.station.id: leg.step for leg in route}
         total = scenario.order_length_m(order)
-        count = max(1, math.ceil(total / self.roll_length_m - 1e-9))
-        self.order_rolls[order.id] = count
-        for k in range(count):
-            length = min(self.roll_length_m, total - k * self.roll_length_m)
-            roll = Roll(
-                id=f"{order.id}/{k + 1}",
-                order=order.id,
-                product=product.id,
-                length_m=length,
-                width_m=product.web_width_m,
-                line=line.id,
-                released=self.env.now,
-                route=steps,
-            )
-            self._wip(line.id, +1)
-            self.queues[line.id].put(roll, reserved=False)
+        roll = Roll(
+            id=f"{order.id}/{k + 1}",
+            order=order.id,
+            product=product.id,
+            length_m=min(self.roll_length_m, total - k * self.roll_length_m),
+            width_m=product.web_width_m,
+            line=line.id,
+            released=self.env.now,
+            route={leg.station.id: leg.step for leg in route},
+        )
+        self._wip(line.id, +1)
+        self.queues[line.id].put(roll, reserved=False)
 
     def _queued_m(self, line_id: str) -> float:
         return self.wip_count[line_id] * self.roll_length_m
@@ -422,15 +440,37 @@ class Plant:
         self.wip[line_id].step(self.env.now, self.wip_count[line_id])
 
     def dispatch(self, store: Store, unit: StationUnit) -> Roll | None:
-        """The roll ``unit`` takes next from ``store``: FIFO, or same product first."""
+        """The roll ``unit`` takes next from ``store``: planned, FIFO, or same product first.
+
+        With a plan the machine waits for its next planned roll; rolls the plan does not know
+        (replacements for scrapped ones) may go while it waits, and after its last planned roll
+        it works FIFO.
+        """
         if not store.rolls:
             return None
+        sequence = self.plan.machines.get(unit.segment.id) if self.plan else None
+        if sequence is not None:
+            return self._planned(store, unit.segment.id, sequence)
         if self.group_by_product and unit.last_step is not None:
             last = unit.flow.piece.roll.product if unit.flow.piece is not None else None
             for roll in store.rolls:
                 if roll.product == last:
                     return roll
         return store.rolls[0]
+
+    def _planned(self, store: Store, machine: str, sequence: list[str]) -> Roll | None:
+        position = self._plan_position.get(machine, 0)
+        while position < len(sequence) and sequence[position] in self._gone:
+            position += 1  # scrapped on the way: its replacement runs unplanned
+        self._plan_position[machine] = position
+        if position == len(sequence):
+            return store.rolls[0]
+        wanted = sequence[position]
+        for roll in store.rolls:
+            if roll.id == wanted:
+                self._plan_position[machine] = position + 1
+                return roll
+        return next((r for r in store.rolls if r.id not in self._planned_rolls), None)
 
     def deliver(self, roll: Roll, sink: Store | None) -> None:
         """A roll leaves a segment: into the next store, or finished at the end of its line."""
@@ -460,6 +500,7 @@ class Plant:
                 roll.quality = RollQuality()
                 self.quality.expose(roll)
         if store.on_expiry == "scrap":
+            self._gone.add(roll.id)
             roll = Roll(
                 id=f"{roll.id}r",
                 order=roll.order,
@@ -764,15 +805,22 @@ class Plant:
             metrics[f"buffers.{acc.id}.max_level"] = acc.level_stat.maximum
             series[acc.id] = acc.level_stat.series
         orders: dict[str, dict[str, float | None]] = {}
+        weighted = on_time = 0.0
         for order in scenario.orders:
             due = scenario.minutes(order.due)
             done_at = self.order_done.get(order.id)
             lateness_from = done_at if done_at is not None else horizon
+            tardiness = max(0.0, lateness_from - due)
+            weighted += order.weight * tardiness
+            on_time += done_at is not None and tardiness == 0
             orders[order.id] = {
                 "due_min": due,
                 "completion_min": done_at,
-                "tardiness_min": max(0.0, lateness_from - due),
+                "tardiness_min": tardiness,
             }
+        if scenario.orders:
+            metrics["kpis.weighted_tardiness_h"] = weighted / 60
+            metrics["kpis.on_time_fraction"] = on_time / len(scenario.orders)
         rolls = [self.trace(r) for r in self.finished] if self.keep_genealogy else []
         return ReplicationResult(
             replication=self.replication,

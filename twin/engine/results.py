@@ -14,7 +14,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from twin.engine.flow import STATE_NAMES
-from twin.engine.stats import Estimate, downsample
+from twin.engine.stats import Estimate, Probability, downsample
 
 ReplicationMetrics = dict[str, float]
 
@@ -98,6 +98,10 @@ class OrderResult(BaseModel):
     )
     tardiness_h: Estimate = Field(
         description="Hours late (an unfinished order counts as late until the horizon)."
+    )
+    on_time: Probability = Field(description="Share of replications that finished it by its due.")
+    planned_completion_h: float | None = Field(
+        default=None, description="Completion in the executed schedule, when there is one."
     )
 
 
@@ -197,6 +201,7 @@ def summarise(
     events_processed: int,
     events: list[tuple[float, str, str]] | None,
     rolls: list[dict[str, Any]] | None = None,
+    planned_completion_min: dict[str, float] | None = None,
 ) -> SimulationResult:
     """Combine replications into a :class:`SimulationResult`."""
     estimates = _estimates(replications)
@@ -254,11 +259,15 @@ def summarise(
         runs = [o[order_id] for o in orders]
         completions = [r["completion_min"] for r in runs]
         done = [c for c in completions if c is not None]
+        planned = (planned_completion_min or {}).get(order_id)
+        on_time = sum(1 for r in runs if r["completion_min"] is not None and not r["tardiness_min"])
         order_results[order_id] = OrderResult(
             due_h=float(runs[0]["due_min"] or 0.0) / 60,
             completed_fraction=len(done) / len(runs),
             completion_h=Estimate.of([c / 60 for c in done]) if len(done) == len(runs) else None,
             tardiness_h=Estimate.of([float(r["tardiness_min"] or 0.0) / 60 for r in runs]),
+            on_time=Probability.wilson(on_time, len(runs)),
+            planned_completion_h=planned / 60 if planned is not None else None,
         )
     top = max(mean_shares.items(), key=lambda item: item[1], default=("", 0.0))
     scrap = {cause: est for cause, est in nested["scrap"].items()}

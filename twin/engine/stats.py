@@ -80,6 +80,27 @@ class Estimate(BaseModel):
         return cls(mean=mean, ci_low=mean - half, ci_high=mean + half, n=len(data))
 
 
+class Probability(BaseModel):
+    """A probability estimated from successes in trials, with its 95 % Wilson score interval."""
+
+    p: float
+    low: float
+    high: float
+    n: int
+
+    @classmethod
+    def wilson(cls, successes: int, trials: int) -> Probability:
+        """The Wilson score interval, sound even at 0 or ``trials`` successes."""
+        if trials == 0:
+            return cls(p=math.nan, low=0.0, high=1.0, n=0)
+        z = _Z975
+        p = successes / trials
+        denominator = 1 + z * z / trials
+        centre = (p + z * z / (2 * trials)) / denominator
+        half = z * math.sqrt(p * (1 - p) / trials + z * z / (4 * trials * trials)) / denominator
+        return cls(p=p, low=max(0.0, centre - half), high=min(1.0, centre + half), n=trials)
+
+
 class LevelStat:
     """Time-weighted statistics of a level (rolls in a store, metres in an accumulator).
 

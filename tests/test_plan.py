@@ -1,0 +1,80 @@
+"""Executing a schedule in the twin, and the on-time probabilities it reports."""
+
+from __future__ import annotations
+
+import pytest
+
+from twin.engine import SchedulePlan, simulate
+from twin.engine.stats import Probability
+from twin.scenario import Scenario, scenario_from_document
+
+
+def two_tools() -> Scenario:
+    """M1 (60 min per roll) then M2 (30 min per roll), fixed times; three one-roll orders."""
+    tool = lambda name, minutes: {  # noqa: E731
+        "id": name,
+        "equipment": {"type": "generic", "process_time": {"dist": "fixed", "value": minutes}},
+    }
+    return scenario_from_document(
+        {
+            "name": "two tools",
+            "roll_length_m": 1000,
+            "products": [
+                {
+                    "id": "p",
+                    "web_width_m": 1,
+                    "recipe": [{"station_type": "generic"}, {"station_type": "generic"}],
+                }
+            ],
+            "lines": [
+                {
+                    "id": "L",
+                    "stations": [tool("M1", 60), tool("M2", 30)],
+                    "buffers": [
+                        {"kind": "roll_store", "id": "S", "between": ["M1", "M2"],
+                         "capacity_rolls": 5}
+                    ],
+                }
+            ],
+            "orders": [
+                {"id": "A", "product": "p", "length_m": 1000, "due": 100},
+                {"id": "B", "product": "p", "length_m": 1000, "due": 100},
+                {"id": "C", "product": "p", "length_m": 1000, "release": 10, "due": 200},
+            ],
+            "run": {"horizon": "1d", "replications": 2},
+        }
+    )  # fmt: skip
+
+
+def test_fifo_without_a_plan() -> None:
+    result = simulate(two_tools())
+    # FIFO: A 0–60 on M1, 60–90 on M2; B 60–120, 120–150; C 120–180, 180–210
+    completions = {k: o.completion_h.mean * 60 for k, o in result.orders.items()}  # type: ignore[union-attr]
+    assert completions == pytest.approx({"A": 90, "B": 150, "C": 210})
+
+
+def test_the_twin_follows_the_planned_sequence_and_releases() -> None:
+    plan = SchedulePlan(
+        source="hand",
+        machines={"M1": ["C/1", "B/1", "A/1"], "M2": ["C/1", "B/1", "A/1"]},
+        release_min={"C/1": 30, "B/1": 0, "A/1": 0},
+        planned_completion_min={"C/1": 120},
+    )
+    result = simulate(two_tools(), plan=plan)
+    # M1 waits for C, released at its planned 30 min: C 30–90 on M1, 90–120 on M2; then B
+    # 90–150, 150–180; A 150–210, 210–240
+    completions = {k: o.completion_h.mean * 60 for k, o in result.orders.items()}  # type: ignore[union-attr]
+    assert completions == pytest.approx({"A": 240, "B": 180, "C": 120})
+    # A and B were due at 100 min: late in every replication; C on time in every one
+    assert result.orders["A"].on_time.p == 0.0 and result.orders["C"].on_time.p == 1.0
+    # weighted tardiness (weights 1): (240 - 100) + (180 - 100) = 220 min
+    assert result.kpis["weighted_tardiness_h"].mean == pytest.approx(220 / 60)
+
+
+def test_wilson_score_interval() -> None:
+    # z = 1.96: 0 of 10 gives [0, 0.2775]; 5 of 10 gives [0.2366, 0.7634] (standard tables)
+    none = Probability.wilson(0, 10)
+    assert (none.low, none.high) == pytest.approx((0.0, 0.2775), abs=1e-4)
+    half = Probability.wilson(5, 10)
+    assert (half.low, half.high) == pytest.approx((0.2366, 0.7634), abs=1e-4)
+    assert Probability.wilson(10, 10).high == pytest.approx(1.0)

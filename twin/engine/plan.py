@@ -1,0 +1,30 @@
+"""A schedule for the twin to execute: each machine's roll sequence and each roll's release.
+
+The scheduler writes one (``r2r schedule --out``); the engine then dispatches by it instead of by
+a rule: each tool takes the rolls in its planned order, and each roll is released at its planned
+start. Machines are named as the engine names them: a roll-coupled tool by its station (``PC3``,
+or ``PC2#1`` for the first of parallel units), an inline segment by its stations joined with
+``+`` (``OX1+PC1+AL1+AN1``). Rolls are ``ORDER/k``.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class SchedulePlan(BaseModel):
+    """What the twin needs of a schedule."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    source: str = Field(default="", description="What made it: 'cp-sat', 'edd', ...")
+    machines: dict[str, list[str]] = Field(
+        description="Roll ids in planned order, by machine (tool or inline segment)."
+    )
+    release_min: dict[str, float] = Field(
+        description="Planned start of each roll's first operation, minutes after the start."
+    )
+    line: dict[str, str] = Field(default={}, description="The line each roll runs on.")
+    planned_completion_min: dict[str, float] = Field(
+        default={}, description="Planned completion of each order, minutes after the start."
+    )
