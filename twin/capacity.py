@@ -16,6 +16,7 @@ import math
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+from stations import RecipeStep
 from twin.scenario import Accumulator, Line, Product, RouteStep, Scenario, Station
 
 Coupling = Literal["roll-coupled", "inline head", "inline", "inline tail"]
@@ -102,15 +103,25 @@ def worst_changeover_into(
     return worst
 
 
-def _stop_per_roll(coupling: Coupling, leg: RouteStep) -> float:
-    overhead = leg.station.equipment.roll_overhead(leg.step)  # type: ignore[arg-type]
-    if coupling == "roll-coupled":
-        return overhead.total
-    if coupling == "inline head":
-        return overhead.unwind_change
-    if coupling == "inline tail":
-        return overhead.rewind_change
-    return 0.0
+def roll_minutes(line: Line, station: Station, step: RecipeStep | None, length_m: float) -> float:
+    """Minutes ``station`` spends per roll of ``length_m``: its stop for the roll plus processing.
+
+    A roll-coupled tool stops for its whole overhead; an inline head to change the unwind roll,
+    an inline tail to take off the rewound roll; a station between them does not stop. A station
+    the roll passes by (no step) only lets the web through at its top speed.
+    """
+    equipment = station.equipment
+    if step is None:
+        return length_m / equipment.max_speed_m_min
+    coupling = coupling_of(line, station)
+    overhead = equipment.roll_overhead(step)
+    stop = {
+        "roll-coupled": overhead.total,
+        "inline head": overhead.unwind_change,
+        "inline tail": overhead.rewind_change,
+        "inline": 0.0,
+    }[coupling]
+    return stop + equipment.roll_process_time(step, length_m).mean()
 
 
 def line_capacity(scenario: Scenario, line: Line, product: Product) -> LineCapacity:
@@ -125,7 +136,7 @@ def line_capacity(scenario: Scenario, line: Line, product: Product) -> LineCapac
         equipment = leg.station.equipment
         coupling = coupling_of(line, leg.station)
         process = equipment.roll_process_time(leg.step, length).mean()  # type: ignore[arg-type]
-        roll_time = _stop_per_roll(coupling, leg) + process
+        roll_time = roll_minutes(line, leg.station, leg.step, length)
         changeover = worst_changeover_into(scenario, line, product, leg)
         per_roll = roll_time + changeover / campaign
         capacity = 60.0 * leg.station.units * length / per_roll

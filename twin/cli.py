@@ -20,7 +20,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from twin.capacity import LineCapacity, static_capacity
-from twin.engine import SimulationResult, simulate
+from twin.engine import SchedulePlan, SimulationResult, simulate
 from twin.engine.stats import Estimate
 from twin.scenario import Problem, Scenario, ScenarioError, load_scenario
 
@@ -38,6 +38,7 @@ app = typer.Typer(
 )
 # Piped output (make run, CI logs) is not wrapped at 80 columns; a terminal keeps its width.
 out = Console(highlight=False, width=None if sys.stdout.isatty() else 150)
+console = out
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -309,6 +310,10 @@ def simulate_command(
         Path | None,
         typer.Option(help="Write the first replication's roll genealogy here (JSON, for trace)."),
     ] = None,
+    schedule_file: Annotated[
+        Path | None,
+        typer.Option("--schedule", help="Execute a schedule written by 'r2r schedule --out'."),
+    ] = None,
 ) -> None:
     """Simulate a scenario: output, time in state, buffers, orders, with 95 % CIs."""
     scenario = load_scenario(file) if as_json else _load(file)
@@ -317,6 +322,7 @@ def simulate_command(
     if warm >= horizon:
         raise ScenarioError([Problem("--warmup", "must be shorter than the horizon")])
     count = replications or scenario.run.replications
+    plan = _load_plan(schedule_file, scenario) if schedule_file is not None else None
     with Progress(
         TextColumn("simulating"),
         BarColumn(),
@@ -335,6 +341,7 @@ def simulate_command(
             warmup_min=warm,
             event_log=events is not None,
             genealogy=genealogy is not None,
+            plan=plan,
             progress=lambda done, _total: bar.update(task, completed=done),
         )
     if events is not None:
@@ -349,6 +356,64 @@ def simulate_command(
         sys.stdout.write(result.model_dump_json(indent=2, exclude={"events", "rolls"}) + "\n")
     else:
         _print_result(result)
+        if plan is not None:
+            _print_plan_outcome(result)
+
+
+def _load_plan(path: Path, scenario: Scenario) -> SchedulePlan:
+    """The plan in a schedule file, checked against the scenario it will run on."""
+    where = str(path)
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+        plan = SchedulePlan.model_validate(document.get("plan", document))
+    except OSError as error:
+        raise ScenarioError(
+            [Problem("", f"cannot read the file: {error.strerror}")], where
+        ) from None
+    except (ValueError, KeyError, TypeError) as error:
+        message = str(error).splitlines()[0]
+        raise ScenarioError([Problem("plan", f"not a schedule file: {message}")], where) from None
+    from twin.schedule.plant import build_problem
+
+    expected = build_problem(scenario)
+    problems = [
+        Problem(f"plan.machines.{m}", "is not a machine of this scenario")
+        for m in plan.machines
+        if m not in expected.machines
+    ]
+    unknown = sorted(set(plan.release_min) - set(expected.rolls))
+    if unknown:
+        problems.append(
+            Problem("plan.release_min", f"rolls not in this order book: {', '.join(unknown[:5])}")
+        )
+    if problems:
+        raise ScenarioError(problems, where)
+    return plan
+
+
+def _print_plan_outcome(result: SimulationResult) -> None:
+    table = Table(title="planned versus realised completion (hours)", title_justify="left")
+    for name in ("order", "due", "planned", "realised", "on-time probability", "tardiness"):
+        table.add_column(name, justify="left" if name == "order" else "right")
+    rows = sorted(result.orders.items(), key=lambda item: item[1].on_time.p)
+    for order_id, order in rows[:15]:
+        realised = _ci(order.completion_h) if order.completion_h else "unfinished"
+        planned = order.planned_completion_h
+        table.add_row(
+            order_id,
+            f"{order.due_h:.1f}",
+            f"{planned:.1f}" if planned is not None else "",
+            realised,
+            f"{order.on_time.p:.0%} [{order.on_time.low:.0%}, {order.on_time.high:.0%}]",
+            _ci(order.tardiness_h),
+        )
+    out.print(table)
+    if "weighted_tardiness_h" in result.kpis:
+        out.print(
+            f"expected weighted tardiness of the schedule: "
+            f"{_ci(result.kpis['weighted_tardiness_h'])} h; orders on time "
+            f"{result.kpis['on_time_fraction'].mean:.1%}"
+        )
 
 
 def _find_roll(rolls: list[dict[str, Any]], roll_id: str) -> dict[str, Any] | None:
@@ -441,6 +506,156 @@ def trace(
             str(lane["escapes"]),
         )
     out.print(lanes)
+
+
+OBJECTIVES = {
+    "tardiness-makespan": ("weighted_tardiness", "makespan"),
+    "tardiness-setup": ("weighted_tardiness", "total_setup"),
+    "tardiness": ("weighted_tardiness",),
+    "makespan": ("makespan",),
+}
+
+
+@app.command()
+@guarded
+def schedule(
+    file: ScenarioFile,
+    time_limit: Annotated[
+        float, typer.Option("--time-limit", help="Seconds CP-SAT may search.", min=0.1)
+    ] = 30.0,
+    workers: Annotated[int, typer.Option(help="CP-SAT search workers.", min=1)] = 2,
+    objective: Annotated[
+        str,
+        typer.Option(
+            help="tardiness-makespan (lexicographic, default), tardiness-setup, tardiness, "
+            "makespan, or a weighted sum like 'weighted_tardiness=1,total_setup=0.1'."
+        ),
+    ] = "tardiness-makespan",
+    as_json: Annotated[bool, typer.Option("--json", help="Print the schedule as JSON.")] = False,
+    destination: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", help="Write the schedule and its plan here (JSON, for simulate --schedule)."
+        ),
+    ] = None,
+) -> None:
+    """Schedule the order book with CP-SAT; compare with FIFO, EDD, SPT and ATCS."""
+    from twin.schedule import Lexicographic, Objective, dispatch, solve
+    from twin.schedule.dispatch import RULES
+    from twin.schedule.plant import build_problem, to_plan
+
+    scenario = load_scenario(file) if as_json else _load(file)
+    if not scenario.orders:
+        raise ScenarioError([Problem("orders", "there is nothing to schedule")])
+    spec: Lexicographic | Objective
+    if objective in OBJECTIVES:
+        spec = Lexicographic(tuple(Objective({name: 1.0}) for name in OBJECTIVES[objective]))
+    else:
+        try:
+            weights = {k.strip(): float(v) for k, v in (p.split("=") for p in objective.split(","))}
+            spec = Objective(weights)  # type: ignore[arg-type]
+        except ValueError as error:
+            raise ScenarioError([Problem("--objective", str(error))]) from None
+    plant = build_problem(scenario)
+    baselines = {rule: dispatch(plant.problem, rule, objective=spec) for rule in RULES}
+    feasible = [s for s in baselines.values() if s.has_schedule]
+    hint = min(feasible, key=lambda s: s.objective or 0.0) if feasible else None
+    solution = solve(plant.problem, spec, time_limit_s=time_limit, workers=workers, hint=hint)
+    plan = to_plan(plant, solution) if solution.has_schedule else None
+    document = {
+        "scenario": scenario.name,
+        "objective": objective,
+        "solution": solution.model_dump(mode="json"),
+        "baselines": {
+            rule: {
+                "status": s.status,
+                "weighted_tardiness_min": s.weighted_tardiness,
+                "makespan_min": s.makespan,
+                "total_setup_min": s.total_setup,
+            }
+            for rule, s in baselines.items()
+        },
+        "plan": plan.model_dump(mode="json") if plan else None,
+    }
+    if destination is not None:
+        destination.write_text(json.dumps(document, indent=1), encoding="utf-8")
+    if as_json:
+        sys.stdout.write(json.dumps(document, indent=2) + "\n")
+    else:
+        _print_schedule(scenario, plant, solution, baselines)
+        if destination is not None:
+            console.print(
+                f"wrote {destination} (run it: r2r simulate {file} --schedule {destination})"
+            )
+    if not solution.has_schedule:
+        raise typer.Exit(EXIT_BAD_INPUT if solution.status == "INFEASIBLE" else EXIT_INTERNAL)
+
+
+def _print_schedule(
+    scenario: Scenario, plant: Any, solution: Any, baselines: dict[str, Any]
+) -> None:
+    out.print(
+        f"[bold]{scenario.name}[/] · {len(plant.problem.jobs)} roll jobs on "
+        f"{len(plant.problem.machines)} machines · CP-SAT {solution.status} in "
+        f"{solution.wall_time_s:.1f} s"
+    )
+    if not solution.has_schedule:
+        out.print(f"[bold red]no schedule:[/] {solution.message}", markup=True)
+        return
+    table = Table(title="schedule against the dispatching rules", title_justify="left")
+    for name in ("method", "status", "weighted tardiness h", "makespan h", "setup h"):
+        table.add_column(name, justify="left" if name in ("method", "status") else "right")
+
+    def row(name: str, s: Any) -> None:
+        if not s.has_schedule:
+            table.add_row(name, s.status, "", "", "")
+            return
+        table.add_row(
+            name,
+            s.status,
+            f"{(s.weighted_tardiness or 0) / 60:.1f}",
+            f"{(s.makespan or 0) / 60:.1f}",
+            f"{(s.total_setup or 0) / 60:.1f}",
+        )
+
+    row("CP-SAT", solution)
+    for rule, s in baselines.items():
+        row(rule, s)
+    out.print(table)
+    for stage in solution.stages:
+        out.print(
+            f"  stage {stage.objective}: {stage.status}, value {stage.value}, bound {stage.bound}"
+        )
+    gantt = Table(title="per machine (hours from the start)", title_justify="left")
+    for name in ("machine", "rolls", "busy h", "first start", "last end", "sequence"):
+        gantt.add_column(name)
+    for machine, steps in solution.machines.items():
+        if not steps:
+            continue
+        busy = sum(s.end - s.start for s in steps) / 60
+        sequence = " ".join(s.job for s in steps[:6]) + (" …" if len(steps) > 6 else "")
+        gantt.add_row(
+            machine,
+            str(len(steps)),
+            f"{busy:.1f}",
+            f"{steps[0].start / 60:.1f}",
+            f"{steps[-1].end / 60:.1f}",
+            sequence,
+        )
+    out.print(gantt)
+    late = {}
+    for roll_id, outcome in solution.jobs.items():
+        order = plant.rolls[roll_id].order
+        late[order] = max(late.get(order, 0), outcome.tardiness)
+    tardy = {o: t for o, t in late.items() if t > 0}
+    out.print(
+        f"orders: {len(late)}, late: {len(tardy)}"
+        + (
+            ": " + ", ".join(f"{o} {t / 60:.1f} h" for o, t in sorted(tardy.items()))
+            if tardy
+            else ""
+        )
+    )
 
 
 def main() -> None:

@@ -1,0 +1,140 @@
+"""Check a solution against its problem, independently of how it was made.
+
+:func:`violations` recomputes everything from the problem: it trusts only each machine's sequence
+of (operation, start, end), and re-derives setups, completions and criteria to compare with what
+the solution reports. Zero-length operations occupy no machine time: they are checked for order
+and setups but not for overlap with windows.
+"""
+
+from __future__ import annotations
+
+import math
+
+from twin.schedule.problem import Problem
+from twin.schedule.solution import Solution
+
+
+def violations(problem: Problem, solution: Solution) -> list[str]:
+    """Every way ``solution`` breaks a rule of ``problem``; empty if it is a valid schedule."""
+    if not solution.has_schedule:
+        return [f"status {solution.status} carries no schedule"]
+    found: list[str] = []
+    where: dict[str, tuple[str, int, int]] = {}
+    for machine_id, sequence in solution.machines.items():
+        machine = problem.machine.get(machine_id)
+        if machine is None:
+            found.append(f"unknown machine {machine_id!r}")
+            continue
+        family: str | None = None
+        free = 0
+        for step in sequence:
+            op = problem.operations.get(step.operation)
+            if op is None:
+                found.append(f"{machine_id}: unknown operation {step.operation!r}")
+                continue
+            label = f"{machine_id}: {step.operation}"
+            if step.operation in where:
+                found.append(f"{label}: scheduled more than once")
+            where[step.operation] = (machine_id, step.start, step.end)
+            if machine_id not in op.eligible:
+                found.append(f"{label}: machine is not eligible")
+            elif step.end - step.start != op.eligible[machine_id]:
+                found.append(
+                    f"{label}: lasts {step.end - step.start}, not {op.eligible[machine_id]}"
+                )
+            if step.job != op.job:
+                found.append(f"{label}: reported job {step.job!r}, belongs to {op.job!r}")
+            setup = problem.setups.time(machine_id, family, op.setup_family)
+            if step.setup_before != setup:
+                found.append(f"{label}: setup reported {step.setup_before}, should be {setup}")
+            if step.start - setup < free:
+                found.append(
+                    f"{label}: setup {setup} from {step.start - setup} overlaps the previous "
+                    f"operation, which ends at {free}"
+                )
+            busy = (step.start - setup, step.end)
+            if busy[1] > busy[0]:
+                for start, end in machine.unavailable:
+                    if busy[0] < end and start < busy[1]:
+                        found.append(
+                            f"{label}: setup and processing [{busy[0]}, {busy[1]}) overlap "
+                            f"unavailable window [{start}, {end})"
+                        )
+            if problem.horizon is not None and step.end > problem.horizon:
+                found.append(f"{label}: ends at {step.end}, after the horizon {problem.horizon}")
+            family = op.setup_family
+            free = max(free, step.end)
+    missing = [op for op in problem.operations if op not in where]
+    if missing:
+        found.append(f"operations not scheduled: {', '.join(missing)}")
+        return found
+    found += _route_violations(problem, where)
+    if problem.permutation:
+        found += _order_violations(problem, solution)
+    found += _figure_violations(problem, solution, where)
+    return found
+
+
+def _route_violations(problem: Problem, where: dict[str, tuple[str, int, int]]) -> list[str]:
+    """Release dates, route order and maximum lags."""
+    found = []
+    for job in problem.jobs:
+        first = where[job.operations[0].id]
+        if first[1] < job.release:
+            found.append(f"job {job.id}: starts at {first[1]}, before its release {job.release}")
+        for k in range(len(job.operations) - 1):
+            before, after = job.operations[k].id, job.operations[k + 1].id
+            wait = where[after][1] - where[before][2]
+            if wait < 0:
+                found.append(f"job {job.id}: {after} starts before {before} ends")
+            lag = job.lag_after(k)
+            if lag is not None and wait > lag:
+                found.append(f"job {job.id}: waits {wait} between {before} and {after} > {lag}")
+    return found
+
+
+def _order_violations(problem: Problem, solution: Solution) -> list[str]:
+    """For permutation problems: jobs in the same relative order on every machine."""
+    rank: dict[tuple[str, str], tuple[str, int]] = {}
+    found = []
+    for machine, sequence in solution.machines.items():
+        jobs = list(dict.fromkeys(step.job for step in sequence))
+        position = {job: i for i, job in enumerate(jobs)}
+        for a in jobs:
+            for b in jobs:
+                if position[a] < position[b]:
+                    earlier = rank.get((b, a))
+                    if earlier is not None:
+                        found.append(
+                            f"{machine} runs {a} before {b}, {earlier[0]} the other way round"
+                        )
+                    rank[(a, b)] = (machine, position[a])
+    return found
+
+
+def _figure_violations(
+    problem: Problem, solution: Solution, where: dict[str, tuple[str, int, int]]
+) -> list[str]:
+    """Completions, tardiness and criteria as reported against those recomputed."""
+    found = []
+    weighted = 0.0
+    for job in problem.jobs:
+        completion = where[job.operations[-1].id][2]
+        tardiness = 0 if job.due is None else max(0, completion - job.due)
+        weighted += job.weight * tardiness
+        outcome = solution.jobs.get(job.id)
+        if outcome is None or (outcome.completion, outcome.tardiness) != (completion, tardiness):
+            found.append(
+                f"job {job.id}: reported {outcome}, should end {completion} late {tardiness}"
+            )
+    makespan = max(end for _, _, end in where.values())
+    if solution.makespan != makespan:
+        found.append(f"makespan reported {solution.makespan}, is {makespan}")
+    if solution.weighted_tardiness is None or not math.isclose(
+        solution.weighted_tardiness, weighted, rel_tol=1e-9, abs_tol=1e-9
+    ):
+        found.append(f"weighted tardiness reported {solution.weighted_tardiness}, is {weighted}")
+    total_setup = sum(step.setup_before for seq in solution.machines.values() for step in seq)
+    if solution.total_setup != total_setup:
+        found.append(f"total setup reported {solution.total_setup}, is {total_setup}")
+    return found

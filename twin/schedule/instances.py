@@ -1,0 +1,194 @@
+"""Published benchmark instances as problems: JSPLIB job shops and Taillard flow shops.
+
+Formats (see the READMEs beside the files in ``benchmarks/``):
+
+- **JSPLIB** job shop: ``#`` comment lines; then ``jobs machines``; then one line per job of
+  ``machine duration`` pairs in visiting order, machines numbered from 0. Reference values are in
+  ``instances.json`` in the same folder: a proven ``optimum`` or best known ``bounds``.
+- **Taillard** flow shop: one value per line, jobs, machines and the generator seed; then per job
+  its index, a due date, and a line of processing times on machines 0 .. m−1. Every job visits the
+  machines in that order; the problem is a *permutation* flow shop. Reference makespans are in the
+  table of the folder's ``README.md``.
+
+:func:`solve_benchmark` solves one file for makespan and compares with the reference.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from twin.schedule.dispatch import best_dispatch
+from twin.schedule.problem import Job, Machine, Operation, Problem
+from twin.schedule.solve import solve
+
+Kind = Literal["jobshop", "flowshop"]
+
+
+@dataclass(frozen=True)
+class Benchmark:
+    """A benchmark instance and its reference makespan: a proven optimum or best known bounds."""
+
+    name: str
+    kind: Kind
+    problem: Problem
+    optimum: int | None
+    lower: int | None
+    upper: int | None
+
+
+def _numbers(path: Path) -> list[list[int]]:
+    """The non-comment, non-blank lines of ``path`` as lists of integers."""
+    lines = path.read_text().splitlines()
+    return [[int(v) for v in line.split()] for line in lines if line.strip() and line[0] != "#"]
+
+
+def _problem(rows: list[list[tuple[int, int]]], machines: int, permutation: bool) -> Problem:
+    """Jobs ``J0 ..`` whose operations ``J<j>.<k>`` visit ``rows[j]`` = [(machine, time), ...]."""
+    jobs = []
+    for j, route in enumerate(rows):
+        operations = tuple(
+            Operation(id=f"J{j}.{k}", job=f"J{j}", eligible={f"M{machine}": duration})
+            for k, (machine, duration) in enumerate(route)
+        )
+        jobs.append(Job(id=f"J{j}", operations=operations))
+    return Problem(
+        machines=tuple(Machine(f"M{m}") for m in range(machines)),
+        jobs=tuple(jobs),
+        permutation=permutation,
+    )
+
+
+def read_jobshop(path: str | Path) -> Problem:
+    """The JSPLIB job shop in ``path``: machines ``M0 ..``, jobs ``J0 ..``."""
+    path = Path(path)
+    numbers = _numbers(path)
+    jobs, machines = numbers[0]
+    rows = [list(zip(row[0::2], row[1::2], strict=True)) for row in numbers[1 : jobs + 1]]
+    if len(rows) != jobs:
+        raise ValueError(f"{path}: expected {jobs} job lines, found {len(rows)}")
+    return _problem(rows, machines, permutation=False)
+
+
+def read_taillard(path: str | Path, *, permutation: bool = True) -> Problem:
+    """The Taillard flow shop in ``path``, a permutation flow shop unless ``permutation=False``.
+
+    Each job keeps its due date from the file (for weighted tardiness; makespan ignores it).
+    """
+    path = Path(path)
+    numbers = _numbers(path)
+    jobs, machines = numbers[0][0], numbers[1][0]
+    rows, dues = [], []
+    for j in range(jobs):
+        index, due, times = numbers[3 + 3 * j], numbers[4 + 3 * j], numbers[5 + 3 * j]
+        if index != [j] or len(times) != machines:
+            raise ValueError(f"{path}: job {j} is not as the Taillard format describes")
+        rows.append(list(enumerate(times)))
+        dues.append(due[0])
+    problem = _problem(rows, machines, permutation)
+    jobs_with_dues = tuple(
+        Job(id=job.id, operations=job.operations, due=due)
+        for job, due in zip(problem.jobs, dues, strict=True)
+    )
+    return Problem(machines=problem.machines, jobs=jobs_with_dues, permutation=permutation)
+
+
+def load_benchmark(path: str | Path) -> Benchmark:
+    """The instance in ``path`` (format recognised from its first line) and its reference values."""
+    path = Path(path)
+    first = _numbers(path)[0]
+    name = path.stem
+    if len(first) == 2:
+        problem = read_jobshop(path)
+        kind: Kind = "jobshop"
+        optimum, lower, upper = _jsplib_reference(path.parent / "instances.json", name)
+    else:
+        problem = read_taillard(path)
+        kind = "flowshop"
+        optimum = _taillard_reference(path.parent / "README.md", name)
+        lower = upper = optimum
+    return Benchmark(name, kind, problem, optimum, lower, upper)
+
+
+def _jsplib_reference(index: Path, name: str) -> tuple[int | None, int | None, int | None]:
+    """(optimum, lower, upper) of ``name`` in JSPLIB's ``instances.json``, if listed."""
+    if not index.exists():
+        return None, None, None
+    for entry in json.loads(index.read_text()):
+        if entry["name"] == name:
+            optimum = entry.get("optimum")
+            if optimum is not None:
+                return optimum, optimum, optimum
+            bounds = entry.get("bounds") or {}
+            return None, bounds.get("lower"), bounds.get("upper")
+    return None, None, None
+
+
+def _taillard_reference(readme: Path, name: str) -> int | None:
+    """The best known makespan of ``name`` in the README's ``| name | n x m | makespan |`` table."""
+    if not readme.exists():
+        return None
+    match = re.search(
+        rf"^\|\s*{re.escape(name)}\s*\|[^|]*\|\s*(\d+)\s*\|", readme.read_text(), re.M
+    )
+    return int(match.group(1)) if match else None
+
+
+def solve_benchmark(
+    path: str | Path, *, time_limit_s: float = 60.0, workers: int = 2
+) -> dict[str, Any]:
+    """Minimise the makespan of the instance in ``path`` and compare with its reference.
+
+    The solver starts from the best dispatching rule's schedule. Returns a JSON-ready dict:
+    ``name, kind, jobs, machines, makespan, bound, status, wall_time_s, known_optimum,
+    known_bounds`` (``[lower, upper]``) and ``gap_to_known`` = (makespan − best known upper
+    bound) / best known upper bound.
+    """
+    benchmark = load_benchmark(path)
+    problem = benchmark.problem
+    solution = solve(
+        problem,
+        "makespan",
+        time_limit_s=time_limit_s,
+        workers=workers,
+        hint=best_dispatch(problem),
+    )
+    upper = benchmark.upper
+    makespan = solution.makespan
+    return {
+        "name": benchmark.name,
+        "kind": benchmark.kind,
+        "jobs": len(problem.jobs),
+        "machines": len(problem.machines),
+        "makespan": makespan,
+        "bound": solution.bound,
+        "status": solution.status,
+        "wall_time_s": solution.wall_time_s,
+        "known_optimum": benchmark.optimum,
+        "known_bounds": [benchmark.lower, benchmark.upper],
+        "gap_to_known": None if upper is None or makespan is None else (makespan - upper) / upper,
+    }
+
+
+def format_benchmark(result: dict[str, Any]) -> str:
+    """A one-line summary of a :func:`solve_benchmark` result."""
+    known = result["known_optimum"]
+    lower, upper = result["known_bounds"]
+    reference = (
+        f"optimum {known}"
+        if known is not None
+        else f"best known [{lower}, {upper}]"
+        if upper is not None
+        else "no reference"
+    )
+    gap = result["gap_to_known"]
+    versus = "" if gap is None else f", {gap:+.2%} vs best known"
+    bound = "-" if result["bound"] is None else f"{result['bound']:g}"
+    return (
+        f"{result['name']} ({result['kind']} {result['jobs']}x{result['machines']}): makespan "
+        f"{result['makespan']} (bound {bound}, {result['status']}, {result['wall_time_s']:.1f} s)"
+        f"; {reference}{versus}"
+    )

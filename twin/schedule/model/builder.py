@@ -1,0 +1,139 @@
+"""Assemble a CP-SAT model from a problem, hint it, and read machine sequences back."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from ortools.sat.python import cp_model
+
+from twin.schedule.criteria import Objective
+from twin.schedule.model.constraints import (
+    Arcs,
+    add_machine_capacity,
+    add_mode_choice,
+    add_permutation,
+    add_routes,
+    add_setups,
+)
+from twin.schedule.model.objective import CriterionTerms, ScaledObjective, scaled_objective
+from twin.schedule.model.variables import Variables, make_variables
+from twin.schedule.problem import Problem
+from twin.schedule.solution import Placement
+
+
+@dataclass
+class ScheduleModel:
+    """A CP-SAT model of a problem, with the variables needed to steer it and read it back."""
+
+    problem: Problem
+    model: cp_model.CpModel
+    variables: Variables
+    arcs: dict[str, Arcs]
+    """Sequencing arcs of each machine with setups."""
+    job_order: dict[tuple[str, str], cp_model.IntVar]
+    """For permutation problems: true when the pair's first job goes first."""
+    criteria: CriterionTerms
+
+    def minimise(self, objective: Objective) -> ScaledObjective:
+        """Make ``objective`` the model's objective (replacing any earlier one)."""
+        scaled = scaled_objective(objective, self.criteria)
+        self.model.clear_objective()
+        self.model.minimize(scaled.expression)
+        return scaled
+
+    def add_hint(self, placements: Mapping[str, Placement]) -> None:
+        """Suggest a schedule, ``{operation id: (machine id, start)}``, possibly partial.
+
+        Besides starts and machines, the hint sets the sequencing arcs and setups of every machine
+        whose operations are all placed, and the job order of a permutation problem.
+        """
+        by_machine: dict[str, list[tuple[int, int, str]]] = defaultdict(list)
+        for op_id, (machine, start) in placements.items():
+            operation = self.variables.operations.get(op_id)
+            if operation is None or machine not in operation.operation.eligible:
+                raise ValueError(
+                    f"hint places operation {op_id!r} on machine {machine!r}, which "
+                    "is not one of its eligible machines in this problem"
+                )
+            self.model.add_hint(operation.start, start)
+            for mode in operation.modes:
+                if mode.present is not None:
+                    self.model.add_hint(mode.present, mode.machine == machine)
+            if isinstance(operation.end, cp_model.IntVar):
+                self.model.add_hint(operation.end, start + operation.operation.eligible[machine])
+            by_machine[machine].append((start, self.problem.route_index[op_id], op_id))
+        sequences = {
+            machine: [op for *_, op in sorted(steps)] for machine, steps in by_machine.items()
+        }
+        for machine, arcs in self.arcs.items():
+            sequence = sequences.get(machine, [])
+            placed = set(sequence)
+            if not all(
+                mode.operation.id in placed or mode.present is not None
+                for mode in self.variables.on_machine[machine]
+            ):
+                continue
+            chosen = set(zip([None, *sequence], [*sequence, None], strict=True))
+            for key, literal in arcs.items():
+                self.model.add_hint(literal, key in chosen)
+            family = None
+            for op_id in sequence:
+                op = self.problem.operations[op_id]
+                mode = next(
+                    m for m in self.variables.operations[op_id].modes if m.machine == machine
+                )
+                self.model.add_hint(
+                    mode.setup, self.problem.setups.time(machine, family, op.setup_family)
+                )
+                family = op.setup_family
+        first_start: dict[tuple[str, str], int] = {}
+        for machine, sequence in sequences.items():
+            for op_id in sequence:
+                job = self.problem.operations[op_id].job
+                first_start.setdefault((job, machine), placements[op_id][1])
+        for (a, b), literal in self.job_order.items():
+            shared = [m for m in sequences if (a, m) in first_start and (b, m) in first_start]
+            if shared:
+                m = shared[0]
+                self.model.add_hint(literal, first_start[(a, m)] < first_start[(b, m)])
+
+    def sequences(self, solver: cp_model.CpSolver) -> dict[str, list[Placement]]:
+        """Each machine's operations in processing order, as (operation id, start)."""
+        result: dict[str, list[Placement]] = {}
+        for machine, modes in self.variables.on_machine.items():
+            present = [m for m in modes if m.present is None or solver.boolean_value(m.present)]
+            start = {
+                m.operation.id: solver.value(self.variables.operations[m.operation.id].start)
+                for m in present
+            }
+            if machine in self.arcs:
+                following = {
+                    before: after
+                    for (before, after), literal in self.arcs[machine].items()
+                    if solver.boolean_value(literal)
+                }
+                order = []
+                node = following.get(None)
+                while node is not None:
+                    order.append(node)
+                    node = following.get(node)
+            else:
+                order = sorted(start, key=lambda op: (start[op], self.problem.route_index[op]))
+            result[machine] = [(op, start[op]) for op in order]
+        return result
+
+
+def build_model(problem: Problem) -> ScheduleModel:
+    """The CP-SAT model of ``problem``, with no objective yet (:meth:`ScheduleModel.minimise`)."""
+    model = cp_model.CpModel()
+    variables = make_variables(model, problem)
+    add_mode_choice(model, variables)
+    add_routes(model, problem, variables)
+    add_machine_capacity(model, problem, variables)
+    arcs = add_setups(model, problem, variables)
+    job_order = add_permutation(model, problem, variables) if problem.permutation else {}
+    return ScheduleModel(
+        problem, model, variables, arcs, job_order, CriterionTerms(model, problem, variables)
+    )

@@ -1,0 +1,105 @@
+"""The criteria as CP-SAT expressions, and an objective as one integer expression to minimise.
+
+Each criterion's variables are made the first time an objective asks for it. CP-SAT minimises
+integers, so a weighted objective is multiplied by the smallest power of ten (up to 10⁶) that makes
+every coefficient whole; weights finer than 10⁻⁶ are rounded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ortools.sat.python import cp_model
+
+from twin.schedule.criteria import Criterion, Objective
+from twin.schedule.model.variables import Variables
+from twin.schedule.problem import Problem
+
+Term = tuple[float, cp_model.LinearExprT]
+"""A coefficient and the integer expression it multiplies."""
+
+_SCALES = (1, 10, 100, 1_000, 10_000, 100_000, 1_000_000)
+
+
+@dataclass(frozen=True)
+class ScaledObjective:
+    """``expression`` = ``scale`` × the objective's value (an integer expression for CP-SAT)."""
+
+    expression: cp_model.LinearExprT
+    scale: int
+
+
+class CriterionTerms:
+    """Each criterion as weighted terms over the model's variables, built on first use.
+
+    Makespan and tardiness variables are bounded from below only (``makespan >= every end``,
+    ``tardiness >= end − due``): minimising them, or capping them in a lexicographic stage, makes
+    them exact.
+    """
+
+    def __init__(self, model: cp_model.CpModel, problem: Problem, variables: Variables) -> None:
+        self._model = model
+        self._problem = problem
+        self._variables = variables
+        self._terms: dict[Criterion, list[Term]] = {}
+
+    def terms(self, criterion: Criterion) -> list[Term]:
+        """The weighted terms whose sum is ``criterion``."""
+        if criterion not in self._terms:
+            build = {
+                Criterion.MAKESPAN: self._makespan,
+                Criterion.WEIGHTED_TARDINESS: self._weighted_tardiness,
+                Criterion.TOTAL_SETUP: self._total_setup,
+            }[criterion]
+            self._terms[criterion] = build()
+        return self._terms[criterion]
+
+    def _last_end(self, job_id: str) -> cp_model.LinearExprT:
+        """The end of the job's last operation."""
+        return self._variables.operations[self._problem.job[job_id].operations[-1].id].end
+
+    def _makespan(self) -> list[Term]:
+        makespan = self._model.new_int_var(0, self._problem.time_bound, "makespan")
+        for job in self._problem.jobs:
+            self._model.add(makespan >= self._last_end(job.id))
+        return [(1.0, makespan)]
+
+    def _weighted_tardiness(self) -> list[Term]:
+        terms: list[Term] = []
+        for job in self._problem.jobs:
+            if job.due is None or job.weight == 0:
+                continue
+            late = max(0, self._problem.time_bound - job.due)
+            tardiness = self._model.new_int_var(0, late, f"tardiness[{job.id}]")
+            self._model.add(tardiness >= self._last_end(job.id) - job.due)
+            terms.append((job.weight, tardiness))
+        return terms
+
+    def _total_setup(self) -> list[Term]:
+        return [
+            (1.0, mode.setup)
+            for modes in self._variables.on_machine.values()
+            for mode in modes
+            if mode.setup is not None
+        ]
+
+
+def scaled_objective(objective: Objective, criteria: CriterionTerms) -> ScaledObjective:
+    """``objective`` as one integer expression, and the factor it was multiplied by."""
+    terms = [
+        (weight * coefficient, expression)
+        for criterion, weight in objective.weights.items()
+        if weight > 0
+        for coefficient, expression in criteria.terms(criterion)
+    ]
+    scale = next(
+        (s for s in _SCALES if all(_whole(c * s) for c, _ in terms)),
+        _SCALES[-1],
+    )
+    expression = sum(round(c * scale) * e for c, e in terms if round(c * scale))
+    return ScaledObjective(expression, scale)
+
+
+def _whole(value: float) -> bool:
+    """Whether ``value`` is an integer up to floating-point noise."""
+    return abs(value - round(value)) <= 1e-9 * max(1.0, abs(value))

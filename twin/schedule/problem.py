@@ -1,0 +1,290 @@
+"""The scheduling problem as plain data: machines, jobs and their operations, setup times.
+
+Nothing here knows about plants, rolls or OR-Tools. The plant layer turns a scenario and an order
+book into a :class:`Problem`; the model builder (:mod:`twin.schedule.model`) and the dispatching
+baselines (:mod:`twin.schedule.dispatch`) read it. Time is an integer count of one unit chosen by
+the caller (the plant layer uses minutes); every time field is checked to be a whole number.
+
+Objects are immutable and check themselves when made, so a :class:`Problem` that exists is valid:
+each mistake raises a :class:`ValueError` that names the machine, job or operation at fault.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+
+Window = tuple[int, int]
+"""A half-open time window ``[start, end)``."""
+
+
+def _time(value: object, what: str, *, signed: bool = False) -> int:
+    """``value`` as an integer time, or a ValueError that says which field of what was wrong."""
+    try:
+        number = operator.index(value)  # type: ignore[arg-type]
+    except TypeError:
+        raise ValueError(f"{what} must be an integer time, got {value!r}") from None
+    if not signed and number < 0:
+        raise ValueError(f"{what} must be >= 0, got {number}")
+    return number
+
+
+def _merge(windows: Iterable[Window]) -> tuple[Window, ...]:
+    """Sorted windows with overlapping or touching ones joined into one."""
+    merged: list[Window] = []
+    for start, end in sorted(windows):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return tuple(merged)
+
+
+@dataclass(frozen=True)
+class Machine:
+    """A resource that processes one operation at a time.
+
+    ``unavailable`` lists half-open windows ``[start, end)`` in which the machine neither processes
+    nor is set up (planned maintenance, shifts off). Overlapping windows are merged.
+    """
+
+    id: str
+    unavailable: tuple[Window, ...] = ()
+
+    def __post_init__(self) -> None:
+        windows = []
+        for start, end in self.unavailable:
+            what = f"machine {self.id!r}: unavailable window ({start!r}, {end!r})"
+            window = (_time(start, f"{what} start"), _time(end, f"{what} end"))
+            if window[1] <= window[0]:
+                raise ValueError(f"{what} must end after it starts")
+            windows.append(window)
+        object.__setattr__(self, "unavailable", _merge(windows))
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One step of a job: it runs on exactly one of its ``eligible`` machines, without interruption.
+
+    ``eligible`` maps a machine id to the processing time on that machine. ``setup_family`` names
+    the set-up state the operation needs (a recipe, a format); operations of the same family follow
+    each other without setup unless :class:`SetupTimes` says otherwise. ``None`` means the operation
+    needs no particular state.
+    """
+
+    id: str
+    job: str
+    eligible: Mapping[str, int]
+    setup_family: str | None = None
+
+    def __post_init__(self) -> None:
+        where = f"job {self.job!r}, operation {self.id!r}"
+        if not self.eligible:
+            raise ValueError(f"{where}: needs at least one eligible machine")
+        eligible = {
+            machine: _time(duration, f"{where}: processing time on machine {machine!r}")
+            for machine, duration in self.eligible.items()
+        }
+        object.__setattr__(self, "eligible", eligible)
+
+    @property
+    def shortest(self) -> int:
+        """The shortest processing time over the eligible machines."""
+        return min(self.eligible.values())
+
+
+@dataclass(frozen=True)
+class Job:
+    """Operations run in route order; the first may start at ``release``.
+
+    ``due`` (optional) is when the last operation should end; lateness past it costs ``weight`` per
+    time unit in the weighted tardiness criterion. ``max_lag[k]`` (optional, one entry per
+    consecutive pair, ``None`` for no limit) is the longest time allowed between the end of
+    operation ``k`` and the start of operation ``k + 1``, e.g. a coated roll that must be annealed
+    within a shelf life.
+    """
+
+    id: str
+    operations: tuple[Operation, ...]
+    release: int = 0
+    due: int | None = None
+    weight: float = 1.0
+    max_lag: tuple[int | None, ...] | None = None
+
+    def __post_init__(self) -> None:
+        where = f"job {self.id!r}"
+        operations = tuple(self.operations)
+        if not operations:
+            raise ValueError(f"{where}: has no operations")
+        for operation in operations:
+            if operation.job != self.id:
+                raise ValueError(
+                    f"{where}, operation {operation.id!r}: belongs to job {operation.job!r}"
+                )
+        object.__setattr__(self, "operations", operations)
+        object.__setattr__(self, "release", _time(self.release, f"{where}: release"))
+        if self.due is not None:
+            object.__setattr__(self, "due", _time(self.due, f"{where}: due", signed=True))
+        if not (math.isfinite(self.weight) and self.weight >= 0):
+            raise ValueError(f"{where}: weight must be a finite number >= 0, got {self.weight!r}")
+        if self.max_lag is not None:
+            if len(self.max_lag) != len(operations) - 1:
+                raise ValueError(
+                    f"{where}: max_lag has {len(self.max_lag)} entries, expected one per "
+                    f"consecutive pair of operations ({len(operations) - 1})"
+                )
+            lags = tuple(
+                None
+                if lag is None
+                else _time(lag, f"{where}: max_lag after operation {operations[k].id!r}")
+                for k, lag in enumerate(self.max_lag)
+            )
+            object.__setattr__(self, "max_lag", lags)
+
+    def lag_after(self, index: int) -> int | None:
+        """The longest allowed wait after operation ``index`` before the next one starts."""
+        return None if self.max_lag is None else self.max_lag[index]
+
+
+@dataclass(frozen=True)
+class SetupTimes:
+    """Sequence-dependent setup times, per machine.
+
+    ``times[(machine, before, after)]`` is the setup needed on ``machine`` between an operation of
+    family ``before`` and the next one, of family ``after``. ``before=None`` is the machine's state
+    at time zero and after an operation without a family, so ``(machine, None, after)`` is the
+    initial setup. Missing entries are zero, and so is any setup towards an operation without a
+    family. Setups are anticipatory: one may run before the operation's job has arrived, right
+    before the operation on the machine, and never inside an unavailable window.
+    """
+
+    times: Mapping[tuple[str, str | None, str], int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        times = {}
+        for (machine, before, after), value in self.times.items():
+            what = f"setup time on machine {machine!r} from {before!r} to {after!r}"
+            if after is None:
+                raise ValueError(f"{what}: a setup leads to a family, not to None")
+            times[(machine, before, after)] = _time(value, what)
+        object.__setattr__(self, "times", times)
+
+    @classmethod
+    def uniform(
+        cls, machines: Iterable[str], table: Mapping[tuple[str | None, str], int]
+    ) -> SetupTimes:
+        """The same ``(before, after) -> time`` table on every machine in ``machines``."""
+        return cls(
+            {(m, before, after): t for m in machines for (before, after), t in table.items()}
+        )
+
+    def time(self, machine: str, before: str | None, after: str | None) -> int:
+        """The setup on ``machine`` from family ``before`` to family ``after``."""
+        if after is None:
+            return 0
+        return self.times.get((machine, before, after), 0)
+
+    def longest_into(self, machine: str, family: str | None) -> int:
+        """The longest setup ``machine`` may need before an operation of ``family``."""
+        return 0 if family is None else self._longest.get((machine, family), 0)
+
+    @cached_property
+    def _longest(self) -> dict[tuple[str, str], int]:
+        """The longest setup into each (machine, family)."""
+        longest: dict[tuple[str, str], int] = {}
+        for (machine, _, after), value in self.times.items():
+            longest[(machine, after)] = max(longest.get((machine, after), 0), value)
+        return longest
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Machines, jobs and setup times: everything a schedule must respect.
+
+    ``horizon``, when given, is a hard deadline for every operation. ``permutation`` asks that all
+    machines process jobs in one common order (a permutation flow shop): if job ``a`` precedes job
+    ``b`` on one machine, it does on every machine they share.
+    """
+
+    machines: tuple[Machine, ...]
+    jobs: tuple[Job, ...]
+    setups: SetupTimes = field(default_factory=SetupTimes)
+    horizon: int | None = None
+    permutation: bool = False
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "machines", tuple(self.machines))
+        object.__setattr__(self, "jobs", tuple(self.jobs))
+        machine_ids = [machine.id for machine in self.machines]
+        _unique(machine_ids, "machine")
+        _unique([job.id for job in self.jobs], "job")
+        _unique([op.id for job in self.jobs for op in job.operations], "operation")
+        known = set(machine_ids)
+        for job in self.jobs:
+            for operation in job.operations:
+                unknown = sorted(set(operation.eligible) - known)
+                if unknown:
+                    raise ValueError(
+                        f"job {job.id!r}, operation {operation.id!r}: eligible machine(s) "
+                        f"{', '.join(map(repr, unknown))} do not exist"
+                    )
+        for machine, before, after in self.setups.times:
+            if machine not in known:
+                raise ValueError(
+                    f"setup time from {before!r} to {after!r} names machine {machine!r}, "
+                    "which does not exist"
+                )
+        if self.horizon is not None:
+            object.__setattr__(self, "horizon", _time(self.horizon, "horizon"))
+
+    @cached_property
+    def operations(self) -> dict[str, Operation]:
+        """Every operation by id, jobs in order and each job's operations in route order."""
+        return {op.id: op for job in self.jobs for op in job.operations}
+
+    @cached_property
+    def job(self) -> dict[str, Job]:
+        """Every job by id."""
+        return {job.id: job for job in self.jobs}
+
+    @cached_property
+    def machine(self) -> dict[str, Machine]:
+        """Every machine by id."""
+        return {machine.id: machine for machine in self.machines}
+
+    @cached_property
+    def route_index(self) -> dict[str, int]:
+        """Each operation's position in its job's route."""
+        return {op.id: k for job in self.jobs for k, op in enumerate(job.operations)}
+
+    @cached_property
+    def time_bound(self) -> int:
+        """The latest time any operation may end: ``horizon`` if given, else a safe bound.
+
+        The bound is the length of a schedule that waits for the last release and the last
+        unavailable window, then runs every operation one after another on its slowest machine with
+        its longest setup.
+        """
+        if self.horizon is not None:
+            return self.horizon
+        start = max(
+            [job.release for job in self.jobs]
+            + [end for machine in self.machines for _, end in machine.unavailable]
+        )
+        work = sum(
+            max(p + self.setups.longest_into(m, op.setup_family) for m, p in op.eligible.items())
+            for op in self.operations.values()
+        )
+        return start + work
+
+
+def _unique(ids: list[str], kind: str) -> None:
+    """Raise if an id occurs twice among ``ids``."""
+    seen: set[str] = set()
+    for identifier in ids:
+        if identifier in seen:
+            raise ValueError(f"{kind} id {identifier!r} is used more than once")
+        seen.add(identifier)

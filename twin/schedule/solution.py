@@ -1,0 +1,167 @@
+"""A schedule and its figures: per-machine sequences, job completions, criteria and solver status.
+
+Every solution, from CP-SAT or from a dispatching rule, is made by :func:`build_solution` from the
+sequence of operations on each machine, so setups, completions and criteria are computed in one
+place. A :class:`Solution` is a pydantic model and serialises to JSON.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from twin.schedule.criteria import Criterion, Objective
+from twin.schedule.problem import Problem
+
+Status = Literal["OPTIMAL", "FEASIBLE", "INFEASIBLE", "UNKNOWN", "MODEL_INVALID"]
+"""CP-SAT's statuses; a dispatching rule's schedule is ``FEASIBLE``, its failure ``UNKNOWN``."""
+
+Placement = tuple[str, int]
+"""Where and when an operation runs: (machine id, start)."""
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class ScheduledOperation(_Frozen):
+    """An operation in a machine's sequence; its setup runs right before ``start``."""
+
+    operation: str
+    job: str
+    start: int
+    end: int
+    setup_before: int
+
+
+class JobOutcome(_Frozen):
+    """When a job's last operation ends and how late that is (0 if on time or without due)."""
+
+    completion: int
+    tardiness: int
+
+
+class StageResult(_Frozen):
+    """One stage of a (lexicographic) solve: its objective, value, bound and status."""
+
+    objective: str
+    status: Status
+    value: float | None
+    bound: float | None
+    wall_time_s: float
+
+
+class Solution(_Frozen):
+    """A schedule with its figures, or the reason there is none.
+
+    ``objective`` and ``bound`` belong to the last stage solved (the only one unless the objective
+    is lexicographic; ``stages`` lists them all). ``gap`` is ``|objective − bound| / max(1,
+    |objective|)``. The schedule fields are ``None`` or empty when ``status`` has no schedule.
+    """
+
+    status: Status
+    method: str
+    objective: float | None = None
+    bound: float | None = None
+    gap: float | None = None
+    makespan: int | None = None
+    weighted_tardiness: float | None = None
+    total_setup: int | None = None
+    wall_time_s: float = 0.0
+    machines: dict[str, list[ScheduledOperation]] = {}
+    jobs: dict[str, JobOutcome] = {}
+    stages: list[StageResult] = []
+    message: str = ""
+
+    @property
+    def has_schedule(self) -> bool:
+        """Whether the solution carries a schedule (status OPTIMAL or FEASIBLE)."""
+        return self.status in ("OPTIMAL", "FEASIBLE")
+
+    def measures(self) -> dict[Criterion, float]:
+        """The criteria of the schedule, by name."""
+        if not self.has_schedule:
+            raise ValueError(f"a solution with status {self.status} has no schedule to measure")
+        return {
+            Criterion.MAKESPAN: float(self.makespan or 0),
+            Criterion.WEIGHTED_TARDINESS: float(self.weighted_tardiness or 0.0),
+            Criterion.TOTAL_SETUP: float(self.total_setup or 0),
+        }
+
+    def placements(self) -> dict[str, Placement]:
+        """Each operation's (machine, start): the form a hint takes."""
+        return {
+            step.operation: (machine, step.start)
+            for machine, sequence in self.machines.items()
+            for step in sequence
+        }
+
+
+def build_solution(
+    problem: Problem,
+    sequences: Mapping[str, Sequence[Placement]],
+    *,
+    status: Status,
+    method: str,
+    objective: Objective,
+    bound: float | None = None,
+    wall_time_s: float = 0.0,
+    stages: Sequence[StageResult] = (),
+    message: str = "",
+) -> Solution:
+    """The solution whose machines run ``sequences[machine]`` = [(operation, start), ...] in order.
+
+    Setups follow from each machine's order, ends from the processing times, and the criteria and
+    the value of ``objective`` from those.
+    """
+    machines: dict[str, list[ScheduledOperation]] = {}
+    ends: dict[str, int] = {}
+    total_setup = 0
+    for machine in problem.machines:
+        family: str | None = None
+        steps = []
+        for op_id, start in sequences.get(machine.id, ()):
+            operation = problem.operations[op_id]
+            setup = problem.setups.time(machine.id, family, operation.setup_family)
+            end = start + operation.eligible[machine.id]
+            steps.append(
+                ScheduledOperation(
+                    operation=op_id, job=operation.job, start=start, end=end, setup_before=setup
+                )
+            )
+            ends[op_id] = end
+            total_setup += setup
+            family = operation.setup_family
+        machines[machine.id] = steps
+    jobs: dict[str, JobOutcome] = {}
+    weighted_tardiness = 0.0
+    for job in problem.jobs:
+        completion = ends[job.operations[-1].id]
+        tardiness = 0 if job.due is None else max(0, completion - job.due)
+        jobs[job.id] = JobOutcome(completion=completion, tardiness=tardiness)
+        weighted_tardiness += job.weight * tardiness
+    makespan = max(ends.values(), default=0)
+    value = objective.value(
+        {
+            Criterion.MAKESPAN: makespan,
+            Criterion.WEIGHTED_TARDINESS: weighted_tardiness,
+            Criterion.TOTAL_SETUP: total_setup,
+        }
+    )
+    return Solution(
+        status=status,
+        method=method,
+        objective=value,
+        bound=bound,
+        gap=None if bound is None else abs(value - bound) / max(1.0, abs(value)),
+        makespan=makespan,
+        weighted_tardiness=weighted_tardiness,
+        total_setup=total_setup,
+        wall_time_s=wall_time_s,
+        machines=machines,
+        jobs=jobs,
+        stages=list(stages),
+        message=message,
+    )
