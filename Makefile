@@ -18,7 +18,10 @@ install: $(STAMP)
 
 run: $(STAMP)
 	$(BIN)/r2r describe scenarios/baseline.yaml
-	$(BIN)/r2r simulate scenarios/baseline.yaml --days 30 --replications 10
+	@mkdir -p out
+	$(BIN)/r2r schedule scenarios/baseline.yaml --time-limit 30 --out out/baseline-schedule.json
+	$(BIN)/r2r simulate scenarios/baseline.yaml --days 30 --replications 10 \
+		--schedule out/baseline-schedule.json
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
