@@ -6,7 +6,6 @@ import copy
 import math
 from typing import Any
 
-
 from twin.engine import simulate
 from twin.scenario import scenario_from_document
 from twin.schedule import Lexicographic, Objective, dispatch, solve, violations
@@ -91,3 +90,32 @@ def test_every_dispatching_rule_gives_a_feasible_plant_schedule(
         assert solution.has_schedule
         assert violations(built.problem, solution) == []
         assert not math.isnan(solution.weighted_tardiness or 0.0)
+
+
+def test_an_infeasible_problem_is_explained() -> None:
+    from twin.schedule import Job, Machine, Operation, Problem
+    from twin.schedule.explain import explain
+
+    # M is free only in [0, 50) and [60, 100): a 70-unit operation fits in neither gap
+    machine = Machine("M", unavailable=((50, 60), (100, 1000)))
+    slow = Job("slow", (Operation("slow@0", "slow", {"M": 70}),))
+    quick = Job("quick", (Operation("quick@0", "quick", {"M": 10}),))
+    problem = Problem(machines=(machine,), jobs=(slow, quick), horizon=1000)
+    assert solve(problem, "makespan", time_limit_s=5).status == "INFEASIBLE"
+    (message,) = explain(problem)
+    assert message.startswith("job 'slow': operation 'slow@0' needs 70 time units")
+
+    # A (30 units) then B (5 units) with at most 5 units between them; A is down from 960,
+    # B from 20 to 1000: A ends by 960 at the latest and B starts at 1000 at the earliest
+    a, b = Machine("A", unavailable=((960, 2000),)), Machine("B", unavailable=((20, 1000),))
+    job = Job(
+        "lagged",
+        (Operation("l@0", "lagged", {"A": 30}), Operation("l@1", "lagged", {"B": 5})),
+        max_lag=(5,),
+    )
+    (message,) = explain(Problem(machines=(a, b), jobs=(job,), horizon=2000))
+    # without the wait limit B simply runs at 1000; with it, no placement works
+    assert message == (
+        "job 'lagged': its maximum waits between steps (5 time units) cannot be met together "
+        "with its machines' unavailable windows"
+    )

@@ -416,6 +416,35 @@ def _print_plan_outcome(result: SimulationResult) -> None:
         )
 
 
+@app.command(name="solve-benchmark")
+@guarded
+def solve_benchmark_command(
+    file: Annotated[
+        Path,
+        typer.Argument(help="A JSPLIB job-shop or Taillard flow-shop file.", show_default=False),
+    ],
+    time_limit: Annotated[
+        float, typer.Option("--time-limit", help="Seconds CP-SAT may search.", min=0.1)
+    ] = 60.0,
+    workers: Annotated[int, typer.Option(help="CP-SAT search workers.", min=1)] = 2,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+) -> None:
+    """Minimise the makespan of a published instance; print it, the bound and the status."""
+    from twin.schedule.instances import format_benchmark, solve_benchmark
+
+    try:
+        result = solve_benchmark(file, time_limit_s=time_limit, workers=workers)
+    except OSError as error:
+        problem = Problem("", f"cannot read the file: {error.strerror}")
+        raise ScenarioError([problem], str(file)) from None
+    except ValueError as error:
+        raise ScenarioError([Problem("", str(error))], str(file)) from None
+    if as_json:
+        sys.stdout.write(json.dumps(result, indent=2) + "\n")
+    else:
+        out.print(format_benchmark(result), markup=False)
+
+
 def _find_roll(rolls: list[dict[str, Any]], roll_id: str) -> dict[str, Any] | None:
     for roll in rolls:
         if roll["id"] == roll_id or any(lane["id"] == roll_id for lane in roll.get("lanes", [])):
@@ -542,6 +571,7 @@ def schedule(
     """Schedule the order book with CP-SAT; compare with FIFO, EDD, SPT and ATCS."""
     from twin.schedule import Lexicographic, Objective, dispatch, solve
     from twin.schedule.dispatch import RULES
+    from twin.schedule.explain import explain
     from twin.schedule.plant import build_problem, to_plan
 
     scenario = load_scenario(file) if as_json else _load(file)
@@ -562,6 +592,7 @@ def schedule(
     hint = min(feasible, key=lambda s: s.objective or 0.0) if feasible else None
     solution = solve(plant.problem, spec, time_limit_s=time_limit, workers=workers, hint=hint)
     plan = to_plan(plant, solution) if solution.has_schedule else None
+    explanation = explain(plant.problem) if solution.status == "INFEASIBLE" else []
     document = {
         "scenario": scenario.name,
         "objective": objective,
@@ -576,6 +607,7 @@ def schedule(
             for rule, s in baselines.items()
         },
         "plan": plan.model_dump(mode="json") if plan else None,
+        "explanation": explanation,
     }
     if destination is not None:
         destination.write_text(json.dumps(document, indent=1), encoding="utf-8")
@@ -583,6 +615,8 @@ def schedule(
         sys.stdout.write(json.dumps(document, indent=2) + "\n")
     else:
         _print_schedule(scenario, plant, solution, baselines)
+        for sentence in explanation:
+            err.print(f"  {sentence}", markup=False)
         if destination is not None:
             console.print(
                 f"wrote {destination} (run it: r2r simulate {file} --schedule {destination})"

@@ -1,0 +1,73 @@
+"""Why a scheduling problem has no solution: which job, and which constraint.
+
+CP-SAT's bare INFEASIBLE names nothing. Each job is tried alone: a job that cannot be scheduled
+even alone is at fault, and relaxing its constraints one kind at a time says which (its maximum
+waits, or an operation that fits no gap in its machines' calendars). If every job fits alone, the
+jobs only conflict together, and the explanation says so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from twin.schedule.problem import Job, Problem
+from twin.schedule.solve import solve
+
+ALONE_LIMIT_S = 2.0
+"""Seconds to try each job alone (a single job solves in milliseconds)."""
+
+
+def _feasible(problem: Problem, job: Job) -> bool:
+    alone = replace(problem, jobs=(job,), permutation=False)
+    return solve(alone, "makespan", time_limit_s=ALONE_LIMIT_S, workers=1).has_schedule
+
+
+def _no_gap(problem: Problem, job: Job) -> list[str]:
+    """Operations longer than every gap between their machines' unavailable windows."""
+    messages = []
+    for operation in job.operations:
+        fits = False
+        for machine_id, minutes in operation.eligible.items():
+            windows = problem.machine[machine_id].unavailable
+            edges = [0] + [end for _, end in windows]
+            starts = [start for start, _ in windows] + [problem.horizon or 2**62]
+            if any(b - a >= minutes for a, b in zip(edges, starts, strict=True)):
+                fits = True
+        if not fits:
+            machines = ", ".join(operation.eligible)
+            messages.append(
+                f"job {job.id!r}: operation {operation.id!r} needs "
+                f"{min(operation.eligible.values())} time units, more than any gap between the "
+                f"unavailable windows of {machines}"
+            )
+    return messages
+
+
+def explain(problem: Problem) -> list[str]:
+    """Plain sentences saying which jobs cannot be scheduled and because of what."""
+    messages: list[str] = []
+    for job in problem.jobs:
+        if _feasible(problem, job):
+            continue
+        gaps = _no_gap(problem, job)
+        if gaps:
+            messages += gaps
+        elif job.max_lag is not None and _feasible(problem, replace(job, max_lag=None)):
+            limits = [lag for lag in job.max_lag if lag is not None]
+            messages.append(
+                f"job {job.id!r}: its maximum waits between steps ({', '.join(map(str, limits))} "
+                "time units) cannot be met together with its machines' unavailable windows"
+            )
+        elif problem.horizon is not None:
+            messages.append(
+                f"job {job.id!r}: cannot finish by the horizon {problem.horizon} even alone "
+                f"(released at {job.release})"
+            )
+        else:
+            messages.append(f"job {job.id!r}: cannot be scheduled even alone")
+    if not messages:
+        messages.append(
+            "every job can be scheduled alone; together they conflict (machine calendars, "
+            "maximum waits or the horizon leave no room for all of them)"
+        )
+    return messages
