@@ -273,9 +273,21 @@ class Segment:
         return max(soonest, 0.0), land
 
     def _track_activity(self) -> None:
-        """Open and close active periods for the bottleneck analysis (active-period method)."""
+        """Open and close active periods (active-period method); note restarts mid-roll."""
         now = self.env.now
+        quality = self.plant.quality
         for station in self.stations:
+            if quality is not None:
+                running = station.rate > 0
+                if running and not station.running:
+                    piece = station.piece
+                    if (
+                        piece is not None
+                        and station.step is not None
+                        and piece.start + EPS_M < station.x < piece.end - EPS_M
+                    ):
+                        quality.restart(piece.roll, station.unit, station.x - piece.start)
+                station.running = running
             holds = station.holds
             if holds[OFF_SHIFT] or holds[BLOCKED] or holds[STARVED]:
                 active = False
@@ -294,19 +306,6 @@ class Segment:
         """Recompute rates and set the one timer for the next event."""
         self._rates()
         self._track_activity()
-        quality = self.plant.quality
-        if quality is not None:
-            for station in self.stations:
-                running = station.rate > 0
-                if running and not station.running:
-                    piece = station.piece
-                    if (
-                        piece is not None
-                        and station.step is not None
-                        and piece.start + EPS_M < station.x < piece.end - EPS_M
-                    ):
-                        quality.restart(piece.roll, station.unit, station.x - piece.start)
-                station.running = running
         if self.plant.event_log is not None:
             self.plant.log_states(self.stations)
         self._token += 1

@@ -164,14 +164,22 @@ class RollQuality:
     """Sticking rate per m² of an unprotected prelithiated surface, 0 when protected."""
     supplemental: bool = False
     """A supplemental layer is on the web (lithium laid onto it does not stick, 000 step 813)."""
-    defects: Defects | None = None
-    """The roll's defects once evaluated (a view into the replication's arrays)."""
+    evaluated: tuple[Defects, int, int] | None = None
+    """The replication's defects sorted by roll, and this roll's slice of them."""
     slit_result: tuple[dict[str, np.ndarray], int, str, float] | None = None
 
     def next_seq(self) -> int:
         """A number that orders what happened to the roll."""
         self.seq += 1
         return self.seq
+
+    @property
+    def defects(self) -> Defects | None:
+        """The roll's defects once evaluated (a view into the replication's arrays)."""
+        if self.evaluated is None:
+            return None
+        everything, start, end = self.evaluated
+        return everything.take(slice(start, end))
 
     def lanes(self) -> list[LaneRoll]:
         """The roll's lane rolls once evaluated (built on demand, for traces)."""
@@ -512,14 +520,13 @@ class QualityModel:
         width = np.array([r.width_m for r in rolls])
         defects, roll_of, seq = self._lay(rolls, length, width)
         defects, roll_of, seq = self._look(rolls, defects, roll_of, seq, length, width)
-        products = self.plant.scenario
+        specs = {p.id: p.max_defects_per_m2 for p in self.plant.scenario.products}
         lanes = np.ones(n, dtype=np.int64)
         lane_width = width * 1000
         trim = np.zeros(n)
         cut_out = np.full(n, DEFAULT_CUT_OUT_M)
-        spec = np.zeros(n)
+        spec = np.array([specs[roll.product] for roll in rolls])
         for i, roll in enumerate(rolls):
-            spec[i] = products.product(roll.product).max_defects_per_m2
             if roll.quality.slitting is not None:
                 step, cut = roll.quality.slitting
                 lanes[i], lane_width[i], trim[i], cut_out[i] = (
@@ -552,7 +559,7 @@ class QualityModel:
         by_roll_defects = defects.take(order)
         widths = lane_width.tolist()
         for i, roll in enumerate(rolls):
-            roll.quality.defects = by_roll_defects.take(slice(bounds[i], bounds[i + 1]))
+            roll.quality.evaluated = (by_roll_defects, bounds[i], bounds[i + 1])
             roll.quality.slit_result = (slitting, i, roll.id, widths[i])
         return Evaluation(
             started_m2=length * width,
@@ -580,12 +587,14 @@ class QualityModel:
             total = int(counts.sum())
             which = np.repeat(np.arange(len(layers)), len(POINT_TYPES)).repeat(counts)
             a, b = a.ravel().repeat(counts), b.ravel().repeat(counts)
-            u = rng.random(total)
+            s = rng.random(total)
+            # offsets under an intensity rising linearly from a to b along the roll (inverse
+            # CDF), for the defects whose rate changes along it; the rest are uniform
             slope = b - a
-            flat = np.abs(slope) <= 1e-12 * np.maximum(a, 1e-300)
-            safe = np.where(flat, 1.0, slope)
-            # offsets under an intensity rising linearly from a to b along the roll
-            s = np.where(flat, u, (np.sqrt(a * a + slope * (2 * a + slope) * u) - a) / safe)
+            sloped = np.flatnonzero(np.abs(slope) > 1e-12 * a)
+            if len(sloped):
+                a0, d, u = a[sloped], slope[sloped], s[sloped]
+                s[sloped] = (np.sqrt(a0 * a0 + d * (2 * a0 + d) * u) - a0) / d
             flips = np.array([layer.reversed for _, layer in layers])
             starts = np.array([layer.start_min for _, layer in layers])
             ends = np.array([layer.end_min for _, layer in layers])
