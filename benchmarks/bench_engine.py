@@ -86,7 +86,8 @@ def bench_plant_year() -> None:
     plain = _plant_year_run(quality=False)
     print(
         f"plant-year (baseline, 365 d, 1 replication, quality on): wall {best['wall_s']:.3f} s "
-        f"(CPU {best['cpu_s']:.3f} s; best of 3; target <= 1 s), peak RSS {best['peak_mb']:.0f} MB (target <= 300 MB; "
+        f"(CPU {best['cpu_s']:.3f} s; best of 3; target <= 1 s), "
+        f"peak RSS {best['peak_mb']:.0f} MB (target <= 300 MB; "
         f"{best['before_mb']:.0f} MB before the run), {best['events']} fluid timer events, "
         f"{best['rolls']} rolls finished"
     )
