@@ -93,8 +93,6 @@ class FlowStation:
     running: bool = False
     entered_at: float = 0.0
     usage_before: dict[str, float] = field(default_factory=dict)
-    break_rate_m2: float = 0.0
-    """Web breaks per m² for the current step (quality model on)."""
     active_since: float = -1.0
     """Start of the current active period, negative while inactive.
 
@@ -197,8 +195,6 @@ class Segment:
                     for name, per_m in station.per_m.items():
                         unit.usage[name] += metres * per_m
                     unit.metres += metres
-                    if station.break_rate_m2 > 0 and station.piece is not None:
-                        unit.break_clock[0] -= metres * station.piece.roll.width_m
             plant.account(station, start, now)
         for j, acc in enumerate(self.accumulators):
             acc.level_stat.ramp(now, self.level(j))
@@ -248,10 +244,6 @@ class Segment:
                     delay = clock[0] / fraction
                     if delay < soonest:
                         soonest, land = delay, partial(_land_on_zero, clock)
-                if station.break_rate_m2 > 0 and piece is not None:
-                    delay = station.unit.break_clock[0] / (rate * piece.roll.width_m)
-                    if delay < soonest:
-                        soonest, land = delay, partial(_land_on_zero, station.unit.break_clock)
                 usage = station.unit.usage
                 for name, limit, _task in station.unit.usage_tasks:
                     per_m = station.per_m.get(name, 0.0)
@@ -362,15 +354,15 @@ class Segment:
                 continue
             for mode, clock in enumerate(unit.failure_clocks):
                 if clock[0] <= 1e-9:
-                    clock[0] = plant.draw_ttf(unit, mode)
                     station.holds[WAITING_CREW] += 1
-                    self.env.process(plant.repair(unit, mode))
-            if station.break_rate_m2 > 0 and unit.break_clock[0] <= 1e-9:
-                unit.break_clock[0] = plant.draw_break(unit, station.break_rate_m2)
-                station.holds[WAITING_CREW] += 1
-                if piece is not None and plant.quality is not None:
-                    plant.quality.web_break(piece.roll, unit, station.x - piece.start)
-                self.env.process(plant.rethread(unit))
+                    if mode == unit.break_mode:
+                        assert piece is not None and plant.quality is not None
+                        clock[0] = unit.web_break_clock(station.step, piece.roll, station.cap)
+                        plant.quality.web_break(piece.roll, unit, station.x - piece.start)
+                        self.env.process(plant.rethread(unit))
+                    else:
+                        clock[0] = plant.draw_ttf(unit, mode)
+                        self.env.process(plant.repair(unit, mode))
             for name, limit, task in unit.usage_tasks:
                 if unit.usage[name] >= limit - 1e-9:
                     unit.usage[name] = 0.0
@@ -419,12 +411,12 @@ class Segment:
             if self.plant.quality is not None:
                 station.entered_at = self.env.now
                 station.usage_before = dict(unit.usage)
-                station.break_rate_m2 = unit.break_rate_m2(step)
+                clock = unit.failure_clocks[unit.break_mode]
+                clock[0] = unit.web_break_clock(step, piece.roll, station.cap)
         else:
             station.step = None
             station.cap = unit.equipment.max_speed_m_min
             station.per_m = {}
-            station.break_rate_m2 = 0.0
         if station is self.head:
             piece.roll.enter(unit.station_id, self.env.now)
             overhead = unit.start_of_roll_min(step, self.inline)

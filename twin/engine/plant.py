@@ -214,8 +214,12 @@ class StationUnit:
         # every counter of the type is kept (the PECVD wall deposit drives particles even when
         # no clean is planned); the maintained ones reset at their task
         self.usage = dict.fromkeys(type(self.equipment).usage_counters, 0.0)
+        # A web break is one more failure clock, in full-speed minutes: at each roll a fresh
+        # exponential area (m²) to the next break, which is memoryless, becomes minutes at the
+        # roll's width and the station's speed.
         self.break_stream = stream(seed, rep, f"breaks:{self.name}")
-        self.break_clock = [math.inf]
+        self.break_mode = len(self.failure_clocks)
+        self.failure_clocks.append([math.inf])
         self._break_rates: dict[int, float] = {}
         # Recipe steps live as long as the scenario, so their ids key these memos.
         self._speeds: dict[int, float] = {}
@@ -247,16 +251,17 @@ class StationUnit:
         """Growth per metre of the unit's usage counters for ``step``."""
         return self.equipment.consumption_per_m(step)
 
-    def break_rate_m2(self, step: RecipeStep) -> float:
-        """Web breaks per m² while running ``step``; draws the first break distance if needed."""
+    def web_break_clock(self, step: RecipeStep, roll: Roll, speed_m_min: float) -> float:
+        """Full-speed minutes to the next web break on ``roll`` (infinite if breaks are off)."""
         key = id(step)
         rate = self._break_rates.get(key)
         if rate is None:
             rate = self.equipment.defect_rates(step).get(DefectType.WEB_BREAK, 0.0)
             self._break_rates[key] = rate
-        if rate > 0 and math.isinf(self.break_clock[0]):
-            self.break_clock[0] = float(self.break_stream.exponential(1 / rate))
-        return rate
+        if rate <= 0:
+            return math.inf
+        area = float(self.break_stream.exponential(1 / rate))
+        return area / (roll.width_m * speed_m_min)
 
     def start_of_roll_min(self, step: RecipeStep | None, inline: bool) -> float:
         """Stop before a roll: load and pump (a tool); vent, load and pump (an inline head)."""
@@ -553,10 +558,6 @@ class Plant:
             segment.swap(flow, WAITING_CREW, state)
             yield self.env.timeout(minutes)
             segment.hold(flow, state, -1)
-
-    def draw_break(self, unit: StationUnit, rate_m2: float) -> float:
-        """m² of web to the next web break at ``unit``."""
-        return float(unit.break_stream.exponential(1 / rate_m2))
 
     def rethread(self, unit: StationUnit) -> Generator[simpy.Event, Any, None]:
         """A web break (its waiting hold is on): an operator re-threads the web."""
