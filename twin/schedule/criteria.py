@@ -52,7 +52,10 @@ class Objective:
 
 @dataclass(frozen=True)
 class Lexicographic:
-    """Minimise ``stages[0]``, then ``stages[1]`` without worsening ``stages[0]``, and so on."""
+    """Minimise ``stages[0]``, then ``stages[1]`` without worsening ``stages[0]``, and so on.
+
+    A stage may be given as a criterion or its name; it is stored as an :class:`Objective`.
+    """
 
     stages: tuple[Objective, ...]
 

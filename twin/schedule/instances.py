@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -143,10 +144,11 @@ def solve_benchmark(
     """Minimise the makespan of the instance in ``path`` and compare with its reference.
 
     The solver starts from the best dispatching rule's schedule. Returns a JSON-ready dict:
-    ``name, kind, jobs, machines, makespan, bound, status, wall_time_s, known_optimum,
-    known_bounds`` (``[lower, upper]``) and ``gap_to_known`` = (makespan − best known upper
-    bound) / best known upper bound.
+    ``name, kind, jobs, machines, makespan, bound, status, wall_time_s`` (reading, dispatching
+    and solving), ``known_optimum, known_bounds`` (``[lower, upper]``) and ``gap_to_known`` =
+    (makespan − best known upper bound) / best known upper bound.
     """
+    began = time.perf_counter()
     benchmark = load_benchmark(path)
     problem = benchmark.problem
     solution = solve(
@@ -166,7 +168,7 @@ def solve_benchmark(
         "makespan": makespan,
         "bound": solution.bound,
         "status": solution.status,
-        "wall_time_s": solution.wall_time_s,
+        "wall_time_s": time.perf_counter() - began,
         "known_optimum": benchmark.optimum,
         "known_bounds": [benchmark.lower, benchmark.upper],
         "gap_to_known": None if upper is None or makespan is None else (makespan - upper) / upper,

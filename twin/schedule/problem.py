@@ -272,7 +272,8 @@ class Problem:
             return self.horizon
         start = max(
             [job.release for job in self.jobs]
-            + [end for machine in self.machines for _, end in machine.unavailable]
+            + [end for machine in self.machines for _, end in machine.unavailable],
+            default=0,
         )
         work = sum(
             max(p + self.setups.longest_into(m, op.setup_family) for m, p in op.eligible.items())

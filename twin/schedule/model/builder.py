@@ -47,7 +47,7 @@ class ScheduleModel:
         """Suggest a schedule, ``{operation id: (machine id, start)}``, possibly partial.
 
         Besides starts and machines, the hint sets the sequencing arcs and setups of every machine
-        whose operations are all placed, and the job order of a permutation problem.
+        whose eligible operations are all placed, and the job order of a permutation problem.
         """
         by_machine: dict[str, list[tuple[int, int, str]]] = defaultdict(list)
         for op_id, (machine, start) in placements.items():
@@ -68,13 +68,11 @@ class ScheduleModel:
             machine: [op for *_, op in sorted(steps)] for machine, steps in by_machine.items()
         }
         for machine, arcs in self.arcs.items():
-            sequence = sequences.get(machine, [])
-            placed = set(sequence)
-            if not all(
-                mode.operation.id in placed or mode.present is not None
-                for mode in self.variables.on_machine[machine]
+            if any(
+                mode.operation.id not in placements for mode in self.variables.on_machine[machine]
             ):
                 continue
+            sequence = sequences.get(machine, [])
             chosen = set(zip([None, *sequence], [*sequence, None], strict=True))
             for key, literal in arcs.items():
                 self.model.add_hint(literal, key in chosen)
