@@ -13,8 +13,8 @@ from pydantic import Field
 
 from stations.base import (
     DefectType,
-    Equipment,
     Finding,
+    HeatedZone,
     RecipeStep,
     StepClass,
     Window,
@@ -44,7 +44,7 @@ class AnnealStep(RecipeStep):
     )
 
 
-class AnnealOven(Equipment[AnnealStep]):
+class AnnealOven(HeatedZone[AnnealStep]):
     """A continuous oven (tube furnace, IR heaters or heated drum) the web passes through."""
 
     type: Literal["anneal"] = "anneal"
@@ -55,31 +55,15 @@ class AnnealOven(Equipment[AnnealStep]):
         DefectType.WEB_BREAK: 2e-6,  # assumed
     }
 
-    heated_length_m: float = Field(gt=0, le=500, description="Length of the heated zone, m.")
-    excursions_per_h: float = Field(
-        default=0.005,
-        ge=0,
-        le=10,
-        description="Temperature excursions per operating hour, each putting the heated length "
-        "out of specification (assumed).",
-    )
     ramp_up_c_min: float = Field(default=10.0, gt=0, description="Heating rate, °C/min (assumed).")
     ramp_down_c_min: float = Field(default=5.0, gt=0, description="Cooling rate, °C/min (assumed).")
     atmosphere_change: Duration = Field(
         default=30.0, description="Purge to change the atmosphere, minutes (assumed)."
     )
 
-    def temperature_deviations_per_h(self, step: AnnealStep) -> float:
-        """Temperature excursions per operating hour (each puts a heated length out of spec)."""
-        return self.excursions_per_h
-
-    def deviation_length_m(self) -> float:
-        """An excursion spoils the web then in the heated zone, m."""
-        return self.heated_length_m
-
-    def process_speed_m_min(self, step: AnnealStep) -> float:
-        """Heated length / dwell, m/min."""
-        return self.heated_length_m / step.dwell
+    def dwell_min(self, step: AnnealStep) -> float:
+        """The step's dwell, minutes."""
+        return step.dwell
 
     def extra_changeover_min(self, previous: AnnealStep, step: AnnealStep) -> float:
         """Ramp between set points, plus a purge when the atmosphere changes."""

@@ -263,3 +263,36 @@ class Equipment(BaseModel, Generic[StepT]):
     def roll_time_min(self, step: StepT, length_m: float) -> float:
         """Mean minutes a roll-coupled tool spends on a roll of ``length_m``: overhead + process."""
         return self.roll_overhead(step).total + self.roll_process_time(step, length_m).mean()
+
+
+class HeatedZone(Equipment[StepT], Generic[StepT]):
+    """A continuous furnace or oven: the web dwells in a heated zone of a given length.
+
+    Web speed = heated length / dwell. Temperature excursions, a Poisson process in operating
+    time, each put the web then in the zone out of specification.
+    """
+
+    heated_length_m: float = Field(gt=0, le=500, description="Length of the heated zone, m.")
+    excursions_per_h: float = Field(
+        default=0.005,
+        ge=0,
+        le=10,
+        description="Temperature excursions per operating hour, each putting the heated length "
+        "out of specification (assumed).",
+    )
+
+    def dwell_min(self, step: StepT) -> float:
+        """Minutes the step must spend in the heated zone."""
+        raise NotImplementedError
+
+    def process_speed_m_min(self, step: StepT) -> float:
+        """Heated length / dwell, m/min."""
+        return self.heated_length_m / self.dwell_min(step)
+
+    def temperature_deviations_per_h(self, step: StepT) -> float:
+        """Temperature excursions per operating hour."""
+        return self.excursions_per_h
+
+    def deviation_length_m(self) -> float:
+        """An excursion spoils the web then in the heated zone, m."""
+        return self.heated_length_m

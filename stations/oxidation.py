@@ -14,8 +14,8 @@ from pydantic import Field
 
 from stations.base import (
     DefectType,
-    Equipment,
     Finding,
+    HeatedZone,
     RecipeStep,
     StepClass,
     Window,
@@ -38,7 +38,7 @@ class OxidationStep(RecipeStep):
     oxide_thickness_um: float = Field(gt=0, le=100, description="Oxide to grow, µm.")
 
 
-class OxidationFurnace(Equipment[OxidationStep]):
+class OxidationFurnace(HeatedZone[OxidationStep]):
     """A continuous air furnace the foil passes through."""
 
     type: Literal["oxidation"] = "oxidation"
@@ -49,14 +49,6 @@ class OxidationFurnace(Equipment[OxidationStep]):
         DefectType.WEB_BREAK: 2e-6,  # assumed
     }
 
-    heated_length_m: float = Field(gt=0, le=500, description="Length of the heated zone, m.")
-    excursions_per_h: float = Field(
-        default=0.005,
-        ge=0,
-        le=10,
-        description="Temperature excursions per operating hour, each putting the heated length "
-        "out of specification (assumed).",
-    )
     activation_energy_kj_mol: float = Field(
         default=200.0,
         gt=0,
@@ -92,18 +84,6 @@ class OxidationFurnace(Equipment[OxidationStep]):
     def dwell_min(self, step: OxidationStep) -> float:
         """Dwell the step needs, minutes: x² / k_p(T)."""
         return step.oxide_thickness_um**2 / self.parabolic_rate_um2_min(step.temperature_c)
-
-    def temperature_deviations_per_h(self, step: OxidationStep) -> float:
-        """Temperature excursions per operating hour (each puts a heated length out of spec)."""
-        return self.excursions_per_h
-
-    def deviation_length_m(self) -> float:
-        """An excursion spoils the web then in the heated zone, m."""
-        return self.heated_length_m
-
-    def process_speed_m_min(self, step: OxidationStep) -> float:
-        """Heated length / dwell, m/min."""
-        return self.heated_length_m / self.dwell_min(step)
 
     def extra_changeover_min(self, previous: OxidationStep, step: OxidationStep) -> float:
         """Ramp the furnace between the two set points."""
