@@ -164,8 +164,8 @@ class RollQuality:
     """Sticking rate per m² of an unprotected prelithiated surface, 0 when protected."""
     supplemental: bool = False
     """A supplemental layer is on the web (lithium laid onto it does not stick, 000 step 813)."""
-    evaluated: tuple[Defects, int, int] | None = None
-    """The replication's defects sorted by roll, and this roll's slice of them."""
+    evaluated: tuple[Defects, np.ndarray, int] | None = None
+    """The replication's defects, which roll each belongs to, and this roll's index."""
     slit_result: tuple[dict[str, np.ndarray], int, str, float] | None = None
 
     def next_seq(self) -> int:
@@ -178,8 +178,8 @@ class RollQuality:
         """The roll's defects once evaluated (a view into the replication's arrays)."""
         if self.evaluated is None:
             return None
-        everything, start, end = self.evaluated
-        return everything.take(slice(start, end))
+        everything, roll_of, index = self.evaluated
+        return everything.take(np.flatnonzero(roll_of == index))
 
     def lanes(self) -> list[LaneRoll]:
         """The roll's lane rolls once evaluated (built on demand, for traces)."""
@@ -554,12 +554,9 @@ class QualityModel:
         totals = by_cause.sum(axis=1, keepdims=True)
         with np.errstate(invalid="ignore", divide="ignore"):
             shares = np.where(totals > 0, by_cause / np.where(totals > 0, totals, 1), 0.0)
-        order = np.argsort(roll_of, kind="stable")
-        bounds = np.searchsorted(roll_of[order], np.arange(n + 1)).tolist()
-        by_roll_defects = defects.take(order)
         widths = lane_width.tolist()
         for i, roll in enumerate(rolls):
-            roll.quality.evaluated = (by_roll_defects, bounds[i], bounds[i + 1])
+            roll.quality.evaluated = (defects, roll_of, i)
             roll.quality.slit_result = (slitting, i, roll.id, widths[i])
         return Evaluation(
             started_m2=length * width,
