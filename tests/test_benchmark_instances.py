@@ -65,8 +65,10 @@ def test_small_job_shops_are_solved_to_proven_optimality(name: str, optimum: int
 
 
 def test_ft10_reaches_its_optimum_930() -> None:
-    # CP-SAT with 2 workers proved 930 in about 20 s on this 2-core machine; the time limit leaves
-    # room. Should it stop early, the test still demands 930 found and reports the bound reached.
+    # On this 2-core machine, CP-SAT with 2 workers found 930 within 3-12 s in each of 6 runs
+    # (random seeds 1-3, with and without a dispatching hint) and proved it optimal in 23-40 s in
+    # 5 of them; the sixth stopped at the 60 s limit with 930 found. So the test demands 930 and
+    # prints the status and bound it reached rather than demanding the proof.
     problem = read_jobshop(JOBSHOP / "ft10")
     solution = solve(problem, "makespan", time_limit_s=60, workers=2)
     print(

@@ -384,7 +384,7 @@ def test_every_rule_gives_a_valid_schedule_on_random_shops(seed: int) -> None:
 def test_solver_schedules_random_shops_no_worse_than_dispatching(seed: int) -> None:
     problem = random_problem(seed, permutation=seed == 0)
     baseline = best_dispatch(problem, "weighted_tardiness")
-    solution = solve(problem, "weighted_tardiness", time_limit_s=TIME_LIMIT_S, hint=baseline)
+    solution = solve(problem, "weighted_tardiness", time_limit_s=5, hint=baseline)
     assert_valid(problem, solution)
     assert solution.objective is not None and baseline.objective is not None
     assert solution.objective <= baseline.objective + 1e-9
@@ -408,6 +408,20 @@ def test_hint_is_complete_enough_to_fix_a_schedule(seed: int) -> None:
         machine: [(step.operation, step.start) for step in steps]
         for machine, steps in baseline.machines.items()
     }
+
+
+def test_a_valid_hint_is_returned_when_cp_sat_finds_nothing_in_time() -> None:
+    # With no time at all, CP-SAT stops before any solution: without a hint the result is UNKNOWN,
+    # with one it is the hint itself.
+    problem = random_problem(1)
+    baseline = best_dispatch(problem, "weighted_tardiness")
+    nothing = solve(problem, "weighted_tardiness", time_limit_s=0)
+    assert (nothing.status, nothing.has_schedule) == ("UNKNOWN", False)
+    fallback = solve(problem, "weighted_tardiness", time_limit_s=0, hint=baseline)
+    assert_valid(problem, fallback)
+    assert (fallback.status, fallback.method) == ("FEASIBLE", "hint")
+    assert fallback.placements() == baseline.placements()
+    assert fallback.objective == baseline.objective
 
 
 def test_hint_naming_an_unknown_operation_is_refused() -> None:

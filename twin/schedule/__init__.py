@@ -7,6 +7,7 @@ and reads back a :class:`Solution`.
 from twin.schedule.check import violations
 from twin.schedule.criteria import Criterion, Lexicographic, Objective
 from twin.schedule.dispatch import RULES, best_dispatch, dispatch
+from twin.schedule.instances import format_benchmark, load_benchmark, solve_benchmark
 from twin.schedule.problem import Job, Machine, Operation, Problem, SetupTimes
 from twin.schedule.solution import JobOutcome, ScheduledOperation, Solution, StageResult
 from twin.schedule.solve import solve
@@ -27,6 +28,9 @@ __all__ = [
     "StageResult",
     "best_dispatch",
     "dispatch",
+    "format_benchmark",
+    "load_benchmark",
     "solve",
+    "solve_benchmark",
     "violations",
 ]

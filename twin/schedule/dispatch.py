@@ -7,7 +7,7 @@ picks one. Operations are appended to the end of each machine's sequence, after 
 machine's last family, at the earliest time that keeps setup and processing out of unavailable
 windows; earlier idle gaps are not back-filled.
 
-- **FIFO**: earliest release first.
+- **FIFO**: earliest release first; among equal releases, first to arrive at the machine.
 - **EDD**: earliest due date first (jobs without one last).
 - **SPT**: shortest processing time on the machine first.
 - **ATCS**: apparent tardiness cost with setups (Lee, Bhaskaran & Pinedo 1997), highest index
@@ -108,6 +108,7 @@ class _Candidate:
 
     job: Job
     order: int
+    arrival: int
     processing: int
     remaining: int
     setup: int
@@ -231,7 +232,8 @@ def _operation_decision(
         job = jobs[index]
         first = next_op[job.id]
         processing = job.operations[first].eligible[machine]
-        candidates.append(_Candidate(job, index, processing, _remaining(job, first), setup))
+        remaining = _remaining(job, first)
+        candidates.append(_Candidate(job, index, ready[job.id], processing, remaining, setup))
     return candidates, min(o[1] for o in competing), machine
 
 
@@ -247,7 +249,14 @@ def _job_decision(
         )
     now = min(first_start.values())
     candidates = [
-        _Candidate(job, order[job.id], _remaining(job, 0), _remaining(job, 0), first_setup[job.id])
+        _Candidate(
+            job,
+            order[job.id],
+            job.release,
+            _remaining(job, 0),
+            _remaining(job, 0),
+            first_setup[job.id],
+        )
         for job in pending
         if job.release <= now
     ]
@@ -259,7 +268,7 @@ def _priority(
 ) -> Callable[[_Candidate], tuple[float, ...]]:
     """The sort key of ``rule``: the candidate with the smallest key goes first."""
     if rule == "FIFO":
-        return lambda c: (c.job.release, c.order)
+        return lambda c: (c.job.release, c.arrival, c.order)
     if rule == "EDD":
         return lambda c: (math.inf if c.job.due is None else c.job.due, c.job.release, c.order)
     if rule == "SPT":

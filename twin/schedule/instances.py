@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from twin.schedule.dispatch import best_dispatch
 from twin.schedule.problem import Job, Machine, Operation, Problem
 from twin.schedule.solve import solve
 
@@ -143,21 +142,14 @@ def solve_benchmark(
 ) -> dict[str, Any]:
     """Minimise the makespan of the instance in ``path`` and compare with its reference.
 
-    The solver starts from the best dispatching rule's schedule. Returns a JSON-ready dict:
-    ``name, kind, jobs, machines, makespan, bound, status, wall_time_s`` (reading, dispatching
-    and solving), ``known_optimum, known_bounds`` (``[lower, upper]``) and ``gap_to_known`` =
-    (makespan − best known upper bound) / best known upper bound.
+    Returns a JSON-ready dict: ``name, kind, jobs, machines, makespan, bound, status,
+    wall_time_s`` (reading and solving), ``known_optimum, known_bounds`` (``[lower, upper]``) and
+    ``gap_to_known`` = (makespan − best known upper bound) / best known upper bound.
     """
     began = time.perf_counter()
     benchmark = load_benchmark(path)
     problem = benchmark.problem
-    solution = solve(
-        problem,
-        "makespan",
-        time_limit_s=time_limit_s,
-        workers=workers,
-        hint=best_dispatch(problem),
-    )
+    solution = solve(problem, "makespan", time_limit_s=time_limit_s, workers=workers)
     upper = benchmark.upper
     makespan = solution.makespan
     return {

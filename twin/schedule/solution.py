@@ -99,6 +99,19 @@ class Solution(_Frozen):
         }
 
 
+def sequences_of(
+    problem: Problem, placements: Mapping[str, Placement]
+) -> dict[str, list[Placement]]:
+    """Each machine's placed operations in order of start (then of route position)."""
+    by_machine: dict[str, list[tuple[int, int, str]]] = {}
+    for op_id, (machine, start) in placements.items():
+        by_machine.setdefault(machine, []).append((start, problem.route_index[op_id], op_id))
+    return {
+        machine: [(op_id, start) for start, _, op_id in sorted(steps)]
+        for machine, steps in by_machine.items()
+    }
+
+
 def build_solution(
     problem: Problem,
     sequences: Mapping[str, Sequence[Placement]],

@@ -7,10 +7,18 @@ from collections.abc import Mapping
 
 from ortools.sat.python import cp_model
 
+from twin.schedule.check import violations
 from twin.schedule.criteria import ObjectiveSpec, stages
 from twin.schedule.model import ScheduleModel, build_model
 from twin.schedule.problem import Problem
-from twin.schedule.solution import Placement, Solution, StageResult, Status, build_solution
+from twin.schedule.solution import (
+    Placement,
+    Solution,
+    StageResult,
+    Status,
+    build_solution,
+    sequences_of,
+)
 
 _WITH_SCHEDULE = ("OPTIMAL", "FEASIBLE")
 
@@ -32,13 +40,15 @@ def solve(
     solved stage by stage: each stage gets an equal share of the time left, starts from the
     previous stage's schedule, and may not worsen what earlier stages reached. ``hint`` is a
     schedule to start from (a solution, e.g. the best dispatching rule's, or ``{operation id:
-    (machine id, start)}``). ``log`` prints CP-SAT's search log.
+    (machine id, start)}``); should CP-SAT find no schedule in time, a valid hint is returned as
+    it is (method ``"hint"``). ``log`` prints CP-SAT's search log.
     """
     began = time.perf_counter()
     plan = stages(objective)
-    built = build_model(problem)
-    if hint is not None:
-        built.add_hint(hint.placements() if isinstance(hint, Solution) else hint)
+    built = build_model(problem, dict.fromkeys(c for stage in plan for c in stage.weights))
+    placements = hint.placements() if isinstance(hint, Solution) else hint
+    if placements is not None:
+        built.add_hint(placements)
     results: list[StageResult] = []
     sequences: dict[str, list[Placement]] | None = None
     bound: float | None = None
@@ -68,6 +78,19 @@ def solve(
             built.model.add(scaled.expression <= round(solver.objective_value))
             _hint_solution(built, solver)
     wall_time_s = time.perf_counter() - began
+    if sequences is None and results[0].status == "UNKNOWN" and placements is not None:
+        fallback = build_solution(
+            problem,
+            sequences_of(problem, placements),
+            status="FEASIBLE",
+            method="hint",
+            objective=plan[0],
+            wall_time_s=wall_time_s,
+            stages=results,
+            message="CP-SAT found no schedule within the time limit; this is the hint",
+        )
+        if not violations(problem, fallback):
+            return fallback
     if sequences is None:
         return Solution(
             status=results[0].status,

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
-from twin.schedule.criteria import Objective
+from twin.schedule.criteria import Criterion, Objective
 from twin.schedule.model.constraints import (
     Arcs,
     add_machine_capacity,
@@ -20,7 +19,7 @@ from twin.schedule.model.constraints import (
 from twin.schedule.model.objective import CriterionTerms, ScaledObjective, scaled_objective
 from twin.schedule.model.variables import Variables, make_variables
 from twin.schedule.problem import Problem
-from twin.schedule.solution import Placement
+from twin.schedule.solution import Placement, sequences_of
 
 
 @dataclass
@@ -46,46 +45,62 @@ class ScheduleModel:
     def add_hint(self, placements: Mapping[str, Placement]) -> None:
         """Suggest a schedule, ``{operation id: (machine id, start)}``, possibly partial.
 
-        Besides starts and machines, the hint sets the sequencing arcs and setups of every machine
-        whose eligible operations are all placed, and the job order of a permutation problem.
+        Besides starts and machines, the hint sets the setups, the sequencing arcs of every
+        machine whose eligible operations are all placed, the job order of a permutation problem,
+        and the makespan and tardiness variables of the criteria made so far. A complete schedule
+        thus hints every variable, and CP-SAT can take it as its first solution.
         """
-        by_machine: dict[str, list[tuple[int, int, str]]] = defaultdict(list)
-        for op_id, (machine, start) in placements.items():
+        for op_id, (machine, _) in placements.items():
             operation = self.variables.operations.get(op_id)
             if operation is None or machine not in operation.operation.eligible:
                 raise ValueError(
                     f"hint places operation {op_id!r} on machine {machine!r}, which "
                     "is not one of its eligible machines in this problem"
                 )
-            self.model.add_hint(operation.start, start)
-            for mode in operation.modes:
-                if mode.present is not None:
-                    self.model.add_hint(mode.present, mode.machine == machine)
-            if isinstance(operation.end, cp_model.IntVar):
-                self.model.add_hint(operation.end, start + operation.operation.eligible[machine])
-            by_machine[machine].append((start, self.problem.route_index[op_id], op_id))
         sequences = {
-            machine: [op for *_, op in sorted(steps)] for machine, steps in by_machine.items()
+            machine: [op_id for op_id, _ in steps]
+            for machine, steps in sequences_of(self.problem, placements).items()
         }
-        for machine, arcs in self.arcs.items():
-            if any(
-                mode.operation.id not in placements for mode in self.variables.on_machine[machine]
-            ):
-                continue
-            sequence = sequences.get(machine, [])
-            chosen = set(zip([None, *sequence], [*sequence, None], strict=True))
-            for key, literal in arcs.items():
-                self.model.add_hint(literal, key in chosen)
+        setup_before: dict[str, int] = {}
+        for machine, sequence in sequences.items():
             family = None
             for op_id in sequence:
                 op = self.problem.operations[op_id]
-                mode = next(
-                    m for m in self.variables.operations[op_id].modes if m.machine == machine
-                )
-                self.model.add_hint(
-                    mode.setup, self.problem.setups.time(machine, family, op.setup_family)
-                )
+                setup_before[op_id] = self.problem.setups.time(machine, family, op.setup_family)
                 family = op.setup_family
+        completions: dict[str, int] = {}
+        for op_id, (machine, start) in placements.items():
+            operation = self.variables.operations[op_id]
+            end = start + operation.operation.eligible[machine]
+            self.model.add_hint(operation.start, start)
+            if isinstance(operation.end, cp_model.IntVar):
+                self.model.add_hint(operation.end, end)
+            for mode in operation.modes:
+                chosen = mode.machine == machine
+                if mode.present is not None:
+                    self.model.add_hint(mode.present, chosen)
+                if mode.setup is not None:
+                    setup = setup_before[op_id] if chosen else 0
+                    self.model.add_hint(mode.setup.duration, setup)
+                    self.model.add_hint(mode.setup.start, max(0, start - setup))
+            job = self.problem.job[operation.operation.job]
+            if op_id == job.operations[-1].id:
+                completions[job.id] = end
+        for machine, arcs in self.arcs.items():
+            modes = self.variables.on_machine[machine]
+            if any(mode.operation.id not in placements for mode in modes):
+                continue
+            sequence = sequences.get(machine, [])
+            chosen_arcs = set(zip([None, *sequence], [*sequence, None], strict=True))
+            for key, literal in arcs.items():
+                self.model.add_hint(literal, key in chosen_arcs)
+        self._hint_job_order(sequences, placements)
+        self.criteria.add_hint(completions)
+
+    def _hint_job_order(
+        self, sequences: Mapping[str, list[str]], placements: Mapping[str, Placement]
+    ) -> None:
+        """Hint each pair's order literal by which job starts first on a machine they share."""
         first_start: dict[tuple[str, str], int] = {}
         for machine, sequence in sequences.items():
             for op_id in sequence:
@@ -123,8 +138,12 @@ class ScheduleModel:
         return result
 
 
-def build_model(problem: Problem) -> ScheduleModel:
-    """The CP-SAT model of ``problem``, with no objective yet (:meth:`ScheduleModel.minimise`)."""
+def build_model(problem: Problem, criteria: Iterable[Criterion] = ()) -> ScheduleModel:
+    """The CP-SAT model of ``problem``, with no objective yet (:meth:`ScheduleModel.minimise`).
+
+    The variables of ``criteria`` are made at once, so that a hint given before the objective
+    covers them.
+    """
     model = cp_model.CpModel()
     variables = make_variables(model, problem)
     add_mode_choice(model, variables)
@@ -132,6 +151,7 @@ def build_model(problem: Problem) -> ScheduleModel:
     add_machine_capacity(model, problem, variables)
     arcs = add_setups(model, problem, variables)
     job_order = add_permutation(model, problem, variables) if problem.permutation else {}
-    return ScheduleModel(
-        problem, model, variables, arcs, job_order, CriterionTerms(model, problem, variables)
-    )
+    terms = CriterionTerms(model, problem, variables)
+    for criterion in criteria:
+        terms.terms(criterion)
+    return ScheduleModel(problem, model, variables, arcs, job_order, terms)

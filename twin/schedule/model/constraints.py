@@ -115,7 +115,8 @@ def _sequence(
     model.add_circuit(circuit)
     for mode in modes:
         terms = incoming[mode.operation.id]
-        model.add(mode.setup == sum(setup * literal for setup, literal in terms if setup))
+        total = sum(setup * literal for setup, literal in terms if setup)
+        model.add(mode.setup.duration == total)  # type: ignore[union-attr]
     return arcs
 
 

@@ -1,12 +1,13 @@
 """The criteria as CP-SAT expressions, and an objective as one integer expression to minimise.
 
-Each criterion's variables are made the first time an objective asks for it. CP-SAT minimises
-integers, so a weighted objective is multiplied by the smallest power of ten (up to 10⁶) that makes
-every coefficient whole; weights finer than 10⁻⁶ are rounded.
+Each criterion's variables are made when the model is built for it or the first time an objective
+asks for it. CP-SAT minimises integers, so a weighted objective is multiplied by the smallest power
+of ten (up to 10⁶) that makes every coefficient whole; weights finer than 10⁻⁶ are rounded.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
@@ -42,29 +43,43 @@ class CriterionTerms:
         self._problem = problem
         self._variables = variables
         self._terms: dict[Criterion, list[Term]] = {}
+        self._makespan: cp_model.IntVar | None = None
+        self._tardiness: dict[str, cp_model.IntVar] = {}
 
     def terms(self, criterion: Criterion) -> list[Term]:
         """The weighted terms whose sum is ``criterion``."""
         if criterion not in self._terms:
             build = {
-                Criterion.MAKESPAN: self._makespan,
-                Criterion.WEIGHTED_TARDINESS: self._weighted_tardiness,
-                Criterion.TOTAL_SETUP: self._total_setup,
+                Criterion.MAKESPAN: self._make_makespan,
+                Criterion.WEIGHTED_TARDINESS: self._make_weighted_tardiness,
+                Criterion.TOTAL_SETUP: self._make_total_setup,
             }[criterion]
             self._terms[criterion] = build()
         return self._terms[criterion]
+
+    def add_hint(self, completions: Mapping[str, int]) -> None:
+        """Hint the makespan and tardiness variables made so far from the jobs' completions.
+
+        (Setup variables are hinted with the machine sequences.)
+        """
+        if self._makespan is not None and len(completions) == len(self._problem.jobs):
+            self._model.add_hint(self._makespan, max(completions.values()))
+        for job_id, tardiness in self._tardiness.items():
+            due = self._problem.job[job_id].due
+            if job_id in completions and due is not None:
+                self._model.add_hint(tardiness, max(0, completions[job_id] - due))
 
     def _last_end(self, job_id: str) -> cp_model.LinearExprT:
         """The end of the job's last operation."""
         return self._variables.operations[self._problem.job[job_id].operations[-1].id].end
 
-    def _makespan(self) -> list[Term]:
-        makespan = self._model.new_int_var(0, self._problem.time_bound, "makespan")
+    def _make_makespan(self) -> list[Term]:
+        self._makespan = self._model.new_int_var(0, self._problem.time_bound, "makespan")
         for job in self._problem.jobs:
-            self._model.add(makespan >= self._last_end(job.id))
-        return [(1.0, makespan)]
+            self._model.add(self._makespan >= self._last_end(job.id))
+        return [(1.0, self._makespan)]
 
-    def _weighted_tardiness(self) -> list[Term]:
+    def _make_weighted_tardiness(self) -> list[Term]:
         terms: list[Term] = []
         for job in self._problem.jobs:
             if job.due is None or job.weight == 0:
@@ -72,12 +87,13 @@ class CriterionTerms:
             late = max(0, self._problem.time_bound - job.due)
             tardiness = self._model.new_int_var(0, late, f"tardiness[{job.id}]")
             self._model.add(tardiness >= self._last_end(job.id) - job.due)
+            self._tardiness[job.id] = tardiness
             terms.append((job.weight, tardiness))
         return terms
 
-    def _total_setup(self) -> list[Term]:
+    def _make_total_setup(self) -> list[Term]:
         return [
-            (1.0, mode.setup)
+            (1.0, mode.setup.duration)
             for modes in self._variables.on_machine.values()
             for mode in modes
             if mode.setup is not None

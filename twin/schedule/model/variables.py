@@ -17,6 +17,16 @@ from twin.schedule.problem import Operation, Problem
 
 
 @dataclass(frozen=True)
+class SetupVar:
+    """The setup right before an operation on a machine with setups."""
+
+    duration: cp_model.IntVar
+    start: cp_model.IntVar
+    interval: cp_model.IntervalVar
+    """``[start, end of the operation)``: setup and processing together."""
+
+
+@dataclass(frozen=True)
 class Mode:
     """Operation ``operation`` on ``machine``: its interval and, if optional, its presence."""
 
@@ -26,10 +36,8 @@ class Mode:
     interval: cp_model.IntervalVar
     present: cp_model.IntVar | None
     """``None`` when the machine is the operation's only one (always present)."""
-    setup: cp_model.IntVar | None = None
+    setup: SetupVar | None = None
     """The setup right before the operation, on machines with setups."""
-    setup_interval: cp_model.IntervalVar | None = None
-    """``[start − setup, end)``, on machines with setups."""
 
     @property
     def condition(self) -> list[cp_model.IntVar]:
@@ -39,7 +47,7 @@ class Mode:
     @property
     def occupied(self) -> cp_model.IntervalVar:
         """The interval that must not overlap others on the machine: setup included if any."""
-        return self.interval if self.setup_interval is None else self.setup_interval
+        return self.interval if self.setup is None else self.setup.interval
 
 
 @dataclass(frozen=True)
@@ -95,12 +103,12 @@ def make_variables(model: cp_model.CpModel, problem: Problem) -> Variables:
                     interval = model.new_optional_fixed_size_interval_var(
                         start, duration, present, name
                     )
-                setup = setup_interval = None
+                setup = None
                 if machine in with_setups:
                     longest = problem.setups.longest_into(machine, op.setup_family)
-                    setup = model.new_int_var(0, longest, f"setup[{name}]")
+                    setup_time = model.new_int_var(0, longest, f"setup[{name}]")
                     setup_start = model.new_int_var(0, horizon, f"setup_start[{name}]")
-                    size, setup_end = setup + duration, start + duration
+                    size, setup_end = setup_time + duration, start + duration
                     if present is None:
                         setup_interval = model.new_interval_var(
                             setup_start, size, setup_end, f"setup+{name}"
@@ -109,7 +117,8 @@ def make_variables(model: cp_model.CpModel, problem: Problem) -> Variables:
                         setup_interval = model.new_optional_interval_var(
                             setup_start, size, setup_end, present, f"setup+{name}"
                         )
-                mode = Mode(op, machine, duration, interval, present, setup, setup_interval)
+                    setup = SetupVar(setup_time, setup_start, setup_interval)
+                mode = Mode(op, machine, duration, interval, present, setup)
                 modes.append(mode)
                 variables.on_machine[machine].append(mode)
             variables.operations[op.id] = OperationVar(op, start, end, tuple(modes))
