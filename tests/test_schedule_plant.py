@@ -119,3 +119,43 @@ def test_an_infeasible_problem_is_explained() -> None:
         "job 'lagged': its maximum waits between steps (5 time units) cannot be met together "
         "with its machines' unavailable windows"
     )
+
+
+def test_a_store_never_holds_more_than_its_capacity() -> None:
+    from twin.schedule import Job, Machine, Operation, Problem, Store
+
+    # three jobs, M1 (10) then M2 (30). Unconstrained, M1 runs 0–10, 10–20, 20–30 and M2
+    # 10–40, 40–70, 70–100: jobs 2 and 3 would both wait in the store during [30, 40).
+    # With room for one, job 3 may not leave M1 before job 2 leaves the store at 40.
+    jobs = tuple(
+        Job(f"J{i}", (Operation(f"J{i}@0", f"J{i}", {"M1": 10}),
+                      Operation(f"J{i}@1", f"J{i}", {"M2": 30})))
+        for i in (1, 2, 3)
+    )  # fmt: skip
+    store = Store("S", 1, tuple((job.id, 0) for job in jobs))
+    problem = Problem(machines=(Machine("M1"), Machine("M2")), jobs=jobs, stores=(store,))
+    solution = solve(problem, "makespan", time_limit_s=10)
+    assert solution.status == "OPTIMAL"
+    assert solution.makespan == 100  # M2 is busy 10–100 either way
+    assert violations(problem, solution) == []
+    # and the checker sees the over-full store in the unconstrained schedule
+    from twin.schedule import Objective
+    from twin.schedule.solution import build_solution
+
+    crowded = build_solution(
+        problem,
+        {"M1": [("J1@0", 0), ("J2@0", 10), ("J3@0", 20)],
+         "M2": [("J1@1", 10), ("J2@1", 40), ("J3@1", 70)]},
+        status="FEASIBLE",
+        method="hand",
+        objective=Objective({"makespan": 1}),
+    )  # fmt: skip
+    assert violations(problem, crowded) == ["store S: 2 jobs wait at 30 > 1"]
+
+
+def test_the_plants_roll_stores_are_in_the_problem(small_plant: dict[str, Any]) -> None:
+    problem = build_problem(scenario_from_document(plant(small_plant))).problem
+    stores = {store.id: store for store in problem.stores}
+    # every roll waits in S1 after its first step (OX) and in S2 after its second (PE)
+    assert stores["S1"].capacity == 50 and len(stores["S1"].waits) == 5
+    assert sorted(stores["S2"].waits)[0] == ("O1/1", 1)

@@ -8,7 +8,7 @@ from twin.schedule.check import violations
 from twin.schedule.criteria import Criterion, Lexicographic, Objective
 from twin.schedule.dispatch import RULES, best_dispatch, dispatch
 from twin.schedule.instances import format_benchmark, load_benchmark, solve_benchmark
-from twin.schedule.problem import Job, Machine, Operation, Problem, SetupTimes
+from twin.schedule.problem import Job, Machine, Operation, Problem, SetupTimes, Store
 from twin.schedule.solution import JobOutcome, ScheduledOperation, Solution, StageResult
 from twin.schedule.solve import solve
 
@@ -26,6 +26,7 @@ __all__ = [
     "SetupTimes",
     "Solution",
     "StageResult",
+    "Store",
     "best_dispatch",
     "dispatch",
     "format_benchmark",

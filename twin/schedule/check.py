@@ -69,6 +69,7 @@ def violations(problem: Problem, solution: Solution) -> list[str]:
         found.append(f"operations not scheduled: {', '.join(missing)}")
         return found
     found += _route_violations(problem, where)
+    found += _store_violations(problem, where)
     if problem.permutation:
         found += _order_violations(problem, solution)
     found += _figure_violations(problem, solution, where)
@@ -90,6 +91,25 @@ def _route_violations(problem: Problem, where: dict[str, tuple[str, int, int]]) 
             lag = job.lag_after(k)
             if lag is not None and wait > lag:
                 found.append(f"job {job.id}: waits {wait} between {before} and {after} > {lag}")
+    return found
+
+
+def _store_violations(problem: Problem, where: dict[str, tuple[str, int, int]]) -> list[str]:
+    """More jobs waiting in a store at once than it holds."""
+    found = []
+    for store in problem.stores:
+        changes: list[tuple[int, int]] = []
+        for job_id, k in store.waits:
+            operations = problem.job[job_id].operations
+            enters, leaves = where[operations[k].id][2], where[operations[k + 1].id][1]
+            if leaves > enters:
+                changes += [(enters, 1), (leaves, -1)]
+        level = 0
+        for time, change in sorted(changes, key=lambda c: (c[0], c[1])):
+            level += change
+            if level > store.capacity:
+                found.append(f"store {store.id}: {level} jobs wait at {time} > {store.capacity}")
+                break
     return found
 
 

@@ -26,7 +26,7 @@ from twin.scenario import (
     Scenario,
     Station,
 )
-from twin.schedule.problem import Job, Machine, Operation, Problem, SetupTimes
+from twin.schedule.problem import Job, Machine, Operation, Problem, SetupTimes, Store
 from twin.schedule.solution import Solution
 
 
@@ -165,6 +165,7 @@ def build_problem(scenario: Scenario, horizon_min: float | None = None) -> Plant
                 machines[machine.id] = machine
     load = {line.id: 0.0 for line in scenario.lines}
     jobs: list[Job] = []
+    waits: dict[str, list[tuple[str, int]]] = {}
     rolls: dict[str, RollJob] = {}
     for order in sorted(scenario.orders, key=lambda o: (scenario.minutes(o.release), o.id)):
         product = scenario.product(order.product)
@@ -184,6 +185,10 @@ def build_problem(scenario: Scenario, horizon_min: float | None = None) -> Plant
                 if operations:
                     wait = previous_store.max_wait.get(product.id) if previous_store else None
                     lags.append(math.floor(wait) if wait is not None else None)
+                    if previous_store is not None:
+                        waits.setdefault(previous_store.id, []).append(
+                            (roll_id, len(operations) - 1)
+                        )
                 operations.append(
                     Operation(
                         id=f"{roll_id}@{index}",
@@ -211,6 +216,12 @@ def build_problem(scenario: Scenario, horizon_min: float | None = None) -> Plant
         ),
         jobs=tuple(jobs),
         setups=_setups(scenario, list(machines.values())),
+        stores=tuple(
+            Store(store.id, store.capacity_rolls, tuple(waits[store.id]))
+            for line in scenario.lines
+            for store in line.buffers
+            if isinstance(store, RollStore) and store.id in waits
+        ),
     )
     return PlantProblem(scenario, problem, machines, rolls)
 

@@ -201,6 +201,24 @@ class SetupTimes:
 
 
 @dataclass(frozen=True)
+class Store:
+    """A buffer between steps that holds at most ``capacity`` waiting jobs at once.
+
+    ``waits`` lists ``(job id, k)``: that job waits in this store between its operations ``k`` and
+    ``k + 1`` (a job that moves straight on does not occupy it).
+    """
+
+    id: str
+    capacity: int
+    waits: tuple[tuple[str, int], ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.capacity < 1:
+            raise ValueError(f"store {self.id!r}: capacity must be >= 1, got {self.capacity}")
+        object.__setattr__(self, "waits", tuple((job, int(k)) for job, k in self.waits))
+
+
+@dataclass(frozen=True)
 class Problem:
     """Machines, jobs and setup times: everything a schedule must respect.
 
@@ -214,6 +232,7 @@ class Problem:
     setups: SetupTimes = field(default_factory=SetupTimes)
     horizon: int | None = None
     permutation: bool = False
+    stores: tuple[Store, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "machines", tuple(self.machines))
@@ -239,6 +258,15 @@ class Problem:
                 )
         if self.horizon is not None:
             object.__setattr__(self, "horizon", _time(self.horizon, "horizon"))
+        object.__setattr__(self, "stores", tuple(self.stores))
+        jobs = {job.id: job for job in self.jobs}
+        for store in self.stores:
+            for job_id, k in store.waits:
+                job = jobs.get(job_id)
+                if job is None or not 0 <= k < len(job.operations) - 1:
+                    raise ValueError(
+                        f"store {store.id!r}: job {job_id!r} has no wait after operation {k}"
+                    )
 
     @cached_property
     def operations(self) -> dict[str, Operation]:

@@ -15,6 +15,7 @@ from twin.schedule.model.constraints import (
     add_permutation,
     add_routes,
     add_setups,
+    add_store_capacity,
 )
 from twin.schedule.model.objective import CriterionTerms, ScaledObjective, scaled_objective
 from twin.schedule.model.variables import Variables, make_variables
@@ -148,6 +149,7 @@ def build_model(problem: Problem, criteria: Iterable[Criterion] = ()) -> Schedul
     variables = make_variables(model, problem)
     add_mode_choice(model, variables)
     add_routes(model, problem, variables)
+    add_store_capacity(model, problem, variables)
     add_machine_capacity(model, problem, variables)
     arcs = add_setups(model, problem, variables)
     job_order = add_permutation(model, problem, variables) if problem.permutation else {}

@@ -42,6 +42,22 @@ def add_routes(model: cp_model.CpModel, problem: Problem, variables: Variables) 
                 model.add(start <= end + lag)
 
 
+def add_store_capacity(model: cp_model.CpModel, problem: Problem, variables: Variables) -> None:
+    """At most a store's capacity of jobs wait in it at once, between two of their steps."""
+    horizon = problem.time_bound
+    for store in problem.stores:
+        if len(store.waits) <= store.capacity:
+            continue
+        intervals = []
+        for job_id, k in store.waits:
+            operations = problem.job[job_id].operations
+            end = variables.operations[operations[k].id].end
+            start = variables.operations[operations[k + 1].id].start
+            size = model.new_int_var(0, horizon, f"wait[{store.id},{job_id},{k}]")
+            intervals.append(model.new_interval_var(end, size, start, f"in[{store.id},{job_id}]"))
+        model.add_cumulative(intervals, [1] * len(intervals), store.capacity)
+
+
 def add_machine_capacity(model: cp_model.CpModel, problem: Problem, variables: Variables) -> None:
     """A machine runs one operation (with its setup) at a time, and nothing when unavailable."""
     horizon = problem.time_bound
