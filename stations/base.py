@@ -42,11 +42,6 @@ DEFECT_SIZE_MM: dict[DefectType, float] = {
 }
 """Typical size (mm) of a point defect of each type; sizes are lognormal around it (cv 0.5)."""
 
-LENGTH_DEFECTS: frozenset[DefectType] = frozenset(
-    {DefectType.THICKNESS, DefectType.AIR_EXPOSURE, DefectType.WEB_BREAK}
-)
-"""Types that can also come as a stretch across the whole width (start-up, break, exposure)."""
-
 
 @dataclass(frozen=True)
 class Finding:
@@ -152,7 +147,6 @@ class Equipment(BaseModel, Generic[StepT]):
 
     type: str
     step_type: ClassVar[StepClass] = RecipeStep
-    vacuum: ClassVar[bool] = False
     usage_counters: ClassVar[dict[str, str]] = {}
     """Consumption counters this type reports per metre, by name, with their unit."""
     default_defect_rates_per_m2: ClassVar[dict[DefectType, float]] = {}

@@ -83,7 +83,6 @@ class LithiumEvaporator(Equipment[LithiumStep]):
 
     type: Literal["li_evaporation"] = "li_evaporation"
     step_type: ClassVar[StepClass] = LithiumStep
-    vacuum: ClassVar[bool] = True
     usage_counters: ClassVar[dict[str, str]] = {LITHIUM: "kg of lithium evaporated"}
     default_defect_rates_per_m2: ClassVar[dict[DefectType, float]] = {
         DefectType.PARTICLE: 0.01,  # assumed (spits)

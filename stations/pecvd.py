@@ -72,7 +72,6 @@ class PecvdCoater(Equipment[PecvdStep]):
 
     type: Literal["pecvd"] = "pecvd"
     step_type: ClassVar[StepClass] = PecvdStep
-    vacuum: ClassVar[bool] = True
     usage_counters: ClassVar[dict[str, str]] = {WALL_DEPOSIT: "µm·m deposited on the walls"}
     default_defect_rates_per_m2: ClassVar[dict[DefectType, float]] = {
         DefectType.PINHOLE: 0.01,  # assumed

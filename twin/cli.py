@@ -38,7 +38,6 @@ app = typer.Typer(
 )
 # Piped output (make run, CI logs) is not wrapped at 80 columns; a terminal keeps its width.
 out = Console(highlight=False, width=None if sys.stdout.isatty() else 150)
-console = out
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -373,19 +372,9 @@ def _load_plan(path: Path, scenario: Scenario) -> SchedulePlan:
     except (ValueError, KeyError, TypeError) as error:
         message = str(error).splitlines()[0]
         raise ScenarioError([Problem("plan", f"not a schedule file: {message}")], where) from None
-    from twin.schedule.plant import build_problem
+    from twin.schedule.plant import plan_mismatches
 
-    expected = build_problem(scenario)
-    problems = [
-        Problem(f"plan.machines.{m}", "is not a machine of this scenario")
-        for m in plan.machines
-        if m not in expected.machines
-    ]
-    unknown = sorted(set(plan.release_min) - set(expected.rolls))
-    if unknown:
-        problems.append(
-            Problem("plan.release_min", f"rolls not in this order book: {', '.join(unknown[:5])}")
-        )
+    problems = [Problem(path, message) for path, message in plan_mismatches(scenario, plan)]
     if problems:
         raise ScenarioError(problems, where)
     return plan
@@ -537,14 +526,6 @@ def trace(
     out.print(lanes)
 
 
-OBJECTIVES = {
-    "tardiness-makespan": ("weighted_tardiness", "makespan"),
-    "tardiness-setup": ("weighted_tardiness", "total_setup"),
-    "tardiness": ("weighted_tardiness",),
-    "makespan": ("makespan",),
-}
-
-
 @app.command()
 @guarded
 def schedule(
@@ -569,58 +550,28 @@ def schedule(
     ] = None,
 ) -> None:
     """Schedule the order book with CP-SAT; compare with FIFO, EDD, SPT and ATCS."""
-    from twin.schedule import Lexicographic, Objective, dispatch, solve
-    from twin.schedule.dispatch import RULES
-    from twin.schedule.explain import explain
-    from twin.schedule.plant import build_problem, to_plan
+    from twin.schedule.plant import parse_objective, schedule_plant
 
     scenario = load_scenario(file) if as_json else _load(file)
     if not scenario.orders:
         raise ScenarioError([Problem("orders", "there is nothing to schedule")])
-    spec: Lexicographic | Objective
-    if objective in OBJECTIVES:
-        spec = Lexicographic(tuple(Objective({name: 1.0}) for name in OBJECTIVES[objective]))
-    else:
-        try:
-            weights = {k.strip(): float(v) for k, v in (p.split("=") for p in objective.split(","))}
-            spec = Objective(weights)  # type: ignore[arg-type]
-        except ValueError as error:
-            raise ScenarioError([Problem("--objective", str(error))]) from None
-    plant = build_problem(scenario)
-    baselines = {rule: dispatch(plant.problem, rule, objective=spec) for rule in RULES}
-    feasible = [s for s in baselines.values() if s.has_schedule]
-    hint = min(feasible, key=lambda s: s.objective or 0.0) if feasible else None
-    solution = solve(plant.problem, spec, time_limit_s=time_limit, workers=workers, hint=hint)
-    plan = to_plan(plant, solution) if solution.has_schedule else None
-    explanation = explain(plant.problem) if solution.status == "INFEASIBLE" else []
-    document = {
-        "scenario": scenario.name,
-        "objective": objective,
-        "solution": solution.model_dump(mode="json"),
-        "baselines": {
-            rule: {
-                "status": s.status,
-                "weighted_tardiness_min": s.weighted_tardiness,
-                "makespan_min": s.makespan,
-                "total_setup_min": s.total_setup,
-            }
-            for rule, s in baselines.items()
-        },
-        "plan": plan.model_dump(mode="json") if plan else None,
-        "explanation": explanation,
-    }
+    try:
+        parse_objective(objective)
+    except ValueError as error:
+        raise ScenarioError([Problem("--objective", str(error))]) from None
+    result = schedule_plant(scenario, objective, time_limit_s=time_limit, workers=workers)
+    solution, explanation = result.solution, result.explanation
+    document = result.document(objective)
     if destination is not None:
         destination.write_text(json.dumps(document, indent=1), encoding="utf-8")
     if as_json:
         sys.stdout.write(json.dumps(document, indent=2) + "\n")
     else:
-        _print_schedule(scenario, plant, solution, baselines)
+        _print_schedule(scenario, result.plant, solution, result.baselines)
         for sentence in explanation:
             err.print(f"  {sentence}", markup=False)
         if destination is not None:
-            console.print(
-                f"wrote {destination} (run it: r2r simulate {file} --schedule {destination})"
-            )
+            out.print(f"wrote {destination} (run it: r2r simulate {file} --schedule {destination})")
     if not solution.has_schedule:
         raise typer.Exit(EXIT_BAD_INPUT if solution.status == "INFEASIBLE" else EXIT_INTERNAL)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from collections.abc import Callable, Generator
+from collections.abc import Generator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -20,7 +20,6 @@ from stations import DefectType, Equipment, RecipeStep
 from stations.pecvd import PecvdStep
 from twin.engine.calendar import off_shift_intervals
 from twin.engine.flow import (
-    BLOCKED,
     DOWN,
     HOLD_PRIORITY,
     MAINTENANCE,
@@ -49,8 +48,6 @@ from twin.scenario import (
     Station,
     UsageMaintenance,
 )
-
-Dispatch = Callable[["Store", "StationUnit"], "Roll | None"]
 
 
 @dataclass(eq=False, slots=True)
@@ -93,7 +90,6 @@ class Store:
         capacity: float,
         max_wait: dict[str, float] | None = None,
         on_expiry: str = "scrap",
-        measured: bool = True,
     ) -> None:
         self.plant = plant
         self.env = plant.env
@@ -101,7 +97,6 @@ class Store:
         self.capacity = capacity
         self.max_wait = max_wait or {}
         self.on_expiry = on_expiry
-        self.measured = measured
         self.rolls: list[Roll] = []
         self.reserved = 0
         self.getters: deque[tuple[simpy.Event, StationUnit]] = deque()
@@ -111,7 +106,6 @@ class Store:
         self.departures = 0
         self.wait_total = 0.0
         self.expired = 0
-        self.expired_m = 0.0
 
     def reserve(self) -> simpy.Event:
         """An event that succeeds when a place is free; the place is then held for a put."""
@@ -175,7 +169,6 @@ class Store:
             return  # it left in time
         self._take(roll)
         self.expired += 1
-        self.expired_m += roll.length_m
         self.plant.expire(roll, self)
 
 
@@ -341,7 +334,7 @@ class Plant:
     def _build(self) -> None:
         scenario = self.scenario
         for line in scenario.lines:
-            queue = Store(self, f"{line.id}:queue", math.inf, measured=False)
+            queue = Store(self, f"{line.id}:queue", math.inf)
             self.queues[line.id] = queue
             self.wip[line.id] = LevelStat(0.0, self.warmup)
             self.wip_count[line.id] = 0
@@ -834,4 +827,4 @@ class Plant:
         )
 
 
-__all__ = ["BLOCKED", "Plant", "ReplicationResult", "Roll", "StationUnit", "Store"]
+__all__ = ["Plant", "ReplicationResult", "Roll", "StationUnit", "Store"]

@@ -12,7 +12,8 @@ unavailable; a store's maximum waiting time for the product bounds the wait betw
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from twin.capacity import roll_minutes
 from twin.engine.calendar import off_shift_intervals
@@ -26,8 +27,20 @@ from twin.scenario import (
     Scenario,
     Station,
 )
+from twin.schedule.criteria import Lexicographic, Objective
+from twin.schedule.dispatch import RULES, dispatch
+from twin.schedule.explain import explain
 from twin.schedule.problem import Job, Machine, Operation, Problem, SetupTimes, Store
 from twin.schedule.solution import Solution
+from twin.schedule.solve import solve
+
+OBJECTIVES: dict[str, tuple[str, ...]] = {
+    "tardiness-makespan": ("weighted_tardiness", "makespan"),
+    "tardiness-setup": ("weighted_tardiness", "total_setup"),
+    "tardiness": ("weighted_tardiness",),
+    "makespan": ("makespan",),
+}
+"""Named objectives: lexicographic stages of criteria."""
 
 
 @dataclass(frozen=True)
@@ -249,3 +262,90 @@ def to_plan(plant: PlantProblem, solution: Solution) -> SchedulePlan:
         line={roll_id: roll.line for roll_id, roll in plant.rolls.items()},
         planned_completion_min=completion,
     )
+
+
+def parse_objective(text: str) -> Lexicographic | Objective:
+    """A named objective (:data:`OBJECTIVES`) or a weighted sum ``'weighted_tardiness=1,...'``.
+
+    Raises ValueError with a readable message for anything else.
+    """
+    if text in OBJECTIVES:
+        return Lexicographic(tuple(Objective({name: 1.0}) for name in OBJECTIVES[text]))
+    try:
+        pairs = [part.split("=") for part in text.split(",")]
+        return Objective({name.strip(): float(value) for name, value in pairs})  # type: ignore[misc]
+    except ValueError as error:
+        names = ", ".join(OBJECTIVES)
+        raise ValueError(
+            f"{text!r} is not an objective ({names}, or weights like "
+            f"'weighted_tardiness=1,total_setup=0.1'): {error}"
+        ) from None
+
+
+@dataclass
+class PlantSchedule:
+    """A plant's schedule from CP-SAT, the dispatching rules it was compared with, its plan."""
+
+    plant: PlantProblem
+    solution: Solution
+    baselines: dict[str, Solution]
+    plan: SchedulePlan | None
+    explanation: list[str] = field(default_factory=list)
+
+    def document(self, objective: str) -> dict[str, Any]:
+        """The JSON form: what ``r2r schedule --out`` writes and ``simulate --schedule`` reads."""
+        return {
+            "scenario": self.plant.scenario.name,
+            "objective": objective,
+            "solution": self.solution.model_dump(mode="json"),
+            "baselines": {
+                rule: {
+                    "status": s.status,
+                    "weighted_tardiness_min": s.weighted_tardiness,
+                    "makespan_min": s.makespan,
+                    "total_setup_min": s.total_setup,
+                }
+                for rule, s in self.baselines.items()
+            },
+            "plan": self.plan.model_dump(mode="json") if self.plan else None,
+            "explanation": self.explanation,
+        }
+
+
+def schedule_plant(
+    scenario: Scenario,
+    objective: str = "tardiness-makespan",
+    *,
+    time_limit_s: float = 30.0,
+    workers: int = 2,
+) -> PlantSchedule:
+    """Schedule the order book: every dispatching rule, then CP-SAT from the best of them."""
+    spec = parse_objective(objective)
+    plant = build_problem(scenario)
+    baselines = {rule: dispatch(plant.problem, rule, objective=spec) for rule in RULES}
+    feasible = [s for s in baselines.values() if s.has_schedule]
+    hint = min(feasible, key=lambda s: s.objective or 0.0) if feasible else None
+    solution = solve(plant.problem, spec, time_limit_s=time_limit_s, workers=workers, hint=hint)
+    return PlantSchedule(
+        plant=plant,
+        solution=solution,
+        baselines=baselines,
+        plan=to_plan(plant, solution) if solution.has_schedule else None,
+        explanation=explain(plant.problem) if solution.status == "INFEASIBLE" else [],
+    )
+
+
+def plan_mismatches(scenario: Scenario, plan: SchedulePlan) -> list[tuple[str, str]]:
+    """(path, message) for each part of ``plan`` that does not fit ``scenario``."""
+    expected = build_problem(scenario)
+    found = [
+        (f"plan.machines.{m}", "is not a machine of this scenario")
+        for m in plan.machines
+        if m not in expected.machines
+    ]
+    unknown = sorted(set(plan.release_min) - set(expected.rolls))
+    if unknown:
+        found.append(
+            ("plan.release_min", f"rolls not in this order book: {', '.join(unknown[:5])}")
+        )
+    return found
