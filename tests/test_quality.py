@@ -142,8 +142,7 @@ def defects_of(rows: list[tuple[float, float, str, float, float, bool]]) -> Defe
         size_mm=np.array(size),
         length_m=np.array(length),
         marked=np.array(marked),
-        station=np.zeros(len(rows), dtype=np.int64),
-        time_min=np.zeros(len(rows)),
+        seq=np.zeros(len(rows), dtype=np.int64),
     )
 
 

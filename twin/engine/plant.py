@@ -214,6 +214,7 @@ class StationUnit:
         self.break_mode = len(self.failure_clocks)
         self.failure_clocks.append([math.inf])
         self._break_rates: dict[int, float] = {}
+        self._break_draws: list[float] = []
         # Recipe steps live as long as the scenario, so their ids key these memos.
         self._speeds: dict[int, float] = {}
         self._changeovers: dict[tuple[int, int], float] = {}
@@ -253,7 +254,10 @@ class StationUnit:
             self._break_rates[key] = rate
         if rate <= 0:
             return math.inf
-        area = float(self.break_stream.exponential(1 / rate))
+        if not self._break_draws:
+            # standard exponentials drawn in blocks, consumed in order: the same stream
+            self._break_draws = self.break_stream.standard_exponential(256).tolist()[::-1]
+        area = self._break_draws.pop() / rate
         return area / (roll.width_m * speed_m_min)
 
     def start_of_roll_min(self, step: RecipeStep | None, inline: bool) -> float:

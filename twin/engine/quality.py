@@ -25,6 +25,7 @@ escapes.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -68,8 +69,9 @@ class Layer:
     start_min: float
     end_min: float
     reversed: bool
-    rates_start: np.ndarray
-    rates_end: np.ndarray
+    rates_start: int
+    """Row of the model's :class:`RateTable` at the start of the roll."""
+    rates_end: int
     deviations: float
     """Expected temperature excursions over the roll."""
     deviation_m: float
@@ -100,9 +102,66 @@ class Look:
     false_alarms_per_m2: float
 
 
+@dataclass(slots=True, frozen=True)
+class StepProfile:
+    """What a station running a step does to a roll's quality (worked out once per pair)."""
+
+    station: int
+    rates: int
+    """Row of the model's :class:`RateTable`: defects per m² with the tool clean."""
+    worn: bool
+    """The rates depend on the tool's usage counters (e.g. the PECVD wall deposit)."""
+    deviations_per_min: float
+    """Temperature excursions per minute of processing."""
+    deviation_m: float
+    label: str
+    sticking_per_m2: float | None
+    """Lithium sticking rate of a prelithiation step on an unprotected surface."""
+    protects: bool
+    """The step lays a supplemental layer."""
+    look: tuple[np.ndarray, float] | None
+    """An inspection point's detection probabilities by type and false alarms per m²."""
+    slitting: tuple[SlittingStep, float] | None
+    """The slitting step and the slitter's cut-out length."""
+
+
+class RateTable:
+    """Defect rates per m² by point type, one row per condition a layer was laid in.
+
+    Layers refer to rows by number, so the run records two integers per layer and the
+    evaluation gathers every layer's rates in one indexing operation.
+    """
+
+    def __init__(self) -> None:
+        self.rows = np.zeros((64, len(POINT_TYPES)))
+        self.size = 0
+
+    def _next(self) -> int:
+        if self.size == len(self.rows):
+            self.rows = np.concatenate([self.rows, np.zeros_like(self.rows)])
+        self.size += 1
+        return self.size - 1
+
+    def add(self, rates: dict[DefectType, float]) -> int:
+        """A new row holding ``rates``; its number."""
+        row = self._next()
+        self.rows[row] = [rates.get(t, 0.0) for t in POINT_TYPES]
+        return row
+
+    def mean(self, first: int, second: int) -> int:
+        """A new row holding the mean of two rows; its number."""
+        row = self._next()
+        self.rows[row] = (self.rows[first] + self.rows[second]) / 2
+        return row
+
+
 @dataclass(slots=True)
 class Defects:
-    """Defects as parallel arrays: one entry per defect."""
+    """Defects as parallel arrays: one entry per defect.
+
+    ``seq`` is the roll's record that laid it (a layer, a stretch or a look), which gives its
+    station and time when a trace asks.
+    """
 
     pos_m: np.ndarray
     cross_mm: np.ndarray
@@ -110,8 +169,7 @@ class Defects:
     size_mm: np.ndarray
     length_m: np.ndarray
     marked: np.ndarray
-    station: np.ndarray
-    time_min: np.ndarray
+    seq: np.ndarray
 
     def __len__(self) -> int:
         return len(self.pos_m)
@@ -125,13 +183,16 @@ class Defects:
             self.size_mm,
             self.length_m,
             self.marked,
-            self.station,
-            self.time_min,
+            self.seq,
         )
 
     def take(self, index: np.ndarray | slice) -> Defects:
         """The defects at ``index``."""
         return Defects(*(a[index] for a in self.arrays()))
+
+
+Part = tuple[Defects, np.ndarray]
+"""Defects and the index of the roll each lies on."""
 
 
 @dataclass(slots=True)
@@ -213,18 +274,17 @@ def _union(
         empty = np.zeros(0)
         return empty, empty, np.zeros(0, dtype=np.int64)
     line_start = keys * span + starts
-    line_end = keys * span + ends
-    order = np.argsort(line_start, kind="stable")
-    s, e = line_start[order], line_end[order]
-    reach = np.maximum.accumulate(e)
+    order = np.argsort(line_start)
+    s = line_start[order]
+    reach = np.maximum.accumulate((keys * span + ends)[order])
     new = np.empty(len(s), dtype=bool)
     new[0] = True
     new[1:] = s[1:] > reach[:-1]
+    first = np.flatnonzero(new)
     # a group's end is the running maximum at its last interval
-    last = np.append(np.flatnonzero(new)[1:] - 1, len(s) - 1)
-    group_end = reach[last]
-    merged_start = s[new]
-    merged_keys = np.floor(merged_start / span).astype(np.int64)
+    group_end = reach[np.append(first[1:] - 1, len(s) - 1)]
+    merged_start = s[first]
+    merged_keys = keys[order[first]]
     return merged_start, group_end, merged_keys
 
 
@@ -254,23 +314,21 @@ def slit_rolls(
     point = defects.length_m == 0
     lane = np.floor((defects.cross_mm - edge_trim_mm[roll_of]) / lane_width_mm[roll_of])
     lane = lane.astype(np.int64)
-    in_lane = point & (lane >= 0) & (lane < lanes[roll_of])
+    point_rows = np.flatnonzero(point & (lane >= 0) & (lane < lanes[roll_of]))
     # stretches across the web belong to every lane of their roll
-    stretch = ~point
-    stretch_idx = np.flatnonzero(stretch)
+    stretch_idx = np.flatnonzero(~point)
     copies = lanes[roll_of[stretch_idx]]
     stretch_rows = np.repeat(stretch_idx, copies)
     stretch_lanes = np.arange(len(stretch_rows)) - np.repeat(np.cumsum(copies) - copies, copies)
-    point_rows = np.flatnonzero(in_lane)
     rows = np.concatenate([point_rows, stretch_rows])
-    row_lane = np.concatenate([lane[point_rows], stretch_lanes])
-    keys = roll_of[rows] * max_lanes + row_lane
+    keys = roll_of[rows] * max_lanes + np.concatenate([lane[point_rows], stretch_lanes])
     pos = defects.pos_m[rows]
     marked = defects.marked[rows]
-    half = cut_out_m[roll_of[rows]] / 2
-    is_point = point[rows]
-    starts = np.where(is_point, pos - half, pos)
-    ends = np.where(is_point, pos + half, pos + defects.length_m[rows])
+    point_pos = pos[: len(point_rows)]
+    half = cut_out_m[roll_of[point_rows]] / 2
+    stretch_pos = pos[len(point_rows) :]
+    starts = np.concatenate([point_pos - half, stretch_pos])
+    ends = np.concatenate([point_pos + half, stretch_pos + defects.length_m[stretch_rows]])
     roll_length = length_m[roll_of[rows]]
     starts, ends = np.clip(starts, 0, roll_length), np.clip(ends, 0, roll_length)
     m_start, m_end, m_key = _union(keys[marked], starts[marked], ends[marked], span)
@@ -366,8 +424,9 @@ class QualityModel:
         self.rng = stream(plant.seed, plant.replication, "defects")
         self.station_index: dict[str, int] = {}
         self.station_names: list[str] = []
-        self._base: dict[tuple[int, int], tuple[np.ndarray, bool]] = {}
-        self._detection: dict[int, np.ndarray] = {}
+        self._profiles: dict[tuple[int, int], StepProfile] = {}
+        self.rates = RateTable()
+        self._sticking: dict[float, int] = {}
 
     def _station(self, unit: StationUnit) -> int:
         index = self.station_index.get(unit.name)
@@ -377,19 +436,41 @@ class QualityModel:
         return index
 
     # ------------------------------------------------------------------ recording
-    def _rates(self, unit: StationUnit, step: RecipeStep, usage: dict[str, float]) -> np.ndarray:
+    def _profile(self, unit: StationUnit, step: RecipeStep) -> StepProfile:
+        """What ``unit`` running ``step`` does to a roll's quality, worked out once."""
         key = (id(unit), id(step))
-        cached = self._base.get(key)
-        if cached is None:
-            rates = unit.equipment.defect_rates(step, {})
-            with_usage = unit.equipment.defect_rates(step, dict.fromkeys(unit.usage, 1.0))
-            cached = (np.array([rates.get(t, 0.0) for t in POINT_TYPES]), with_usage != rates)
-            self._base[key] = cached
-        vector, depends_on_usage = cached
-        if not depends_on_usage:
-            return vector
-        rates = unit.equipment.defect_rates(step, usage)
-        return np.array([rates.get(t, 0.0) for t in POINT_TYPES])
+        profile = self._profiles.get(key)
+        if profile is not None:
+            return profile
+        equipment = unit.equipment
+        rates = equipment.defect_rates(step, {})
+        worn = equipment.defect_rates(step, dict.fromkeys(unit.usage, 1.0))
+        sticking: float | None = None
+        if isinstance(step, LithiumStep) and step.role == "prelithiation":
+            assert isinstance(equipment, LithiumEvaporator)
+            sticking = equipment.sticking_per_m2
+        inspection = unit.spec.inspection
+        look = None
+        if inspection is not None:
+            detection = np.array([inspection.detection.get(t, 0.0) for t in TYPES])
+            look = (detection, inspection.false_alarms_per_m2)
+        slitting = None
+        if isinstance(step, SlittingStep):
+            assert isinstance(equipment, Slitter)
+            slitting = (step, equipment.cut_out_length_m)
+        profile = self._profiles[key] = StepProfile(
+            station=self._station(unit),
+            rates=self.rates.add(rates),
+            worn=worn != rates,
+            deviations_per_min=equipment.temperature_deviations_per_h(step) / 60,
+            deviation_m=equipment.deviation_length_m(),
+            label=step.label or step.station_type,
+            sticking_per_m2=sticking,
+            protects=has_supplemental(step),
+            look=look,
+            slitting=slitting,
+        )
+        return profile
 
     def _stretch(
         self,
@@ -443,54 +524,47 @@ class QualityModel:
     ) -> None:
         """``unit`` has processed ``roll`` with ``step``: record its layer, look, or slitting."""
         quality = roll.quality
-        equipment = unit.equipment
-        start = self._rates(unit, step, usage_before)
-        end = self._rates(unit, step, unit.usage) if usage_before else start
-        if end is not start and any(unit.usage[k] < v for k, v in usage_before.items()):
-            start = end = (start + end) / 2  # maintenance reset the counter mid-roll: the mean
-        excursions = equipment.temperature_deviations_per_h(step)
-        station = self._station(unit)
+        profile = self._profile(unit, step)
+        start = end = profile.rates
+        if profile.worn:
+            start = self.rates.add(unit.equipment.defect_rates(step, usage_before))
+            end = self.rates.add(unit.equipment.defect_rates(step, unit.usage))
+            if any(unit.usage[k] < v for k, v in usage_before.items()):
+                start = end = self.rates.mean(start, end)  # maintenance reset it mid-roll
         quality.layers.append(
             Layer(
-                seq=quality.next_seq(),
-                station=station,
-                start_min=entered,
-                end_min=self.plant.env.now,
-                reversed=quality.reversed,
-                rates_start=start,
-                rates_end=end,
-                deviations=excursions * roll.length_m / speed_m_min / 60 if excursions else 0.0,
-                deviation_m=equipment.deviation_length_m(),
-                step=step.label or step.station_type,
-                condition=usage_before,
+                quality.next_seq(),
+                profile.station,
+                entered,
+                self.plant.env.now,
+                quality.reversed,
+                start,
+                end,
+                profile.deviations_per_min * roll.length_m / speed_m_min,
+                profile.deviation_m,
+                profile.label,
+                usage_before,
             )
         )
-        if isinstance(step, LithiumStep) and step.role == "prelithiation":
-            assert isinstance(equipment, LithiumEvaporator)
+        if profile.sticking_per_m2 is not None:
             if not quality.supplemental:
-                quality.exposed_lithium = equipment.sticking_per_m2
-        elif has_supplemental(step):
+                quality.exposed_lithium = profile.sticking_per_m2
+        elif profile.protects:
             quality.supplemental = True
             quality.exposed_lithium = 0.0
-        inspection = unit.spec.inspection
-        if inspection is not None:
-            detection = self._detection.get(id(inspection))
-            if detection is None:
-                detection = np.array([inspection.detection.get(t, 0.0) for t in TYPES])
-                self._detection[id(inspection)] = detection
-            quality.looks.append(
-                Look(quality.next_seq(), station, detection, inspection.false_alarms_per_m2)
-            )
-        if isinstance(step, SlittingStep):
-            assert isinstance(equipment, Slitter)
-            quality.slitting = (step, equipment.cut_out_length_m)
+        if profile.look is not None:
+            quality.looks.append(Look(quality.next_seq(), profile.station, *profile.look))
+        if profile.slitting is not None:
+            quality.slitting = profile.slitting
 
     def rewound(self, roll: Roll, unit: StationUnit) -> None:
         """The roll is wound at a segment's tail: it reverses, and bare lithium sticks (000)."""
         quality = roll.quality
         if quality.exposed_lithium > 0:
-            rate = np.zeros(len(POINT_TYPES))
-            rate[POINT_TYPES.index(DefectType.LITHIUM_STICKING)] = quality.exposed_lithium
+            rate = self._sticking.get(quality.exposed_lithium)
+            if rate is None:
+                rate = self.rates.add({DefectType.LITHIUM_STICKING: quality.exposed_lithium})
+                self._sticking[quality.exposed_lithium] = rate
             now = self.plant.env.now
             quality.layers.append(
                 Layer(
@@ -518,8 +592,9 @@ class QualityModel:
         n = len(rolls)
         length = np.array([r.length_m for r in rolls])
         width = np.array([r.width_m for r in rolls])
-        defects, roll_of, seq = self._lay(rolls, length, width)
-        defects, roll_of, seq = self._look(rolls, defects, roll_of, seq, length, width)
+        points, stretches = self._lay(rolls, length, width)
+        alarms = self._look(rolls, stretches, length, width)
+        defects, roll_of = _concat([*points, *stretches, *alarms])
         specs = {p.id: p.max_defects_per_m2 for p in self.plant.scenario.products}
         lanes = np.ones(n, dtype=np.int64)
         lane_width = width * 1000
@@ -568,22 +643,59 @@ class QualityModel:
             escape_area_mm2=by_roll(slitting["escape_area_mm2"]),
         )
 
+    def _inspections(
+        self, rolls: list[Roll]
+    ) -> Iterator[tuple[list[tuple[int, Look]], np.ndarray, np.ndarray]]:
+        """Rolls' inspections rank by rank (first look, second look, ...).
+
+        Yields the (roll, look) pairs of the rank, each roll's look sequence number (-1 when
+        not looked at) and detection probability by type (a row of zeros when not looked at).
+        """
+        n = len(rolls)
+        rank = 0
+        while True:
+            looking = [
+                (i, r.quality.looks[rank])
+                for i, r in enumerate(rolls)
+                if len(r.quality.looks) > rank
+            ]
+            if not looking:
+                return
+            looked = [i for i, _ in looking]
+            look_seq = np.full(n, -1)
+            look_seq[looked] = [look.seq for _, look in looking]
+            detection = np.zeros((n, len(TYPES) + 1))
+            detection[looked, : len(TYPES)] = [look.detection for _, look in looking]
+            yield looking, look_seq, detection
+            rank += 1
+
     def _lay(
         self, rolls: list[Roll], length: np.ndarray, width: np.ndarray
-    ) -> tuple[Defects, np.ndarray, np.ndarray]:
-        """Every roll's point defects, excursions and stretches (with roll and sequence)."""
+    ) -> tuple[list[Part], list[Part]]:
+        """Every roll's point defects (already inspected), and its excursions and stretches."""
         rng = self.rng
         layers = [(i, layer) for i, roll in enumerate(rolls) for layer in roll.quality.layers]
-        parts: list[tuple[Defects, np.ndarray, np.ndarray]] = []
+        points: list[Part] = []
+        parts: list[Part] = []
         if layers:
             roll_idx = np.array([i for i, _ in layers])
-            a = np.stack([layer.rates_start for _, layer in layers])
-            b = np.stack([layer.rates_end for _, layer in layers])
-            area = (length * width)[roll_idx]
-            counts = rng.poisson((a + b) / 2 * area[:, None]).ravel()
+            seqs = np.array([layer.seq for _, layer in layers])
+            a = self.rates.rows[[layer.rates_start for _, layer in layers]]
+            b = self.rates.rows[[layer.rates_end for _, layer in layers]]
+            # Thinning: a layer's defects of a type are two independent Poisson processes, those
+            # a later inspection marks (probability 1 - Π(1 - p) over the later looks) and those
+            # it misses, so detection needs no draw per defect.
+            missed = np.ones_like(a)
+            for _, look_seq, detection in self._inspections(rolls):
+                later = look_seq[roll_idx] > seqs
+                missed[later] *= 1 - detection[roll_idx[later]][:, POINT_CODES]
+            mean = (a + b) / 2 * (length * width)[roll_idx][:, None]
+            counts = rng.poisson(np.stack([mean * (1 - missed), mean * missed])).ravel()
+            cells = a.size
             total = int(counts.sum())
-            which = np.repeat(np.arange(len(layers)), len(POINT_TYPES)).repeat(counts)
-            a, b = a.ravel().repeat(counts), b.ravel().repeat(counts)
+            cell = np.tile(np.arange(cells), 2).repeat(counts)
+            which = cell // len(POINT_TYPES)
+            a, b = a.ravel()[cell], b.ravel()[cell]
             s = rng.random(total)
             # offsets under an intensity rising linearly from a to b along the roll (inverse
             # CDF), for the defects whose rate changes along it; the rest are uniform
@@ -593,28 +705,23 @@ class QualityModel:
                 a0, d, u = a[sloped], slope[sloped], s[sloped]
                 s[sloped] = (np.sqrt(a0 * a0 + d * (2 * a0 + d) * u) - a0) / d
             flips = np.array([layer.reversed for _, layer in layers])
-            starts = np.array([layer.start_min for _, layer in layers])
-            ends = np.array([layer.end_min for _, layer in layers])
-            stations = np.array([layer.station for _, layer in layers])
-            seqs = np.array([layer.seq for _, layer in layers])
             rolls_of = roll_idx[which]
-            offset = s * length[rolls_of]
-            codes = np.tile(POINT_CODES, len(layers)).repeat(counts)
-            parts.append(
+            roll_length = length[rolls_of]
+            offset = s * roll_length
+            codes = POINT_CODES[cell % len(POINT_TYPES)]
+            points.append(
                 (
                     Defects(
-                        pos_m=np.where(flips[which], length[rolls_of] - offset, offset),
+                        pos_m=np.where(flips[which], roll_length - offset, offset),
                         cross_mm=rng.random(total) * (width[rolls_of] * 1000),
                         type=codes,
                         size_mm=SIZE_MM[codes]
                         * rng.lognormal(-(SIZE_SIGMA**2) / 2, SIZE_SIGMA, total),
                         length_m=np.zeros(total),
-                        marked=np.zeros(total, dtype=bool),
-                        station=stations[which],
-                        time_min=starts[which] + (ends[which] - starts[which]) * s,
+                        marked=np.arange(total) < int(counts[:cells].sum()),
+                        seq=seqs[which],
                     ),
                     rolls_of,
-                    seqs[which],
                 )
             )
             expected = np.array([layer.deviations for _, layer in layers])
@@ -625,8 +732,7 @@ class QualityModel:
                 rolls_of = roll_idx[which]
                 spans = np.array([layer.deviation_m for _, layer in layers])[which]
                 spans = np.minimum(spans, length[rolls_of])
-                s = rng.random(m)
-                offset = s * (length[rolls_of] - spans)
+                offset = rng.random(m) * (length[rolls_of] - spans)
                 parts.append(
                     (
                         Defects(
@@ -636,11 +742,9 @@ class QualityModel:
                             size_mm=np.zeros(m),
                             length_m=spans,
                             marked=np.zeros(m, dtype=bool),
-                            station=stations[which],
-                            time_min=starts[which] + (ends[which] - starts[which]) * s,
+                            seq=seqs[which],
                         ),
                         rolls_of,
-                        seqs[which],
                     )
                 )
         stretches = [(i, st) for i, roll in enumerate(rolls) for st in roll.quality.stretches]
@@ -655,45 +759,24 @@ class QualityModel:
                         size_mm=np.zeros(m),
                         length_m=np.array([st.length_m for _, st in stretches]),
                         marked=np.array([st.marked for _, st in stretches]),
-                        station=np.array([st.station for _, st in stretches]),
-                        time_min=np.array([st.time_min for _, st in stretches]),
+                        seq=np.array([st.seq for _, st in stretches]),
                     ),
                     np.array([i for i, _ in stretches]),
-                    np.array([st.seq for _, st in stretches]),
                 )
             )
-        return _concat(parts)
+        return points, parts
 
     def _look(
-        self,
-        rolls: list[Roll],
-        defects: Defects,
-        roll_of: np.ndarray,
-        seq: np.ndarray,
-        length: np.ndarray,
-        width: np.ndarray,
-    ) -> tuple[Defects, np.ndarray, np.ndarray]:
-        """Apply every inspection to the defects laid before it, and add its false alarms."""
+        self, rolls: list[Roll], parts: list[Part], length: np.ndarray, width: np.ndarray
+    ) -> list[Part]:
+        """Apply every inspection to the stretches laid before it; the false alarms it raises."""
         rng = self.rng
-        n = len(rolls)
-        rank = 0
-        alarms: list[tuple[Defects, np.ndarray, np.ndarray]] = []
-        while True:
-            looking = [
-                (i, r.quality.looks[rank])
-                for i, r in enumerate(rolls)
-                if len(r.quality.looks) > rank
-            ]
-            if not looking:
-                break
-            look_seq = np.full(n, -1)
-            detection = np.zeros((n, len(TYPES) + 1))
-            for i, look in looking:
-                look_seq[i] = look.seq
-                detection[i, : len(TYPES)] = look.detection
-            candidates = np.flatnonzero(~defects.marked & (seq < look_seq[roll_of]))
-            p = detection[roll_of[candidates], defects.type[candidates]]
-            defects.marked[candidates[rng.random(len(candidates)) < p]] = True
+        alarms: list[Part] = []
+        for looking, look_seq, detection in self._inspections(rolls):
+            for defects, roll_of in parts:
+                candidates = np.flatnonzero(~defects.marked & (defects.seq < look_seq[roll_of]))
+                p = detection[roll_of[candidates], defects.type[candidates]]
+                defects.marked[candidates[rng.random(len(candidates)) < p]] = True
             rolls_looked = np.array([i for i, _ in looking])
             far = np.array([look.false_alarms_per_m2 for _, look in looking])
             counts = rng.poisson(far * (length * width)[rolls_looked])
@@ -709,17 +792,12 @@ class QualityModel:
                             size_mm=np.zeros(m),
                             length_m=np.zeros(m),
                             marked=np.ones(m, dtype=bool),
-                            station=np.array([look.station for _, look in looking]).repeat(counts),
-                            time_min=np.full(m, math.nan),
+                            seq=look_seq[rolls_of],
                         ),
                         rolls_of,
-                        look_seq[rolls_of],
                     )
                 )
-            rank += 1
-        if not alarms:
-            return defects, roll_of, seq
-        return _concat([(defects, roll_of, seq), *alarms])
+        return alarms
 
     # ------------------------------------------------------------------ traceability
     def genealogy(self, roll: Roll) -> list[dict[str, Any]]:
@@ -740,17 +818,30 @@ class QualityModel:
         defects = roll.quality.defects
         if defects is None:
             return []
-        flip = roll.quality.reversed
+        quality = roll.quality
+        length = roll.length_m
+        layers = {layer.seq: layer for layer in quality.layers}
+        origins: dict[int, tuple[int, float]] = {
+            st.seq: (st.station, st.time_min) for st in quality.stretches
+        }
+        origins.update((look.seq, (look.station, math.nan)) for look in quality.looks)
         records = []
         for i in range(len(defects)):
             code = int(defects.type[i])
             span = float(defects.length_m[i])
             pos = float(defects.pos_m[i])
-            station = int(defects.station[i])
-            time = float(defects.time_min[i])
+            seq = int(defects.seq[i])
+            layer = layers.get(seq)
+            if layer is not None:
+                # laid as the web passed: the time its leading edge went through the station
+                along = length - pos - span if layer.reversed else pos
+                time = layer.start_min + (layer.end_min - layer.start_min) * along / length
+                station = layer.station
+            else:
+                station, time = origins[seq]
             records.append(
                 {
-                    "pos_m": round(roll.length_m - pos - span if flip else pos, 4),
+                    "pos_m": round(length - pos - span if quality.reversed else pos, 4),
                     "cross_mm": round(float(defects.cross_mm[i]), 2),
                     "type": CAUSES[code],
                     "size_mm": round(float(defects.size_mm[i]), 4),
@@ -763,19 +854,15 @@ class QualityModel:
         return records
 
 
-def _concat(
-    parts: list[tuple[Defects, np.ndarray, np.ndarray]],
-) -> tuple[Defects, np.ndarray, np.ndarray]:
+def _concat(parts: list[Part]) -> Part:
     if not parts:
         f = np.zeros(0)
         i = np.zeros(0, dtype=np.int64)
-        empty = Defects(f, f, i, f, f, np.zeros(0, dtype=bool), i, f)
-        return empty, i, i
+        return Defects(f, f, i, f, f, np.zeros(0, dtype=bool), i), i
     if len(parts) == 1:
         return parts[0]
     columns = zip(*(part[0].arrays() for part in parts), strict=True)
     return (
         Defects(*(np.concatenate(column) for column in columns)),
         np.concatenate([part[1] for part in parts]),
-        np.concatenate([part[2] for part in parts]),
     )
