@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import copy
 import math
+from pathlib import Path
 from typing import Any
 
 from twin.engine import simulate
-from twin.scenario import scenario_from_document
+from twin.scenario import load_scenario, scenario_from_document
 from twin.schedule import Lexicographic, Objective, dispatch, solve, violations
 from twin.schedule.plant import build_problem, to_plan
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def plant(small_plant: dict[str, Any]) -> dict[str, Any]:
@@ -159,3 +162,32 @@ def test_the_plants_roll_stores_are_in_the_problem(small_plant: dict[str, Any]) 
     # every roll waits in S1 after its first step (OX) and in S2 after its second (PE)
     assert stores["S1"].capacity == 50 and len(stores["S1"].waits) == 5
     assert sorted(stores["S2"].waits)[0] == ("O1/1", 1)
+
+
+def test_chamber_cleans_are_usage_limits_the_schedule_respects() -> None:
+    scenario = load_scenario(ROOT / "scenarios" / "baseline.yaml")
+    problem = build_problem(scenario).problem
+    machine = problem.machine["OX1+PC1+AL1+AN1"]
+    clean = next(u for u in machine.usage_limits if u.counter == "PC1.wall_deposit_um_m")
+    # baseline PC1: clean after 80,000 µm·m of wall deposit, 8 h; counters in thousandths
+    assert (clean.limit, clean.duration) == (80_000_000, 480)
+    # a full NiSi-A3 roll deposits (4 µm Si + 15 nm SiNx cap) × 1500 m = 6022.5 µm·m on PC1
+    first = problem.job["SO-A3-01/1"].operations[0]
+    assert first.usage["PC1.wall_deposit_um_m"] == 6_022_500
+    solution = dispatch(problem, "EDD", objective="weighted_tardiness")
+    assert violations(problem, solution) == []
+    # The rule cleans as late as the limit allows: between cleans the deposit stays within
+    # 80,000 µm·m, and the roll before which it cleans would have passed it.
+    deposit, cleans = 0, 0
+    for step in solution.machines[machine.id]:
+        usage = problem.operations[step.operation].usage.get(clean.counter, 0)
+        if clean.counter in step.maintenance_before:
+            assert deposit + usage > clean.limit
+            deposit, cleans = 0, cleans + 1
+        deposit += usage
+        assert deposit <= clean.limit
+    total = sum(
+        problem.operations[s.operation].usage.get(clean.counter, 0)
+        for s in solution.machines[machine.id]
+    )
+    assert cleans >= math.ceil(total / clean.limit) - 1 > 0

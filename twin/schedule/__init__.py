@@ -7,8 +7,17 @@ and reads back a :class:`Solution`.
 from twin.schedule.check import violations
 from twin.schedule.criteria import Criterion, Lexicographic, Objective
 from twin.schedule.dispatch import RULES, best_dispatch, dispatch
+from twin.schedule.explain import explain
 from twin.schedule.instances import format_benchmark, load_benchmark, solve_benchmark
-from twin.schedule.problem import Job, Machine, Operation, Problem, SetupTimes, Store
+from twin.schedule.problem import (
+    Job,
+    Machine,
+    Operation,
+    Problem,
+    SetupTimes,
+    Store,
+    UsageLimit,
+)
 from twin.schedule.solution import JobOutcome, ScheduledOperation, Solution, StageResult
 from twin.schedule.solve import solve
 
@@ -27,8 +36,10 @@ __all__ = [
     "Solution",
     "StageResult",
     "Store",
+    "UsageLimit",
     "best_dispatch",
     "dispatch",
+    "explain",
     "format_benchmark",
     "load_benchmark",
     "solve",

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 
 from twin.schedule.problem import Problem
-from twin.schedule.solution import Solution
+from twin.schedule.solution import Solution, usage_overruns
 
 
 def violations(problem: Problem, solution: Solution) -> list[str]:
@@ -27,6 +27,7 @@ def violations(problem: Problem, solution: Solution) -> list[str]:
             continue
         family: str | None = None
         free = 0
+        durations = {limit.counter: limit.duration for limit in machine.usage_limits}
         for step in sequence:
             op = problem.operations.get(step.operation)
             if op is None:
@@ -47,23 +48,38 @@ def violations(problem: Problem, solution: Solution) -> list[str]:
             setup = problem.setups.time(machine_id, family, op.setup_family)
             if step.setup_before != setup:
                 found.append(f"{label}: setup reported {step.setup_before}, should be {setup}")
-            if step.start - setup < free:
+            unknown = [c for c in step.maintenance_before if c not in durations]
+            if unknown:
+                found.append(f"{label}: maintains unknown usage counters {', '.join(unknown)}")
+            upkeep = sum(durations.get(c, 0) for c in step.maintenance_before)
+            what = f"setup {setup}" + (f" and maintenance {upkeep}" if upkeep else "")
+            before = setup + upkeep
+            if step.start - before < free:
                 found.append(
-                    f"{label}: setup {setup} from {step.start - setup} overlaps the previous "
+                    f"{label}: {what} from {step.start - before} overlaps the previous "
                     f"operation, which ends at {free}"
                 )
-            busy = (step.start - setup, step.end)
+            busy = (step.start - before, step.end)
             if busy[1] > busy[0]:
                 for start, end in machine.unavailable:
                     if busy[0] < end and start < busy[1]:
                         found.append(
-                            f"{label}: setup and processing [{busy[0]}, {busy[1]}) overlap "
+                            f"{label}: {what} and processing [{busy[0]}, {busy[1]}) overlap "
                             f"unavailable window [{start}, {end})"
                         )
             if problem.horizon is not None and step.end > problem.horizon:
                 found.append(f"{label}: ends at {step.end}, after the horizon {problem.horizon}")
             family = op.setup_family
             free = max(free, step.end)
+        if machine.usage_limits:
+            known = [step.operation for step in sequence if step.operation in problem.operations]
+            for op_id, counter, level in usage_overruns(
+                problem, machine_id, known, solution.maintenance()
+            ):
+                found.append(
+                    f"{machine_id}: {op_id}: usage counter {counter} reaches {level}, past its "
+                    "limit, without maintenance"
+                )
     missing = [op for op in problem.operations if op not in where]
     if missing:
         found.append(f"operations not scheduled: {', '.join(missing)}")

@@ -5,7 +5,9 @@ scheduling): among every job's next operation, find the one that could *finish* 
 machine; every operation that could *start* on that machine before then competes, and the rule
 picks one. Operations are appended to the end of each machine's sequence, after the setup from the
 machine's last family, at the earliest time that keeps setup and processing out of unavailable
-windows; earlier idle gaps are not back-filled.
+windows; earlier idle gaps are not back-filled. Where an operation would take a usage counter past
+its limit, the machine's maintenance runs first, right before the setup (cleaning as late as the
+counter allows, so as seldom as possible).
 
 - **FIFO**: earliest release first; among equal releases, first to arrive at the machine.
 - **EDD**: earliest due date first (jobs without one last).
@@ -39,7 +41,7 @@ from typing import Literal
 
 from twin.schedule.criteria import ObjectiveSpec, stages
 from twin.schedule.problem import Job, Operation, Problem
-from twin.schedule.solution import Placement, Solution, build_solution
+from twin.schedule.solution import Placement, Solution, build_solution, usage_overruns
 
 Rule = Literal["FIFO", "EDD", "SPT", "ATCS"]
 RULES: tuple[Rule, ...] = ("FIFO", "EDD", "SPT", "ATCS")
@@ -57,6 +59,20 @@ class _Floor:
     free: dict[str, int]
     family: dict[str, str | None]
     sequences: dict[str, list[Placement]]
+    usage: dict[str, dict[str, int]]
+    maintenance: dict[str, tuple[str, ...]]
+
+    @classmethod
+    def empty(cls, problem: Problem) -> _Floor:
+        """The floor before anything runs: machines free, set up for nothing, counters at zero."""
+        return cls(
+            problem,
+            free={m.id: 0 for m in problem.machines},
+            family={m.id: None for m in problem.machines},
+            sequences={m.id: [] for m in problem.machines},
+            usage={m.id: {u.counter: 0 for u in m.usage_limits} for m in problem.machines},
+            maintenance={},
+        )
 
     def scratch(self) -> _Floor:
         """A floor in the same state with empty sequences, to try a placement on."""
@@ -65,17 +81,36 @@ class _Floor:
             dict(self.free),
             dict(self.family),
             {machine: [] for machine in self.sequences},
+            {machine: dict(levels) for machine, levels in self.usage.items()},
+            {},
         )
 
     def adopt(self, trial: _Floor) -> None:
         """Take over the state of ``trial`` (made by :meth:`scratch`) and append its sequences."""
-        self.free, self.family = trial.free, trial.family
+        self.free, self.family, self.usage = trial.free, trial.family, trial.usage
+        self.maintenance.update(trial.maintenance)
         for machine, sequence in trial.sequences.items():
             self.sequences[machine].extend(sequence)
 
+    def due_maintenance(self, machine: str, op: Operation) -> tuple[str, ...]:
+        """The usage counters ``op`` would take past their limits: maintain them first."""
+        levels = self.usage[machine]
+        return tuple(
+            limit.counter
+            for limit in self.problem.machine[machine].usage_limits
+            if levels[limit.counter] + op.usage.get(limit.counter, 0) > limit.limit
+        )
+
     def earliest(self, machine: str, op: Operation, ready: int) -> tuple[int, int]:
-        """The earliest start of ``op`` on ``machine`` not before ``ready``, and its setup."""
+        """The earliest start of ``op`` on ``machine`` not before ``ready``, and its setup.
+
+        The setup returned includes any maintenance that must run before it.
+        """
         setup = self.problem.setups.time(machine, self.family[machine], op.setup_family)
+        due = self.due_maintenance(machine, op)
+        if due:
+            durations = {u.counter: u.duration for u in self.problem.machine[machine].usage_limits}
+            setup += sum(durations[counter] for counter in due)
         duration = op.eligible[machine]
         start = max(ready, self.free[machine] + setup)
         if setup + duration > 0:
@@ -97,6 +132,13 @@ class _Floor:
 
     def run(self, machine: str, op: Operation, start: int) -> None:
         """Append ``op`` to ``machine``'s sequence at ``start``."""
+        levels = self.usage[machine]
+        due = self.due_maintenance(machine, op)
+        if due:
+            self.maintenance[op.id] = due
+            levels.update(dict.fromkeys(due, 0))
+        for counter in levels:
+            levels[counter] += op.usage.get(counter, 0)
         self.free[machine] = start + op.eligible[machine]
         self.family[machine] = op.setup_family
         self.sequences[machine].append((op.id, start))
@@ -130,12 +172,7 @@ def dispatch(
     if rule not in RULES:
         raise ValueError(f"unknown dispatching rule {rule!r}; choose from {', '.join(RULES)}")
     began = time.perf_counter()
-    floor = _Floor(
-        problem,
-        free={m.id: 0 for m in problem.machines},
-        family={m.id: None for m in problem.machines},
-        sequences={m.id: [] for m in problem.machines},
-    )
+    floor = _Floor.empty(problem)
     order = {job.id: i for i, job in enumerate(problem.jobs)}
     next_op = {job.id: 0 for job in problem.jobs}
     ready = {job.id: job.release for job in problem.jobs}
@@ -157,6 +194,18 @@ def dispatch(
         next_op[job.id] = first + count
         if next_op[job.id] == len(job.operations):
             pending.remove(job)
+    if not failure:
+        failure = next(
+            (
+                f"operation {op_id!r} alone takes usage counter {counter} of machine "
+                f"{machine!r} to {level}, past its limit"
+                for machine, sequence in floor.sequences.items()
+                for op_id, counter, level in usage_overruns(
+                    problem, machine, [op for op, _ in sequence], floor.maintenance
+                )
+            ),
+            "",
+        )
     if not failure and problem.horizon is not None:
         last = max(floor.free.values())
         if last > problem.horizon:
@@ -172,6 +221,7 @@ def dispatch(
     return build_solution(
         problem,
         floor.sequences,
+        maintenance=floor.maintenance,
         status="FEASIBLE",
         method=method,
         objective=stages(objective)[-1],

@@ -2,8 +2,9 @@
 
 CP-SAT's bare INFEASIBLE names nothing. Each job is tried alone: a job that cannot be scheduled
 even alone is at fault, and relaxing its constraints one kind at a time says which (its maximum
-waits, or an operation that fits no gap in its machines' calendars). If every job fits alone, the
-jobs only conflict together, and the explanation says so.
+waits, an operation that fits no gap in its machines' calendars, or one that alone takes a usage
+counter past its limit). If every job fits alone, the jobs only conflict together, and the
+explanation says so.
 """
 
 from __future__ import annotations
@@ -43,13 +44,32 @@ def _no_gap(problem: Problem, job: Job) -> list[str]:
     return messages
 
 
+def _over_limit(problem: Problem, job: Job) -> list[str]:
+    """Operations that alone take a usage counter past its limit on every eligible machine."""
+    messages = []
+    for operation in job.operations:
+        overruns = [
+            (machine_id, f"{amount} to {limit.counter} on {machine_id} (limit {limit.limit})")
+            for machine_id in operation.eligible
+            for limit in problem.machine[machine_id].usage_limits
+            if (amount := operation.usage.get(limit.counter, 0)) > limit.limit
+        ]
+        if {machine_id for machine_id, _ in overruns} == set(operation.eligible):
+            added = "; ".join(text for _, text in overruns)
+            messages.append(
+                f"job {job.id!r}: operation {operation.id!r} alone adds {added}, "
+                "and maintenance resets a counter only between operations"
+            )
+    return messages
+
+
 def explain(problem: Problem) -> list[str]:
     """Plain sentences saying which jobs cannot be scheduled and because of what."""
     messages: list[str] = []
     for job in problem.jobs:
         if _feasible(problem, job):
             continue
-        gaps = _no_gap(problem, job)
+        gaps = _no_gap(problem, job) + _over_limit(problem, job)
         if gaps:
             messages += gaps
         elif job.max_lag is not None and _feasible(problem, replace(job, max_lag=None)):

@@ -6,7 +6,9 @@ machine). Orders become roll jobs of the standard length (an order's last roll m
 each job follows its product's route on its line. Processing times are the same numbers the twin
 and ``r2r describe`` use (:func:`twin.capacity.roll_minutes`), rounded up to whole minutes;
 setups come from the stations' changeovers; shifts off and calendar maintenance make machines
-unavailable; a store's maximum waiting time for the product bounds the wait between two steps.
+unavailable; usage-based maintenance (a PECVD chamber clean after a wall deposit, an ALD canister
+change) becomes a usage limit; a store's maximum waiting time for the product bounds the wait
+between two steps.
 """
 
 from __future__ import annotations
@@ -26,11 +28,20 @@ from twin.scenario import (
     RollStore,
     Scenario,
     Station,
+    UsageMaintenance,
 )
 from twin.schedule.criteria import Lexicographic, Objective
 from twin.schedule.dispatch import RULES, dispatch
 from twin.schedule.explain import explain
-from twin.schedule.problem import Job, Machine, Operation, Problem, SetupTimes, Store
+from twin.schedule.problem import (
+    Job,
+    Machine,
+    Operation,
+    Problem,
+    SetupTimes,
+    Store,
+    UsageLimit,
+)
 from twin.schedule.solution import Solution
 from twin.schedule.solve import solve
 
@@ -41,6 +52,10 @@ OBJECTIVES: dict[str, tuple[str, ...]] = {
     "makespan": ("makespan",),
 }
 """Named objectives: lexicographic stages of criteria."""
+
+USAGE_SCALE = 1000
+"""Usage counters are scheduled in thousandths of their unit (whole numbers for CP-SAT); a
+roll's usage is rounded up and a limit down, so the schedule never overruns a real limit."""
 
 
 @dataclass(frozen=True)
@@ -114,6 +129,43 @@ def _stage_minutes(
     if not any(s.id in steps for s in machine.stations):
         return None
     return _minutes(max(roll_minutes(line, s, steps.get(s.id), length) for s in machine.stations))
+
+
+def _counter(station: Station, task: UsageMaintenance) -> str:
+    return f"{station.id}.{task.counter}"
+
+
+def _usage_limits(scenario: Scenario, machine: PlantMachine) -> tuple[UsageLimit, ...]:
+    """The usage-based maintenance of the machine's stations as usage limits."""
+    return tuple(
+        UsageLimit(
+            counter=_counter(station, task),
+            limit=math.floor(task.limit * USAGE_SCALE + 1e-6),
+            duration=math.ceil(task.duration - 1e-9),
+            name=f"{station.id} {task.name}",
+        )
+        for station in machine.stations
+        for task in station.maintenance
+        if isinstance(task, UsageMaintenance)
+    )
+
+
+def _stage_usage(
+    line: Line, machine: PlantMachine, product: Product, scenario: Scenario, length: float
+) -> dict[str, int]:
+    """What a roll of ``product`` adds to the usage counters of the machine's maintenance."""
+    steps = {leg.station.id: leg.step for leg in scenario.route(product, line) or []}
+    usage = {}
+    for station in machine.stations:
+        step = steps.get(station.id)
+        if step is None:
+            continue
+        per_m = station.equipment.consumption_per_m(step)  # type: ignore[arg-type]
+        for task in station.maintenance:
+            if isinstance(task, UsageMaintenance) and per_m.get(task.counter, 0.0) > 0:
+                amount = per_m[task.counter] * length * USAGE_SCALE
+                usage[_counter(station, task)] = math.ceil(amount - 1e-6)
+    return usage
 
 
 def _setups(scenario: Scenario, machines: list[PlantMachine]) -> SetupTimes:
@@ -208,6 +260,7 @@ def build_problem(scenario: Scenario, horizon_min: float | None = None) -> Plant
                         job=roll_id,
                         eligible={m.id: minutes for m in stage},
                         setup_family=product.id,
+                        usage=_stage_usage(line, stage[0], product, scenario, length),
                     )
                 )
                 previous_store = stage[0].store_after
@@ -225,7 +278,12 @@ def build_problem(scenario: Scenario, horizon_min: float | None = None) -> Plant
             rolls[roll_id] = RollJob(roll_id, order.id, product.id, line.id, length)
     problem = Problem(
         machines=tuple(
-            Machine(m.id, _unavailable(scenario, m, calendar_span)) for m in machines.values()
+            Machine(
+                m.id,
+                _unavailable(scenario, m, calendar_span),
+                _usage_limits(scenario, m),
+            )
+            for m in machines.values()
         ),
         jobs=tuple(jobs),
         setups=_setups(scenario, list(machines.values())),

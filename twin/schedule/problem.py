@@ -44,17 +44,43 @@ def _merge(windows: Iterable[Window]) -> tuple[Window, ...]:
 
 
 @dataclass(frozen=True)
+class UsageLimit:
+    """Maintenance a machine needs before a usage counter passes ``limit``, e.g. a chamber clean.
+
+    Each operation the machine runs adds its ``usage[counter]`` to the counter, which starts at
+    zero. The maintenance takes ``duration`` and resets the counter; it runs between two
+    operations, right before the setup of the second, and never inside an unavailable window.
+    """
+
+    counter: str
+    limit: int
+    duration: int
+    name: str = ""
+
+    def __post_init__(self) -> None:
+        what = f"usage limit {self.counter!r}"
+        object.__setattr__(self, "limit", _time(self.limit, f"{what}: limit"))
+        object.__setattr__(self, "duration", _time(self.duration, f"{what}: duration"))
+        if self.limit < 1:
+            raise ValueError(f"{what}: limit must be >= 1, got {self.limit}")
+
+
+@dataclass(frozen=True)
 class Machine:
     """A resource that processes one operation at a time.
 
     ``unavailable`` lists half-open windows ``[start, end)`` in which the machine neither processes
     nor is set up (planned maintenance, shifts off). Overlapping windows are merged.
+    ``usage_limits`` are the maintenance tasks its usage counters call for.
     """
 
     id: str
     unavailable: tuple[Window, ...] = ()
+    usage_limits: tuple[UsageLimit, ...] = ()
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "usage_limits", tuple(self.usage_limits))
+        _unique([u.counter for u in self.usage_limits], f"machine {self.id!r}: usage counter")
         windows = []
         for start, end in self.unavailable:
             what = f"machine {self.id!r}: unavailable window ({start!r}, {end!r})"
@@ -72,13 +98,15 @@ class Operation:
     ``eligible`` maps a machine id to the processing time on that machine. ``setup_family`` names
     the set-up state the operation needs (a recipe, a format); operations of the same family follow
     each other without setup unless :class:`SetupTimes` says otherwise. ``None`` means the operation
-    needs no particular state.
+    needs no particular state. ``usage`` is what the operation adds to usage counters of the
+    machine it runs on (see :class:`UsageLimit`).
     """
 
     id: str
     job: str
     eligible: Mapping[str, int]
     setup_family: str | None = None
+    usage: Mapping[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         where = f"job {self.job!r}, operation {self.id!r}"
@@ -89,6 +117,11 @@ class Operation:
             for machine, duration in self.eligible.items()
         }
         object.__setattr__(self, "eligible", eligible)
+        usage = {
+            counter: _time(amount, f"{where}: usage of {counter!r}")
+            for counter, amount in self.usage.items()
+        }
+        object.__setattr__(self, "usage", usage)
 
     @property
     def shortest(self) -> int:
@@ -304,10 +337,17 @@ class Problem:
             default=0,
         )
         work = sum(
-            max(p + self.setups.longest_into(m, op.setup_family) for m, p in op.eligible.items())
+            max(
+                p + self.setups.longest_into(m, op.setup_family) + self.maintenance_time(m)
+                for m, p in op.eligible.items()
+            )
             for op in self.operations.values()
         )
         return start + work
+
+    def maintenance_time(self, machine: str) -> int:
+        """The longest a machine's usage maintenance may take between two operations."""
+        return sum(limit.duration for limit in self.machine[machine].usage_limits)
 
 
 def _unique(ids: list[str], kind: str) -> None:

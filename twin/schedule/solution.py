@@ -27,13 +27,18 @@ class _Frozen(BaseModel):
 
 
 class ScheduledOperation(_Frozen):
-    """An operation in a machine's sequence; its setup runs right before ``start``."""
+    """An operation in a machine's sequence; its setup runs right before ``start``.
+
+    ``maintenance_before`` names the usage counters whose maintenance (see
+    :class:`~twin.schedule.problem.UsageLimit`) runs right before the setup, in that order.
+    """
 
     operation: str
     job: str
     start: int
     end: int
     setup_before: int
+    maintenance_before: tuple[str, ...] = ()
 
 
 class JobOutcome(_Frozen):
@@ -90,6 +95,15 @@ class Solution(_Frozen):
             Criterion.TOTAL_SETUP: float(self.total_setup or 0),
         }
 
+    def maintenance(self) -> dict[str, tuple[str, ...]]:
+        """The usage maintenance before each operation that has some: the counters it resets."""
+        return {
+            step.operation: step.maintenance_before
+            for sequence in self.machines.values()
+            for step in sequence
+            if step.maintenance_before
+        }
+
     def placements(self) -> dict[str, Placement]:
         """Each operation's (machine, start): the form a hint takes."""
         return {
@@ -112,10 +126,57 @@ def sequences_of(
     }
 
 
+def usage_overruns(
+    problem: Problem,
+    machine: str,
+    operations: Sequence[str],
+    maintenance: Mapping[str, Sequence[str]],
+) -> list[tuple[str, str, int]]:
+    """Where usage counters pass their limits: (operation, counter, level) for each time.
+
+    ``operations`` run in order on ``machine``, with the maintenance before each in
+    ``maintenance``.
+    """
+    limits = {limit.counter: limit.limit for limit in problem.machine[machine].usage_limits}
+    level = dict.fromkeys(limits, 0)
+    overruns = []
+    for op_id in operations:
+        for counter in maintenance.get(op_id, ()):
+            level[counter] = 0
+        for counter, amount in problem.operations[op_id].usage.items():
+            if counter in level:
+                level[counter] += amount
+                if level[counter] > limits[counter]:
+                    overruns.append((op_id, counter, level[counter]))
+    return overruns
+
+
+def needed_maintenance(
+    problem: Problem,
+    sequences: Mapping[str, Sequence[Placement]],
+    maintenance: Mapping[str, Sequence[str]],
+) -> dict[str, tuple[str, ...]]:
+    """``maintenance`` less what no usage limit calls for.
+
+    Going along each machine's sequence, a maintenance is dropped when every counter stays within
+    its limit without it. Dropping one only frees machine time, so the schedule stays valid.
+    """
+    kept = {op_id: list(counters) for op_id, counters in maintenance.items()}
+    for machine, sequence in sequences.items():
+        operations = [op_id for op_id, _ in sequence]
+        for op_id in operations:
+            for counter in list(kept.get(op_id, ())):
+                kept[op_id].remove(counter)
+                if usage_overruns(problem, machine, operations, kept):
+                    kept[op_id].append(counter)
+    return {op_id: tuple(counters) for op_id, counters in kept.items() if counters}
+
+
 def build_solution(
     problem: Problem,
     sequences: Mapping[str, Sequence[Placement]],
     *,
+    maintenance: Mapping[str, Sequence[str]] | None = None,
     status: Status,
     method: str,
     objective: Objective,
@@ -126,9 +187,11 @@ def build_solution(
 ) -> Solution:
     """The solution whose machines run ``sequences[machine]`` = [(operation, start), ...] in order.
 
-    Setups follow from each machine's order, ends from the processing times, and the criteria and
-    the value of ``objective`` from those.
+    ``maintenance`` gives the usage counters maintained right before an operation. Setups follow
+    from each machine's order, ends from the processing times, and the criteria and the value of
+    ``objective`` from those.
     """
+    maintenance = maintenance or {}
     machines: dict[str, list[ScheduledOperation]] = {}
     ends: dict[str, int] = {}
     total_setup = 0
@@ -141,7 +204,12 @@ def build_solution(
             end = start + operation.eligible[machine.id]
             steps.append(
                 ScheduledOperation(
-                    operation=op_id, job=operation.job, start=start, end=end, setup_before=setup
+                    operation=op_id,
+                    job=operation.job,
+                    start=start,
+                    end=end,
+                    setup_before=setup,
+                    maintenance_before=tuple(maintenance.get(op_id, ())),
                 )
             )
             ends[op_id] = end

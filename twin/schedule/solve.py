@@ -17,6 +17,7 @@ from twin.schedule.solution import (
     StageResult,
     Status,
     build_solution,
+    needed_maintenance,
     sequences_of,
 )
 
@@ -47,10 +48,12 @@ def solve(
     plan = stages(objective)
     built = build_model(problem, dict.fromkeys(c for stage in plan for c in stage.weights))
     placements = hint.placements() if isinstance(hint, Solution) else hint
+    hinted_maintenance = hint.maintenance() if isinstance(hint, Solution) else {}
     if placements is not None:
-        built.add_hint(placements)
+        built.add_hint(placements, hinted_maintenance)
     results: list[StageResult] = []
     sequences: dict[str, list[Placement]] | None = None
+    maintenance: dict[str, tuple[str, ...]] = {}
     bound: float | None = None
     for index, stage in enumerate(plan):
         scaled = built.minimise(stage)
@@ -74,6 +77,7 @@ def solve(
         if not found:
             break
         sequences = built.sequences(solver)
+        maintenance = needed_maintenance(problem, sequences, built.maintenance(solver))
         if index < len(plan) - 1:
             built.model.add(scaled.expression <= round(solver.objective_value))
             _hint_solution(built, solver)
@@ -82,6 +86,7 @@ def solve(
         fallback = build_solution(
             problem,
             sequences_of(problem, placements),
+            maintenance=hinted_maintenance,
             status="FEASIBLE",
             method="hint",
             objective=plan[0],
@@ -103,6 +108,7 @@ def solve(
     return build_solution(
         problem,
         sequences,
+        maintenance=maintenance,
         status="OPTIMAL" if finished else "FEASIBLE",
         method="cp-sat",
         objective=plan[len(results) - 1],

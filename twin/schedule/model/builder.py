@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
@@ -43,14 +43,21 @@ class ScheduleModel:
         self.model.minimize(scaled.expression)
         return scaled
 
-    def add_hint(self, placements: Mapping[str, Placement]) -> None:
+    def add_hint(
+        self,
+        placements: Mapping[str, Placement],
+        maintenance: Mapping[str, Sequence[str]] | None = None,
+    ) -> None:
         """Suggest a schedule, ``{operation id: (machine id, start)}``, possibly partial.
 
-        Besides starts and machines, the hint sets the setups, the sequencing arcs of every
-        machine whose eligible operations are all placed, the job order of a permutation problem,
-        and the makespan and tardiness variables of the criteria made so far. A complete schedule
-        thus hints every variable, and CP-SAT can take it as its first solution.
+        ``maintenance`` gives the usage counters maintained right before an operation. Besides
+        starts and machines, the hint sets the setups, the maintenance and the counters' levels,
+        the sequencing arcs of every machine whose eligible operations are all placed, the job
+        order of a permutation problem, and the makespan and tardiness variables of the criteria
+        made so far. A complete schedule thus hints every variable, and CP-SAT can take it as its
+        first solution.
         """
+        maintenance = maintenance or {}
         for op_id, (machine, _) in placements.items():
             operation = self.variables.operations.get(op_id)
             if operation is None or machine not in operation.operation.eligible:
@@ -63,11 +70,21 @@ class ScheduleModel:
             for machine, steps in sequences_of(self.problem, placements).items()
         }
         setup_before: dict[str, int] = {}
+        levels: dict[str, dict[str, int]] = {}
         for machine, sequence in sequences.items():
             family = None
+            limits = self.problem.machine[machine].usage_limits
+            level = {limit.counter: 0 for limit in limits}
             for op_id in sequence:
                 op = self.problem.operations[op_id]
-                setup_before[op_id] = self.problem.setups.time(machine, family, op.setup_family)
+                setup = self.problem.setups.time(machine, family, op.setup_family)
+                for limit in limits:
+                    if limit.counter in maintenance.get(op_id, ()):
+                        setup += limit.duration
+                        level[limit.counter] = 0
+                    level[limit.counter] += op.usage.get(limit.counter, 0)
+                setup_before[op_id] = setup
+                levels[op_id] = dict(level)
                 family = op.setup_family
         completions: dict[str, int] = {}
         for op_id, (machine, start) in placements.items():
@@ -84,6 +101,12 @@ class ScheduleModel:
                     setup = setup_before[op_id] if chosen else 0
                     self.model.add_hint(mode.setup.duration, setup)
                     self.model.add_hint(mode.setup.start, max(0, start - setup))
+                    done = maintenance.get(op_id, ()) if chosen else ()
+                    for counter, literal in mode.setup.maintained.items():
+                        self.model.add_hint(literal, counter in done)
+                        used = mode.operation.usage.get(counter, 0)
+                        level = levels[op_id][counter] if chosen else used
+                        self.model.add_hint(mode.setup.level[counter], level)
             job = self.problem.job[operation.operation.job]
             if op_id == job.operations[-1].id:
                 completions[job.id] = end
@@ -112,6 +135,18 @@ class ScheduleModel:
             if shared:
                 m = shared[0]
                 self.model.add_hint(literal, first_start[(a, m)] < first_start[(b, m)])
+
+    def maintenance(self, solver: cp_model.CpSolver) -> dict[str, tuple[str, ...]]:
+        """The usage counters maintained right before each operation that has maintenance."""
+        result: dict[str, tuple[str, ...]] = {}
+        for modes in self.variables.on_machine.values():
+            for mode in modes:
+                if mode.setup is None:
+                    continue
+                done = tuple(c for c, lit in mode.setup.maintained.items() if solver.value(lit))
+                if done:
+                    result[mode.operation.id] = done
+        return result
 
     def sequences(self, solver: cp_model.CpSolver) -> dict[str, list[Placement]]:
         """Each machine's operations in processing order, as (operation id, start)."""

@@ -2,7 +2,8 @@
 
 Release dates and the horizon are in the variables' domains (:mod:`.variables`); the rest is here:
 one machine per operation, routes and maximum lags, one operation at a time per machine (and none in
-an unavailable window), sequence-dependent setups, and a common job order for permutation shops.
+an unavailable window), sequence-dependent setups and usage limits, and a common job order for
+permutation shops.
 """
 
 from __future__ import annotations
@@ -77,15 +78,17 @@ def add_machine_capacity(model: cp_model.CpModel, problem: Problem, variables: V
 def add_setups(model: cp_model.CpModel, problem: Problem, variables: Variables) -> dict[str, Arcs]:
     """Sequence the operations of each machine with setups by a circuit, and size the setups.
 
-    Each machine with setups gets a circuit over a dummy node and its modes: an arc ``a -> b``
-    means ``b`` directly follows ``a``, so ``b`` starts no earlier than ``a``'s end plus the setup
-    from ``a``'s family to ``b``'s, and ``b``'s setup variable equals that setup. An absent
-    (optional) mode takes its self-loop. Returns the arcs of each such machine.
+    Each machine with setups or usage limits gets a circuit over a dummy node and its modes: an
+    arc ``a -> b`` means ``b`` directly follows ``a``, so ``b`` starts no earlier than ``a``'s end
+    plus the setup from ``a``'s family to ``b``'s and any maintenance before ``b``, and ``b``'s
+    setup variable equals those together. An absent (optional) mode takes its self-loop. Along an
+    arc each usage counter grows by ``b``'s usage, unless ``b``'s maintenance resets it; its
+    level's domain keeps it within the limit. Returns the arcs of each such machine.
     """
     arcs_by_machine: dict[str, Arcs] = {}
     for machine in problem.machines:
         modes = variables.on_machine[machine.id]
-        if any(mode.setup is not None for mode in modes):
+        if modes and all(mode.setup is not None for mode in modes):
             arcs_by_machine[machine.id] = _sequence(model, problem, variables, machine.id, modes)
     return arcs_by_machine
 
@@ -116,7 +119,21 @@ def _sequence(
         if before is not None:
             end = variables.operations[before.operation.id].end
             start = variables.operations[after.operation.id].start
-            model.add(start >= end + setup).only_enforce_if(literal)
+            model.add(start >= end + setup + upkeep(after)).only_enforce_if(literal)
+            assert before.setup is not None and after.setup is not None
+            for counter, level in after.setup.level.items():
+                grown = before.setup.level[counter] + after.operation.usage.get(counter, 0)
+                model.add(level >= grown).only_enforce_if(
+                    [literal, ~after.setup.maintained[counter]]
+                )
+
+    def upkeep(mode: Mode) -> cp_model.LinearExprT:
+        assert mode.setup is not None
+        return sum(
+            duration * mode.setup.maintained[limit.counter]
+            for limit in problem.machine[machine].usage_limits
+            if (duration := limit.duration)
+        )
 
     if all(mode.present is not None for mode in modes):
         arc(0, 0, None, None)
@@ -132,7 +149,7 @@ def _sequence(
     for mode in modes:
         terms = incoming[mode.operation.id]
         total = sum(setup * literal for setup, literal in terms if setup)
-        model.add(mode.setup.duration == total)  # type: ignore[union-attr]
+        model.add(mode.setup.duration == total + upkeep(mode))  # type: ignore[union-attr]
     return arcs
 
 

@@ -2,9 +2,12 @@
 
 Every operation has a start and an end. Each eligible machine gives it a :class:`Mode`: an
 interval of that machine's processing time, optional (with a presence literal) when the operation
-has more than one eligible machine. On machines with sequence-dependent setups a mode also carries
-a setup variable and a *setup interval* that covers the setup and the processing together, so that
-setups too keep out of other operations and of unavailable windows.
+has more than one eligible machine. On machines with sequence-dependent setups or usage limits
+(*sequenced* machines) a mode also carries a setup variable and a *setup interval* that covers
+the setup and the processing together, so that setups too keep out of other operations and of
+unavailable windows. On machines with usage limits the setup variable includes the maintenance
+that may run before the setup, and the mode has, per usage counter, a literal for that
+maintenance and the counter's level after the operation.
 """
 
 from __future__ import annotations
@@ -18,12 +21,16 @@ from twin.schedule.problem import Operation, Problem
 
 @dataclass(frozen=True)
 class SetupVar:
-    """The setup right before an operation on a machine with setups."""
+    """The setup (and any maintenance) right before an operation on a sequenced machine."""
 
     duration: cp_model.IntVar
     start: cp_model.IntVar
     interval: cp_model.IntervalVar
-    """``[start, end of the operation)``: setup and processing together."""
+    """``[start, end of the operation)``: maintenance, setup and processing together."""
+    maintained: dict[str, cp_model.IntVar] = field(default_factory=dict)
+    """Per usage counter of the machine: true when its maintenance runs before this operation."""
+    level: dict[str, cp_model.IntVar] = field(default_factory=dict)
+    """Per usage counter: its value after this operation."""
 
 
 @dataclass(frozen=True)
@@ -69,20 +76,21 @@ class Variables:
     """The modes each machine may run, in problem order."""
 
 
-def setup_machines(problem: Problem) -> set[str]:
-    """The machines where some operation eligible there may need a positive setup."""
+def sequenced_machines(problem: Problem) -> set[str]:
+    """The machines whose operations' order matters: for setups, or for usage counters."""
     return {
         machine
         for op in problem.operations.values()
         for machine in op.eligible
         if problem.setups.longest_into(machine, op.setup_family) > 0
+        or problem.machine[machine].usage_limits
     }
 
 
 def make_variables(model: cp_model.CpModel, problem: Problem) -> Variables:
     """Create the start, end, interval, presence and setup variables of every operation."""
     horizon = problem.time_bound
-    with_setups = setup_machines(problem)
+    with_setups = sequenced_machines(problem)
     variables = Variables(on_machine={machine.id: [] for machine in problem.machines})
     for job in problem.jobs:
         for op in job.operations:
@@ -106,6 +114,7 @@ def make_variables(model: cp_model.CpModel, problem: Problem) -> Variables:
                 setup = None
                 if machine in with_setups:
                     longest = problem.setups.longest_into(machine, op.setup_family)
+                    longest += problem.maintenance_time(machine)
                     setup_time = model.new_int_var(0, longest, f"setup[{name}]")
                     setup_start = model.new_int_var(0, horizon, f"setup_start[{name}]")
                     size, setup_end = setup_time + duration, start + duration
@@ -117,7 +126,18 @@ def make_variables(model: cp_model.CpModel, problem: Problem) -> Variables:
                         setup_interval = model.new_optional_interval_var(
                             setup_start, size, setup_end, present, f"setup+{name}"
                         )
-                    setup = SetupVar(setup_time, setup_start, setup_interval)
+                    maintained, level = {}, {}
+                    for limit in problem.machine[machine].usage_limits:
+                        counter = limit.counter
+                        maintained[counter] = model.new_bool_var(f"{counter} before {name}")
+                        used = op.usage.get(counter, 0)
+                        level[counter] = model.new_int_var(
+                            min(used, limit.limit), limit.limit, f"{counter} after {name}"
+                        )
+                        model.add(level[counter] >= used)  # infeasible if one op overruns
+                        if present is not None:
+                            model.add_implication(maintained[counter], present)
+                    setup = SetupVar(setup_time, setup_start, setup_interval, maintained, level)
                 mode = Mode(op, machine, duration, interval, present, setup)
                 modes.append(mode)
                 variables.on_machine[machine].append(mode)
