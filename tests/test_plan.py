@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from twin.engine import SchedulePlan, simulate
+from twin.engine import SchedulePlan, SimulationResult, simulate
 from twin.engine.stats import Probability
 from twin.scenario import Scenario, scenario_from_document
+from twin.schedule.plant import schedule_plant
 
 
 def two_tools() -> Scenario:
@@ -78,3 +79,70 @@ def test_wilson_score_interval() -> None:
     half = Probability.wilson(5, 10)
     assert (half.low, half.high) == pytest.approx((0.2366, 0.7634), abs=1e-4)
     assert Probability.wilson(10, 10).high == pytest.approx(1.0)
+
+
+def coater_with_cleans() -> Scenario:
+    """One PECVD tool, 4 µm silicon on 1000 m rolls: 4000 µm·m of wall deposit per roll, a clean
+    due at 10,000 µm·m; five one-roll orders."""
+    coater = {
+        "type": "pecvd",
+        "web_width_m": 1.0,
+        "max_speed_m_min": 10,
+        "sources": 4,
+        "dynamic_rate_nm_m_min": 3000,
+    }
+    return scenario_from_document(
+        {
+            "name": "coater",
+            "roll_length_m": 1000,
+            "products": [
+                {"id": "p", "web_width_m": 1,
+                 "recipe": [{"station_type": "pecvd", "si_thickness_um": 4}]}
+            ],
+            "lines": [
+                {
+                    "id": "L",
+                    "stations": [
+                        {"id": "PE", "equipment": coater,
+                         "maintenance": [{"kind": "usage", "name": "chamber clean",
+                                          "counter": "wall_deposit_um_m", "limit": 10000,
+                                          "duration": "2h"}]}
+                    ],
+                }
+            ],
+            "orders": [
+                {"id": f"O{i}", "product": "p", "length_m": 1000, "due": "10d"} for i in range(5)
+            ],
+            "run": {"horizon": "10d", "replications": 1, "quality": True},
+        }
+    )  # fmt: skip
+
+
+def deposit_at_coating(result: SimulationResult) -> dict[str, float]:
+    assert result.rolls is not None
+    return {
+        roll["id"]: stage["condition"]["wall_deposit_um_m"]
+        for roll in result.rolls
+        for stage in roll["stations"]
+        if stage["station"] == "PE"
+    }
+
+
+def test_the_twin_cleans_where_the_schedule_plans_it() -> None:
+    scenario = coater_with_cleans()
+    # Left to itself the tool cleans when the deposit reaches 10,000 µm·m, half-way through the
+    # third roll, which starts coating at 8000.
+    reactive = deposit_at_coating(simulate(scenario, genealogy=True))
+    assert sorted(reactive.values())[-1] == pytest.approx(8000)
+    # The schedule cleans before the third and the fifth roll (8000 + 4000 would pass 10,000),
+    # and the twin does so too: every roll starts coating at 0 or 4000.
+    schedule = schedule_plant(scenario, "makespan", time_limit_s=10, workers=1)
+    assert schedule.plan is not None
+    cleans = schedule.plan.maintenance["PE"]
+    assert len(cleans) == 2 and all(c == ["PE.wall_deposit_um_m"] for c in cleans.values())
+    planned = deposit_at_coating(simulate(scenario, genealogy=True, plan=schedule.plan))
+    assert sorted(planned.values()) == pytest.approx([0, 0, 0, 4000, 4000])
+    assert {roll for roll, deposit in planned.items() if deposit == 0} == {
+        schedule.plan.machines["PE"][0],
+        *cleans,
+    }

@@ -612,7 +612,15 @@ def _print_schedule(
             f"  stage {stage.objective}: {stage.status}, value {stage.value}, bound {stage.bound}"
         )
     gantt = Table(title="per machine (hours from the start)", title_justify="left")
-    for name in ("machine", "rolls", "busy h", "first start", "last end", "sequence"):
+    for name in (
+        "machine",
+        "rolls",
+        "busy h",
+        "maintenance",
+        "first start",
+        "last end",
+        "sequence",
+    ):
         gantt.add_column(name)
     for machine, steps in solution.machines.items():
         if not steps:
@@ -623,6 +631,7 @@ def _print_schedule(
             machine,
             str(len(steps)),
             f"{busy:.1f}",
+            str(sum(len(s.maintenance_before) for s in steps)),
             f"{steps[0].start / 60:.1f}",
             f"{steps[-1].end / 60:.1f}",
             sequence,

@@ -406,6 +406,9 @@ class Segment:
             station.step = step
             station.cap = unit.speed_m_min(step)
             station.per_m = unit.consumption_per_m(step)
+            for task in self.plant.planned_maintenance(unit, piece.roll):
+                unit.usage[task.counter] = 0.0
+                yield from self.plant.maintain(unit, task, preheld=False)
             if change > 0:
                 yield from self.plant.crew_task(unit, SETUP, change, "setup")
             if self.plant.quality is not None:

@@ -2,7 +2,9 @@
 
 The scheduler writes one (``r2r schedule --out``); the engine then dispatches by it instead of by
 a rule: each tool takes the rolls in its planned order, and each roll is released at its planned
-start. Machines are named as the engine names them: a roll-coupled tool by its station (``PC3``,
+start; before a roll, a tool does the usage-based maintenance the plan puts there (a chamber
+clean planned between rolls rather than when the counter runs out mid-roll). Machines are named
+as the engine names them: a roll-coupled tool by its station (``PC3``,
 or ``PC2#1`` for the first of parallel units), an inline segment by its stations joined with
 ``+`` (``OX1+PC1+AL1+AN1``). Rolls are ``ORDER/k``.
 """
@@ -25,6 +27,11 @@ class SchedulePlan(BaseModel):
         description="Planned start of each roll's first operation, minutes after the start."
     )
     line: dict[str, str] = Field(default={}, description="The line each roll runs on.")
+    maintenance: dict[str, dict[str, list[str]]] = Field(
+        default={},
+        description="Usage-based maintenance planned right before a roll: by machine, by roll "
+        "id, the counters maintained ('PC1.wall_deposit_um_m': station and counter).",
+    )
     planned_completion_min: dict[str, float] = Field(
         default={}, description="Planned completion of each order, minutes after the start."
     )

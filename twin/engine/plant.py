@@ -460,6 +460,17 @@ class Plant:
                     return roll
         return store.rolls[0]
 
+    def planned_maintenance(self, unit: StationUnit, roll: Roll) -> list[UsageMaintenance]:
+        """The usage-based maintenance the plan puts on ``unit`` right before ``roll``."""
+        if self.plan is None or not unit.usage_tasks:
+            return []
+        planned = self.plan.maintenance.get(unit.segment.id, {}).get(roll.id, [])
+        return [
+            task
+            for _, _, task in unit.usage_tasks
+            if f"{unit.station_id}.{task.counter}" in planned
+        ]
+
     def _planned(self, store: Store, machine: str, sequence: list[str]) -> Roll | None:
         position = self._plan_position.get(machine, 0)
         while position < len(sequence) and sequence[position] in self._gone:

@@ -309,6 +309,12 @@ def to_plan(plant: PlantProblem, solution: Solution) -> SchedulePlan:
     for steps in solution.machines.values():
         for step in steps:
             first_start[step.job] = min(first_start.get(step.job, step.start), step.start)
+    maintenance = {
+        machine: {
+            step.job: list(step.maintenance_before) for step in steps if step.maintenance_before
+        }
+        for machine, steps in solution.machines.items()
+    }
     completion: dict[str, float] = {}
     for roll_id, outcome in solution.jobs.items():
         order = plant.rolls[roll_id].order
@@ -318,6 +324,7 @@ def to_plan(plant: PlantProblem, solution: Solution) -> SchedulePlan:
         machines=machines,
         release_min={roll: float(start) for roll, start in first_start.items()},
         line={roll_id: roll.line for roll_id, roll in plant.rolls.items()},
+        maintenance={machine: planned for machine, planned in maintenance.items() if planned},
         planned_completion_min=completion,
     )
 
