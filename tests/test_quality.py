@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from stations import DefectType
+from stations.base import DEFECT_SIZE_MM
 from stations.pecvd import PecvdCoater, PecvdStep
 from stations.slitting import SlittingStep
 from twin.engine import simulate
@@ -98,6 +99,13 @@ def test_inspection_detects_with_its_probability_and_raises_false_alarms() -> No
     alarms = int((defects.type == FALSE_ALARM).sum())
     # false alarms: Poisson with mean 0.001 × 1e5 m² = 100
     assert abs(alarms - 100) <= Z999 * 10
+    # sizes, marked or not, are lognormal with the type's mean and a coefficient of variation
+    # of 0.5: the mean of size / type size is 1 with a standard error of 0.5 / sqrt(n)
+    for name in ("particle", "pinhole"):
+        for marked in (True, False):
+            mine = (defects.type == CODE[DefectType(name)]) & (defects.marked == marked)
+            ratio = defects.size_mm[mine] / DEFECT_SIZE_MM[DefectType(name)]
+            assert abs(ratio.mean() - 1) <= Z999 * 0.5 / math.sqrt(len(ratio)), (name, marked)
 
 
 def test_pecvd_particles_rise_with_the_wall_deposit() -> None:
@@ -256,9 +264,13 @@ def test_positions_follow_the_web_through_rewinds() -> None:
 def test_same_seed_same_defects() -> None:
     equipment = {**GENERIC, "defect_rates_per_m2": {"particle": 0.01}}
     scenario = one_tool(equipment, [{"station_type": "generic"}], 5)
-    a, b = all_defects(run(scenario)), all_defects(run(scenario))
+    plant = run(scenario)
+    a, b = all_defects(plant), all_defects(run(scenario))
     assert len(a) > 0
     assert all(np.array_equal(x, y) for x, y in zip(a.arrays(), b.arrays(), strict=True))
+    # asking for a roll's defects again gives the same defects, sizes included
+    again = all_defects(plant)
+    assert all(np.array_equal(x, y) for x, y in zip(a.arrays(), again.arrays(), strict=True))
 
 
 def test_quality_kpis_by_hand() -> None:

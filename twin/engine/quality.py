@@ -210,6 +210,15 @@ class LaneRoll:
     escape_area_mm2: float
 
 
+SizeStream = tuple[int, int, str]
+"""(seed, replication, stream name) of a roll's defect sizes."""
+
+
+def draw_sizes(rng: np.random.Generator, types: np.ndarray) -> np.ndarray:
+    """Defect sizes (mm) for defects of ``types``: lognormal around each type's size."""
+    return SIZE_MM[types] * rng.lognormal(-(SIZE_SIGMA**2) / 2, SIZE_SIGMA, len(types))
+
+
 @dataclass(slots=True)
 class RollQuality:
     """What quality recorded on a roll during the run, and what the evaluation found."""
@@ -225,8 +234,9 @@ class RollQuality:
     """Sticking rate per m² of an unprotected prelithiated surface, 0 when protected."""
     supplemental: bool = False
     """A supplemental layer is on the web (lithium laid onto it does not stick, 000 step 813)."""
-    evaluated: tuple[Defects, np.ndarray, int] | None = None
-    """The replication's defects, which roll each belongs to, and this roll's index."""
+    evaluated: tuple[Defects, np.ndarray, int, SizeStream] | None = None
+    """The replication's defects, which roll each belongs to, this roll's index, and the stream
+    its marked defects' sizes come from."""
     slit_result: tuple[dict[str, np.ndarray], int, str, float] | None = None
 
     def next_seq(self) -> int:
@@ -236,11 +246,19 @@ class RollQuality:
 
     @property
     def defects(self) -> Defects | None:
-        """The roll's defects once evaluated (a view into the replication's arrays)."""
+        """The roll's defects once evaluated (taken from the replication's arrays).
+
+        The sizes of marked defects count towards no figure (they are cut out), so they are
+        drawn only here, when asked, from the roll's own stream: the same every time.
+        """
         if self.evaluated is None:
             return None
-        everything, roll_of, index = self.evaluated
-        return everything.take(np.flatnonzero(roll_of == index))
+        everything, roll_of, index, sizes = self.evaluated
+        mine = everything.take(np.flatnonzero(roll_of == index))
+        unsized = np.flatnonzero(np.isnan(mine.size_mm))
+        if len(unsized):
+            mine.size_mm[unsized] = draw_sizes(stream(*sizes), mine.type[unsized])
+        return mine
 
     def lanes(self) -> list[LaneRoll]:
         """The roll's lane rolls once evaluated (built on demand, for traces)."""
@@ -631,7 +649,8 @@ class QualityModel:
             shares = np.where(totals > 0, by_cause / np.where(totals > 0, totals, 1), 0.0)
         widths = lane_width.tolist()
         for i, roll in enumerate(rolls):
-            roll.quality.evaluated = (defects, roll_of, i)
+            sizes = (self.plant.seed, self.plant.replication, f"sizes:{roll.id}")
+            roll.quality.evaluated = (defects, roll_of, i, sizes)
             roll.quality.slit_result = (slitting, i, roll.id, widths[i])
         return Evaluation(
             started_m2=length * width,
@@ -709,16 +728,19 @@ class QualityModel:
             roll_length = length[rolls_of]
             offset = s * roll_length
             codes = POINT_CODES[cell % len(POINT_TYPES)]
+            marked = int(counts[:cells].sum())
+            # only unmarked defects' sizes count (escapes); marked ones are drawn when traced
+            sizes = np.full(total, np.nan)
+            sizes[marked:] = draw_sizes(rng, codes[marked:])
             points.append(
                 (
                     Defects(
                         pos_m=np.where(flips[which], roll_length - offset, offset),
                         cross_mm=rng.random(total) * (width[rolls_of] * 1000),
                         type=codes,
-                        size_mm=SIZE_MM[codes]
-                        * rng.lognormal(-(SIZE_SIGMA**2) / 2, SIZE_SIGMA, total),
+                        size_mm=sizes,
                         length_m=np.zeros(total),
-                        marked=np.arange(total) < int(counts[:cells].sum()),
+                        marked=np.arange(total) < marked,
                         seq=seqs[which],
                     ),
                     rolls_of,
