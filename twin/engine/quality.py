@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -58,6 +58,8 @@ CAUSES: tuple[str, ...] = (*(t.value for t in TYPES), "false_alarm")
 NO_STATION = -1
 DEFAULT_CUT_OUT_M = 0.5
 """Cut-out length where a roll is not slit (it is one lane of the full width)."""
+EVALUATION_BLOCK = 200
+"""Rolls evaluated together (see :meth:`QualityModel.evaluate`)."""
 
 
 @dataclass(slots=True)
@@ -332,34 +334,47 @@ def slit_rolls(
     point = defects.length_m == 0
     lane = np.floor((defects.cross_mm - edge_trim_mm[roll_of]) / lane_width_mm[roll_of])
     lane = lane.astype(np.int64)
-    point_rows = np.flatnonzero(point & (lane >= 0) & (lane < lanes[roll_of]))
+    in_lane = point & (lane >= 0) & (lane < lanes[roll_of])
     # stretches across the web belong to every lane of their roll
     stretch_idx = np.flatnonzero(~point)
     copies = lanes[roll_of[stretch_idx]]
     stretch_rows = np.repeat(stretch_idx, copies)
     stretch_lanes = np.arange(len(stretch_rows)) - np.repeat(np.cumsum(copies) - copies, copies)
-    rows = np.concatenate([point_rows, stretch_rows])
-    keys = roll_of[rows] * max_lanes + np.concatenate([lane[point_rows], stretch_lanes])
-    pos = defects.pos_m[rows]
-    marked = defects.marked[rows]
-    point_pos = pos[: len(point_rows)]
-    half = cut_out_m[roll_of[point_rows]] / 2
-    stretch_pos = pos[len(point_rows) :]
-    starts = np.concatenate([point_pos - half, stretch_pos])
-    ends = np.concatenate([point_pos + half, stretch_pos + defects.length_m[stretch_rows]])
+    stretch_marked = defects.marked[stretch_rows]
+
+    def in_lanes(marked: bool) -> tuple[np.ndarray, np.ndarray]:
+        """The marked (or unmarked) defects in a lane, stretches once per lane: rows, keys."""
+        points = np.flatnonzero(in_lane & (defects.marked == marked))
+        stretches = stretch_marked == marked
+        rows = np.concatenate([points, stretch_rows[stretches]])
+        keys = roll_of[rows] * max_lanes
+        keys += np.concatenate([lane[points], stretch_lanes[stretches]])
+        return rows, keys
+
+    rows, keys = in_lanes(True)
+    starts = defects.pos_m[rows]
+    ends = starts.copy()
+    spans = defects.length_m[rows]
+    half = cut_out_m[roll_of[rows]] / 2
+    half[spans > 0] = 0.0
+    starts -= half
+    ends += half
+    ends += spans
     roll_length = length_m[roll_of[rows]]
-    starts, ends = np.clip(starts, 0, roll_length), np.clip(ends, 0, roll_length)
-    m_start, m_end, m_key = _union(keys[marked], starts[marked], ends[marked], span)
+    np.clip(starts, 0, roll_length, out=starts)
+    np.clip(ends, 0, roll_length, out=ends)
+    del half, spans, roll_length
+    m_start, m_end, m_key = _union(keys, starts, ends, span)
     cut = np.bincount(m_key, weights=m_end - m_start, minlength=n_keys)
     # unmarked defects not inside a cut of their own lane
-    unmarked = ~marked
-    line_pos = keys[unmarked] * span + pos[unmarked]
+    rows, keys = in_lanes(False)
+    line_pos = keys * span + defects.pos_m[rows]
     index = np.searchsorted(m_start, line_pos, side="right") - 1
     covered = np.zeros(len(line_pos), dtype=bool)
     ok = index >= 0
     covered[ok] = line_pos[ok] <= m_end[index[ok]]
-    left_keys = keys[unmarked][~covered]
-    left_rows = rows[unmarked][~covered]
+    left_keys = keys[~covered]
+    left_rows = rows[~covered]
     count = np.bincount(left_keys, minlength=n_keys)
     sizes = defects.size_mm[left_rows]
     lengths = defects.length_m[left_rows]
@@ -603,16 +618,30 @@ class QualityModel:
 
     # ------------------------------------------------------------------ evaluation
     def evaluate(self, rolls: list[Roll]) -> Evaluation:
-        """Draw, inspect and slit ``rolls`` in one vectorised pass; their per-roll outcomes.
+        """Draw, inspect and slit ``rolls``; their per-roll outcomes.
 
-        Each roll keeps its defects and lane rolls for tracing.
+        Each roll keeps its defects and lane rolls for tracing. Rolls go in blocks of
+        :data:`EVALUATION_BLOCK`, each in one vectorised pass: a block's arrays are small
+        enough for the allocator to reuse from one block to the next, where arrays for a
+        whole plant-year would be mapped afresh, page by page, each time.
         """
+        blocks = [
+            self._evaluate_block(rolls[i : i + EVALUATION_BLOCK])
+            for i in range(0, len(rolls), EVALUATION_BLOCK)
+        ] or [self._evaluate_block([])]
+        return Evaluation(
+            *(np.concatenate([getattr(b, f.name) for b in blocks]) for f in fields(Evaluation))
+        )
+
+    def _evaluate_block(self, rolls: list[Roll]) -> Evaluation:
+        """Draw, inspect and slit ``rolls`` in one vectorised pass (see :meth:`evaluate`)."""
         n = len(rolls)
         length = np.array([r.length_m for r in rolls])
         width = np.array([r.width_m for r in rolls])
         points, stretches = self._lay(rolls, length, width)
         alarms = self._look(rolls, stretches, length, width)
         defects, roll_of = _concat([*points, *stretches, *alarms])
+        del points, stretches, alarms  # the parts' arrays, copied into one
         specs = {p.id: p.max_defects_per_m2 for p in self.plant.scenario.products}
         lanes = np.ones(n, dtype=np.int64)
         lane_width = width * 1000
@@ -714,29 +743,35 @@ class QualityModel:
             total = int(counts.sum())
             cell = np.tile(np.arange(cells), 2).repeat(counts)
             which = cell // len(POINT_TYPES)
-            a, b = a.ravel()[cell], b.ravel()[cell]
             s = rng.random(total)
             # offsets under an intensity rising linearly from a to b along the roll (inverse
             # CDF), for the defects whose rate changes along it; the rest are uniform
-            slope = b - a
-            sloped = np.flatnonzero(np.abs(slope) > 1e-12 * a)
+            rising = (np.abs(b - a) > 1e-12 * a).ravel()
+            sloped = np.flatnonzero(rising[cell])
             if len(sloped):
-                a0, d, u = a[sloped], slope[sloped], s[sloped]
+                rows = cell[sloped]
+                a0, d, u = a.ravel()[rows], (b - a).ravel()[rows], s[sloped]
                 s[sloped] = (np.sqrt(a0 * a0 + d * (2 * a0 + d) * u) - a0) / d
+            codes = POINT_CODES[cell % len(POINT_TYPES)]
+            del cell
             flips = np.array([layer.reversed for _, layer in layers])
             rolls_of = roll_idx[which]
             roll_length = length[rolls_of]
-            offset = s * roll_length
-            codes = POINT_CODES[cell % len(POINT_TYPES)]
+            s *= roll_length  # the offset from the leading end
+            np.subtract(roll_length, s, out=s, where=flips[which])
+            del roll_length
             marked = int(counts[:cells].sum())
             # only unmarked defects' sizes count (escapes); marked ones are drawn when traced
             sizes = np.full(total, np.nan)
             sizes[marked:] = draw_sizes(rng, codes[marked:])
+            cross = rng.random(total)
+            cross *= width[rolls_of]
+            cross *= 1000
             points.append(
                 (
                     Defects(
-                        pos_m=np.where(flips[which], roll_length - offset, offset),
-                        cross_mm=rng.random(total) * (width[rolls_of] * 1000),
+                        pos_m=s,
+                        cross_mm=cross,
                         type=codes,
                         size_mm=sizes,
                         length_m=np.zeros(total),
