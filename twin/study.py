@@ -330,6 +330,10 @@ class StudySpec(_Spec):
         """The KPI that picks the best design point (the first KPI unless given)."""
         return self.objective or self.kpi_names[0]
 
+    def with_changes(self, changes: dict[str, Any]) -> StudySpec:
+        """A checked copy with fields replaced, e.g. ``{"replications": 3, "horizon": "2d"}``."""
+        return StudySpec.model_validate({**dict(self), **changes})
+
     def document(self) -> dict[str, Any]:
         """The JSON form, with the base scenario inline (what the store keeps)."""
         document: dict[str, Any] = self.model_dump(mode="json", by_alias=True, exclude_none=True)
@@ -374,7 +378,7 @@ def _check_study(
                 base.with_changes({factor.path: value})
             except ScenarioError as error:
                 for problem in error.problems:
-                    yield Problem(path, f"{problem} (value {value!r})")
+                    yield Problem(path, str(problem))
     known = available_kpis(base)
     for index, kpi in enumerate(kpis or []):
         if kpi not in known:
@@ -726,6 +730,8 @@ def run_study(
     done = store.done_tasks(study_id)
     tasks = [task for task in plan.tasks() if task not in done]
     count, total = len(done), plan.tasks_total
+    if progress is not None:
+        progress(count, total)
     if tasks:
         store.set_status(study_id, "running")
         size = workers or os.cpu_count() or 1
