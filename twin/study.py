@@ -63,7 +63,7 @@ Progress = Callable[[int, int], None]
 MAX_DESIGN_POINTS = 10_000
 """Most design points a study may have."""
 
-PLANT_KPIS = (
+OUTPUT_KPIS = (
     "output_m2_per_h",
     "output_m_per_h",
     "output_rolls_per_h",
@@ -73,22 +73,11 @@ PLANT_KPIS = (
     "ah_per_h",
     "escapes_ppm",
     "escapes_per_1000_m2",
-    "on_time_fraction",
-    "weighted_tardiness_h",
 )
+"""Output and quality KPIs, of the plant and of each line."""
+PLANT_KPIS = (*OUTPUT_KPIS, "on_time_fraction", "weighted_tardiness_h")
 """Plant-wide KPIs, by the names ``ReplicationResult.metrics`` gives them after ``kpis.``."""
-LINE_KPIS = (
-    "output_m2_per_h",
-    "output_m_per_h",
-    "output_rolls_per_h",
-    "good_m2_per_h",
-    "yield",
-    "first_pass_yield",
-    "ah_per_h",
-    "wip_rolls",
-    "lead_time_h",
-    "scrapped_m",
-)
+LINE_KPIS = (*OUTPUT_KPIS, "wip_rolls", "lead_time_h", "scrapped_m")
 """KPIs of each line, named ``lines.<line>.<kpi>``."""
 _QUALITY = {"good_m2_per_h", "yield", "first_pass_yield", "ah_per_h", "escapes_ppm"}
 
