@@ -385,7 +385,8 @@ def simulate_command(
             _print_plan_outcome(result)
     if store is not None:
         run_id = store.save_simulation(scenario, result)
-        err.print(f"stored as {run_id} in {store.path}", markup=False)
+        if not as_json:  # JSON readers get nothing but the document
+            err.print(f"stored as {run_id} in {store.path}", markup=False)
 
 
 def _load_plan(path: Path, scenario: Scenario) -> SchedulePlan:
