@@ -29,6 +29,7 @@ from twin import (
     load_study,
     parse_study,
     run_study,
+    study,
 )
 from twin.engine.stats import t_quantile_975
 from twin.scenario import ScenarioError
@@ -253,14 +254,18 @@ def test_the_store_gives_back_the_same_study(stored: tuple[Store, StudyResult]) 
 
 
 # ---------------------------------------------------------------------------- executors
-def test_results_do_not_depend_on_the_executor(tmp_path: Path) -> None:
+def test_results_do_not_depend_on_the_executor(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     spec = small_study()
     store = Store(tmp_path / "r2r.sqlite")
     one = run_study(spec, store=store, workers=1)
-    two = run_study(spec, store=store, workers=2)
+    two = run_study(spec, store=store, workers=2)  # forked workers
     dask = run_study(spec, store=store, executor="dask", workers=2)
-    assert len({one.study_id, two.study_id, dask.study_id}) == 3
-    for other in (two, dask):
+    monkeypatch.setattr(study, "_start_method", lambda: "spawn")
+    spawned = run_study(spec, store=store, workers=2)
+    assert len({one.study_id, two.study_id, dask.study_id, spawned.study_id}) == 4
+    for other in (two, dask, spawned):
         pd.testing.assert_frame_equal(one.table, other.table, check_exact=True)
         pd.testing.assert_frame_equal(one.replications, other.replications, check_exact=True)
 

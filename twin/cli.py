@@ -768,6 +768,7 @@ def study(
         TimeRemainingColumn(),
         console=err,
         transient=True,
+        auto_refresh=False,  # no refresh thread, so that local workers may be forked
         disable=not err.is_terminal,
     ) as bar:
         task = bar.add_task("tasks", total=None)
@@ -779,7 +780,9 @@ def study(
                 workers=workers,
                 address=address,
                 resume=resume,
-                progress=lambda done, total: bar.update(task, completed=done, total=total),
+                progress=lambda done, total: bar.update(
+                    task, completed=done, total=total, refresh=True
+                ),
             )
         except StudyInterrupted as stop:
             bar.stop()
