@@ -92,6 +92,19 @@ def test_simulate_keeps_its_run_unless_told_not_to(tmp_path: Path) -> None:
     assert shown.exit_code == 0 and "Two-station fluid line" in shown.output
 
 
+def test_schedule_keeps_its_schedule_unless_told_not_to(tmp_path: Path) -> None:
+    path = tmp_path / "s.sqlite"
+    scenario = VALIDATION / "roll_coupled_three_tools.yaml"
+    common = ["schedule", str(scenario), "--time-limit", "2", "--store", str(path)]
+    result = runner.invoke(app, common)
+    assert result.exit_code == 0 and "stored as sc-0001" in result.output
+    assert runner.invoke(app, [*common, "--no-store"]).exit_code == 0
+    (run,) = Store(path).runs()
+    assert (run.id, run.kind) == ("sc-0001", "schedule")
+    stored = Store(path).schedule("sc-0001")
+    assert stored["solution"]["status"] in ("OPTIMAL", "FEASIBLE") and stored["plan"]["machines"]
+
+
 def test_the_example_script_runs(tmp_path: Path) -> None:
     environment = os.environ | {"R2R_EXAMPLE_QUICK": "1", "R2R_STORE": str(tmp_path / "s.sqlite")}
     result = subprocess.run(

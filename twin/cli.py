@@ -57,6 +57,7 @@ StoreFile = Annotated[
         show_default=False,
     ),
 ]
+NoStore = Annotated[bool, typer.Option("--no-store", help="Do not keep the run in the store.")]
 RunId = Annotated[
     str, typer.Argument(help="A run or study id (s-0001, st-0002), its number or a prefix.")
 ]
@@ -332,9 +333,7 @@ def simulate_command(
         typer.Option("--schedule", help="Execute a schedule written by 'r2r schedule --out'."),
     ] = None,
     store_file: StoreFile = None,
-    no_store: Annotated[
-        bool, typer.Option("--no-store", help="Do not keep the run in the store.")
-    ] = False,
+    no_store: NoStore = False,
 ) -> None:
     """Simulate a scenario: output, time in state, buffers, orders, with 95 % CIs.
 
@@ -578,8 +577,13 @@ def schedule(
             "--out", help="Write the schedule and its plan here (JSON, for simulate --schedule)."
         ),
     ] = None,
+    store_file: StoreFile = None,
+    no_store: NoStore = False,
 ) -> None:
-    """Schedule the order book with CP-SAT; compare with FIFO, EDD, SPT and ATCS."""
+    """Schedule the order book with CP-SAT; compare with FIFO, EDD, SPT and ATCS.
+
+    The schedule is kept in the store (see 'r2r runs') unless --no-store is given.
+    """
     from twin.schedule.plant import parse_objective, schedule_plant
 
     scenario = load_scenario(file) if as_json else _load(file)
@@ -589,9 +593,14 @@ def schedule(
         parse_objective(objective)
     except ValueError as error:
         raise ScenarioError([Problem("--objective", str(error))]) from None
+    store = None if no_store else Store(store_file)
     result = schedule_plant(scenario, objective, time_limit_s=time_limit, workers=workers)
     solution, explanation = result.solution, result.explanation
     document = result.document(objective)
+    if store is not None:
+        run_id = store.save_schedule(scenario, document)
+        if not as_json:
+            err.print(f"stored as {run_id} in {store.path}", markup=False)
     if destination is not None:
         destination.write_text(json.dumps(document, indent=1), encoding="utf-8")
     if as_json:
