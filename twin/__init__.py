@@ -3,6 +3,55 @@
 This module is the public API that scripts, the CLI and the dashboard use.
 """
 
-from twin.scenario import Problem, Scenario, ScenarioError, load_scenario, parse_scenario
+from __future__ import annotations
 
-__all__ = ["Problem", "Scenario", "ScenarioError", "load_scenario", "parse_scenario"]
+import importlib
+from typing import Any
+
+from twin.capacity import LineCapacity, StationCapacity, static_capacity
+from twin.engine import SchedulePlan, SimulationResult, simulate
+from twin.engine.stats import Estimate, Probability
+from twin.scenario import (
+    MAX_DOCUMENT_BYTES,
+    Problem,
+    Scenario,
+    ScenarioError,
+    load_scenario,
+    parse_document,
+    parse_scenario,
+    scenario_from_document,
+)
+
+# The scheduler loads OR-Tools, which doubles the start-up time of every ``r2r`` command: its
+# names are imported when first used.
+_SCHEDULER_NAMES = ("OBJECTIVES", "PlantSchedule", "schedule_plant", "to_plan")
+
+
+def __getattr__(name: str) -> Any:
+    if name in _SCHEDULER_NAMES:
+        return getattr(importlib.import_module("twin.schedule.plant"), name)
+    raise AttributeError(f"module 'twin' has no attribute {name!r}")
+
+
+__all__ = [
+    "MAX_DOCUMENT_BYTES",
+    "OBJECTIVES",
+    "Estimate",
+    "LineCapacity",
+    "PlantSchedule",
+    "Probability",
+    "Problem",
+    "Scenario",
+    "ScenarioError",
+    "SchedulePlan",
+    "SimulationResult",
+    "StationCapacity",
+    "load_scenario",
+    "parse_document",
+    "parse_scenario",
+    "scenario_from_document",
+    "schedule_plant",
+    "simulate",
+    "static_capacity",
+    "to_plan",
+]

@@ -1,0 +1,162 @@
+"""The dashboard's pages in Streamlit's AppTest: they load, show problems by path, and results."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+import yaml
+from streamlit.testing.v1 import AppTest
+
+from dashboard import editing
+from dashboard.common import kpi_value
+from twin import ScenarioError, load_scenario, parse_scenario, simulate
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = ROOT / "dashboard" / "app.py"
+THREE_TOOLS = "validation/roll_coupled_three_tools.yaml"
+PAGES = ("scenario", "simulate", "schedule")
+
+
+@pytest.fixture(autouse=True)
+def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    path = tmp_path / "store.sqlite"
+    monkeypatch.setenv("R2R_STORE", str(path))
+    return path
+
+
+def page(name: str) -> AppTest:
+    return AppTest.from_string(f"from dashboard.views.{name} import page\npage()", default_timeout=30)
+
+
+def with_scenario(at: AppTest, label: str) -> AppTest:
+    """Load a bundled scenario the way the Scenario page does, then show the page."""
+    at.session_state["document"] = yaml.safe_load((ROOT / "scenarios" / label).read_text())
+    at.session_state["scenario_label"] = label
+    at.session_state["scenario"] = load_scenario(ROOT / "scenarios" / label)
+    at.session_state["problems"] = []
+    return at.run()
+
+
+def widget(widgets: Any, label: str) -> Any:
+    return next(w for w in widgets if w.label == label)
+
+
+def until(at: AppTest, done: Any, seconds: float = 30.0) -> AppTest:
+    """Rerun the page until ``done(at)``: a background run ends between reruns."""
+    deadline = time.monotonic() + seconds
+    while not done(at):
+        assert time.monotonic() < deadline, "the run did not finish"
+        time.sleep(0.2)
+        at.run()
+    return at
+
+
+def no_exception(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_every_page_loads_without_exception(name: str) -> None:
+    at = page(name).run()
+    no_exception(at)
+    assert at.title[0].value == name.capitalize()
+
+
+def test_app_starts_on_the_scenario_page_with_its_capacity() -> None:
+    at = AppTest.from_file(str(APP), default_timeout=30).run()
+    no_exception(at)
+    assert at.title[0].value == "Scenario"
+    assert any("bottleneck" in m.value for m in at.markdown)
+
+
+def test_a_bad_scenario_shows_its_problems_by_path() -> None:
+    at = with_scenario(page("scenario"), THREE_TOOLS)
+    text = (ROOT / "scenarios" / THREE_TOOLS).read_text()
+    bad = text.replace("max_speed_m_min: 10", "max_speed_m_min: -5", 1)
+    assert bad != text
+    with pytest.raises(ScenarioError) as expected:
+        parse_scenario(bad, source=THREE_TOOLS)
+    at.text_area[0].input(bad).run()
+    no_exception(at)
+    shown = at.dataframe[0].value
+    wanted = [(p.path, p.message) for p in expected.value.problems]
+    assert list(zip(shown["path"], shown["message"], strict=True)) == wanted
+    assert ("lines[0].stations[0].equipment.max_speed_m_min", "must be > 0 (got -5)") in wanted
+    assert "problem" in at.error[0].value
+    # the other pages say what to do instead of running on a broken scenario
+    simulate_page = page("simulate")
+    for key in ("document", "scenario_label", "scenario", "problems"):
+        simulate_page.session_state[key] = at.session_state[key]
+    simulate_page.run()
+    no_exception(simulate_page)
+    assert "fix them on the Scenario page" in simulate_page.warning[0].value
+
+
+def test_an_edited_table_changes_the_scenario_and_is_validated_again() -> None:
+    document = yaml.safe_load((ROOT / "scenarios" / THREE_TOOLS).read_text())
+    before = editing.frame_of(document, *editing.TABLES["Stations"])
+    after = before.copy()
+    after.loc[0, "units"] = 0
+    changed = editing.apply_edits(document, before, after)
+    assert changed["lines"][0]["stations"][0]["units"] == 0
+    assert document["lines"][0]["stations"][0].get("units", 1) == 1
+    with pytest.raises(ScenarioError) as error:
+        parse_scenario(yaml.safe_dump(changed))
+    assert error.value.problems[0].path == "lines[0].stations[0].units"
+
+
+def test_orders_can_be_added_in_their_table() -> None:
+    document = yaml.safe_load((ROOT / "scenarios" / THREE_TOOLS).read_text())
+    before = editing.frame_of(document, *editing.TABLES["Orders"])
+    extra = {"path": None, "id": "O2", "product": "NiSi-A2", "length_m": 3000.0, "due": "10d"}
+    after = pd.concat([before, pd.DataFrame([extra])], ignore_index=True)
+    changed = editing.replace_orders(document, after)
+    scenario = parse_scenario(yaml.safe_dump(changed))
+    assert [o.id for o in scenario.orders] == ["O1", "O2"]
+    assert scenario.orders[1].due == 10 * 1440
+
+
+def test_a_short_simulation_shows_the_kpis_of_the_twin() -> None:
+    at = with_scenario(page("simulate"), THREE_TOOLS)
+    widget(at.number_input, "Horizon, days").set_value(2.0)
+    widget(at.number_input, "Warm-up, days").set_value(0.0)
+    widget(at.number_input, "Replications").set_value(2)
+    widget(at.number_input, "Seed").set_value(7)
+    widget(at.button, "Run simulation").click().run()
+    until(at, lambda at: len(at.metric) > 0)
+    no_exception(at)
+    direct = simulate(
+        load_scenario(ROOT / "scenarios" / THREE_TOOLS),
+        replications=2,
+        seed=7,
+        horizon_min=2 * 1440,
+        warmup_min=0,
+    )
+    shown = {m.label: m.value for m in at.metric}
+    assert shown["Output m/h"] == kpi_value("output_m_per_h", direct.kpis["output_m_per_h"])
+    assert shown["Yield"] == kpi_value("yield", direct.kpis["yield"])
+    assert "Bottleneck" in at.info[0].value
+    assert direct.bottleneck.station in at.info[0].value
+
+
+def test_a_schedule_shows_its_order_table() -> None:
+    at = with_scenario(page("schedule"), THREE_TOOLS)
+    widget(at.number_input, "Time limit, s").set_value(2.0)
+    widget(at.button, "Run the optimiser").click().run()
+    until(at, lambda at: len(at.dataframe) >= 2)
+    no_exception(at)
+    orders = at.dataframe[0].value
+    assert list(orders["order"]) == ["O1"]
+    assert {"due h", "completion h", "tardiness h"} <= set(orders.columns)
+    rules = at.dataframe[1].value
+    assert rules["method"].iloc[0] == "CP-SAT"
+    assert {"FIFO", "EDD"} <= set(rules["method"])
+    widget(at.number_input, "Replications").set_value(2)
+    widget(at.button, "Execute in the twin").click().run()
+    until(at, lambda at: len(at.dataframe) >= 3)
+    no_exception(at)
+    assert "on-time probability" in at.dataframe[2].value.columns
