@@ -163,14 +163,20 @@ def number(value: float) -> str:
 
 def format_estimate(estimate: Estimate, percent: bool = False) -> str:
     """``12.3 [11.9, 12.7]``: the mean and its 95 % confidence interval."""
-    if percent:
-        return f"{estimate.mean:.1%} [{estimate.ci_low:.1%}, {estimate.ci_high:.1%}]"
-    return f"{number(estimate.mean)} [{number(estimate.ci_low)}, {number(estimate.ci_high)}]"
+    mean, interval = mean_and_interval(estimate, percent)
+    return f"{mean} {interval}"
 
 
-def kpi_value(name: str, estimate: Estimate) -> str:
-    """A plant KPI as its card shows it."""
-    return format_estimate(estimate, percent=name in FRACTIONS)
+def mean_and_interval(estimate: Estimate, percent: bool = False) -> tuple[str, str]:
+    """``("12.3", "[11.9, 12.7]")``: the mean and its 95 % confidence interval."""
+    values = (estimate.mean, estimate.ci_low, estimate.ci_high)
+    mean, low, high = (f"{v:.1%}" for v in values) if percent else (number(v) for v in values)
+    return mean, f"[{low}, {high}]"
+
+
+def kpi_card(name: str, estimate: Estimate) -> tuple[str, str]:
+    """A plant KPI as its card shows it: the mean, and the interval beneath it."""
+    return mean_and_interval(estimate, percent=name in FRACTIONS)
 
 
 def kpi_cards(kpis: dict[str, Estimate], columns: int = 4) -> None:
@@ -178,10 +184,16 @@ def kpi_cards(kpis: dict[str, Estimate], columns: int = 4) -> None:
     shown = [name for name in KPI_LABELS if name in kpis]
     for start in range(0, len(shown), columns):
         for slot, name in zip(st.columns(columns), shown[start : start + columns], strict=False):
+            mean, interval = kpi_card(name, kpis[name])
             slot.metric(
                 KPI_LABELS[name],
-                kpi_value(name, kpis[name]),
-                help=f"mean [95 % confidence interval] over {kpis[name].n} replication(s)",
+                mean,
+                interval,
+                delta_color="off",
+                delta_arrow="off",
+                delta_description="95 % CI",
+                border=True,
+                help=f"mean and 95 % confidence interval over {kpis[name].n} replication(s)",
             )
 
 

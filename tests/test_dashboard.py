@@ -12,7 +12,7 @@ import yaml
 from streamlit.testing.v1 import AppTest
 
 from dashboard import editing
-from dashboard.common import kpi_value
+from dashboard.common import kpi_card
 from twin import ScenarioError, load_scenario, parse_scenario, simulate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,7 +29,9 @@ def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def page(name: str) -> AppTest:
-    return AppTest.from_string(f"from dashboard.views.{name} import page\npage()", default_timeout=30)
+    return AppTest.from_string(
+        f"from dashboard.views.{name} import page\npage()", default_timeout=30
+    )
 
 
 def with_scenario(at: AppTest, label: str) -> AppTest:
@@ -136,9 +138,10 @@ def test_a_short_simulation_shows_the_kpis_of_the_twin() -> None:
         horizon_min=2 * 1440,
         warmup_min=0,
     )
-    shown = {m.label: m.value for m in at.metric}
-    assert shown["Output m/h"] == kpi_value("output_m_per_h", direct.kpis["output_m_per_h"])
-    assert shown["Yield"] == kpi_value("yield", direct.kpis["yield"])
+    shown = {m.label: (m.value, m.delta) for m in at.metric}
+    assert shown["Output m/h"] == kpi_card("output_m_per_h", direct.kpis["output_m_per_h"])
+    assert shown["Yield"] == kpi_card("yield", direct.kpis["yield"])
+    assert shown["Yield"][0].endswith("%")
     assert "Bottleneck" in at.info[0].value
     assert direct.bottleneck.station in at.info[0].value
 
