@@ -33,7 +33,7 @@ from twin import (
 )
 
 try:
-    from twin import Store
+    from twin import RunInfo, Store, export_bytes
 except ImportError:  # the store is being built in parallel (issue 6)
     Store = None
 
@@ -41,6 +41,9 @@ SCENARIO_DIR = Path(
     os.environ.get("R2R_SCENARIOS", Path(__file__).resolve().parent.parent / "scenarios")
 )
 """Where the bundled scenarios are (``R2R_SCENARIOS`` overrides)."""
+
+MAX_UPLOAD_BYTES = MAX_DOCUMENT_BYTES
+"""Largest file a planner may upload (the safe loader refuses larger ones too)."""
 
 KPI_LABELS: dict[str, str] = {
     "output_m_per_h": "Output m/h",
@@ -317,6 +320,19 @@ def save_schedule(scenario: Scenario, document: dict[str, Any]) -> None:
     """Save a schedule in the store."""
     label = st.session_state.get("scenario_label")
     _saved("schedule", lambda store: store.save_schedule(scenario, document, label=label))
+
+
+def run_label(run: RunInfo) -> str:
+    """A stored run as a picker shows it: id, name and when."""
+    return f"{run.id} · {run.name or run.scenario} · {run.created:%Y-%m-%d %H:%M}"
+
+
+def export_buttons(run_id: str, key: str) -> None:
+    """Export a stored run: pick CSV, Excel or JSON, then download it."""
+    fmt = st.radio("Export as", ["csv", "xlsx", "json"], horizontal=True, key=f"{key}-fmt")
+    with boundary():
+        name, data = export_bytes(open_store(), run_id, fmt)
+        st.download_button(f"Export {fmt}", data, file_name=name, key=f"{key}-export")
 
 
 def saved_note() -> None:

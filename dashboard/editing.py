@@ -11,63 +11,39 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pandas as pd
 
-Items = Callable[[dict[str, Any]], Iterator[tuple[str, dict[str, Any]]]]
+Where = tuple[str, ...]
+"""Where a table's items are: the list keys from the document down, e.g. ``("lines", "stations")``
+for ``lines[i].stations[j]``."""
 
 
-def _each(document: dict[str, Any], key: str) -> Iterator[tuple[int, dict[str, Any]]]:
-    items = document.get(key)
-    if isinstance(items, list):
-        for index, item in enumerate(items):
-            if isinstance(item, dict):
-                yield index, item
+def items_at(document: Any, where: Where, prefix: str = "") -> Iterator[tuple[str, dict[str, Any]]]:
+    """Every item at ``where`` with its path, e.g. ``("lines[0].stations[2]", {...})``."""
+    key, *rest = where
+    items = document.get(key) if isinstance(document, dict) else None
+    for index, item in enumerate(items if isinstance(items, list) else []):
+        path = f"{prefix}{key}[{index}]"
+        if not isinstance(item, dict):
+            continue
+        if rest:
+            yield from items_at(item, tuple(rest), f"{path}.")
+        else:
+            yield path, item
 
 
-def stations(document: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
-    """Every station, at ``lines[i].stations[j]``."""
-    for li, line in _each(document, "lines"):
-        for si, station in _each(line, "stations"):
-            yield f"lines[{li}].stations[{si}]", station
+ORDERS: Where = ("orders",)
 
-
-def buffers(document: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
-    """Every roll store and accumulator, at ``lines[i].buffers[j]``."""
-    for li, line in _each(document, "lines"):
-        for bi, buffer in _each(line, "buffers"):
-            yield f"lines[{li}].buffers[{bi}]", buffer
-
-
-def failures(document: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
-    """Every failure mode, at ``lines[i].stations[j].failures[k]``."""
-    for path, station in stations(document):
-        for fi, failure in _each(station, "failures"):
-            yield f"{path}.failures[{fi}]", failure
-
-
-def shifts(document: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
-    """Every shift of every calendar, at ``calendars[i].shifts[j]``."""
-    for ci, calendar in _each(document, "calendars"):
-        for si, shift in _each(calendar, "shifts"):
-            yield f"calendars[{ci}].shifts[{si}]", shift
-
-
-def orders(document: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
-    """Every order, at ``orders[i]``."""
-    for oi, order in _each(document, "orders"):
-        yield f"orders[{oi}]", order
-
-
-TABLES: dict[str, tuple[Items, dict[str, Any]]] = {
-    "Stations": (stations, {"id": None, "units": 1}),
-    "Buffers": (buffers, {"kind": None, "id": None}),
-    "Failures": (failures, {"name": "failure", "needs_crew": True}),
-    "Shifts": (shifts, {"name": "shift"}),
+TABLES: dict[str, tuple[Where, dict[str, Any]]] = {
+    "Stations": (("lines", "stations"), {"id": None, "units": 1}),
+    "Buffers": (("lines", "buffers"), {"kind": None, "id": None}),
+    "Failures": (("lines", "stations", "failures"), {"name": "failure", "needs_crew": True}),
+    "Shifts": (("calendars", "shifts"), {"name": "shift"}),
     "Orders": (
-        orders,
+        ORDERS,
         {
             "id": None,
             "product": None,
@@ -80,7 +56,7 @@ TABLES: dict[str, tuple[Items, dict[str, Any]]] = {
         },
     ),
 }
-"""The editable parts of a scenario, by the tab that shows them: how to find the items, and the
+"""The editable parts of a scenario, by the tab that shows them: where the items are, and the
 columns every row has (with the value the scenario assumes when an item leaves it out)."""
 
 
@@ -99,15 +75,14 @@ def _flat(node: dict[str, Any], prefix: str = "") -> Iterator[tuple[str, Any]]:
 
 
 def frame_of(
-    document: dict[str, Any], items: Items, columns: dict[str, Any] | None = None
+    document: dict[str, Any], where: Where, columns: dict[str, Any] | None = None
 ) -> pd.DataFrame:
     """The items as a table: ``path``, the given ``columns``, then one column per plain value.
 
     A column that mixes numbers and text (``due: 7d`` beside ``due: 10080``) is shown as text.
     """
-    rows = [
-        {"path": path, **(columns or {}), **dict(_flat(item))} for path, item in items(document)
-    ]
+    found = items_at(document, where)
+    rows = [{"path": path, **(columns or {}), **dict(_flat(item))} for path, item in found]
     if not rows:
         return pd.DataFrame(columns=["path", *(columns or {})])
     frame = pd.DataFrame(rows)
@@ -180,7 +155,7 @@ def apply_edits(document: dict[str, Any], before: pd.DataFrame, after: pd.DataFr
 def replace_orders(document: dict[str, Any], after: pd.DataFrame) -> Any:
     """A copy of ``document`` whose order book is the table's rows (added, removed or edited)."""
     changed = copy.deepcopy(document)
-    previous = dict(orders(document))
+    previous = dict(items_at(document, ORDERS))
     book = []
     for _, row in after.iterrows():
         path = row.get("path")

@@ -79,9 +79,9 @@ def _tables(version: int) -> None:
     if not isinstance(document, dict):
         return
     tabs = st.tabs(list(editing.TABLES))
-    for tab, (name, (items, columns)) in zip(tabs, editing.TABLES.items(), strict=True):
+    for tab, (name, (where, columns)) in zip(tabs, editing.TABLES.items(), strict=True):
         with tab:
-            before = editing.frame_of(document, items, columns)
+            before = editing.frame_of(document, where, columns)
             if before.empty and name != "Orders":
                 st.caption(f"The scenario has no {name.lower()}.")
                 continue
