@@ -144,22 +144,30 @@ def _state_row(station: str, since: tuple[float, str], until: float) -> dict[str
     }
 
 
-def schedule_gantt(document: dict[str, Any], origin: dt.datetime | None) -> go.Figure:
-    """A schedule's operations per tool, coloured by order (``r2r schedule`` document)."""
-    rows = [
-        {
-            "row": machine,
-            "start_min": step["start"],
-            "end_min": step["end"],
-            "order": step["job"].rsplit("/", 1)[0],
-            "roll": step["job"],
-            "setup before min": step["setup_before"],
-        }
-        for machine, steps in document["solution"]["machines"].items()
-        for step in steps
-    ]
+def schedule_gantt(
+    document: dict[str, Any], products: dict[str, str], origin: dt.datetime | None
+) -> go.Figure:
+    """A schedule's rolls per tool (``r2r schedule`` document), coloured by product.
+
+    ``products`` gives each order's product; a roll ``ORDER/k`` belongs to its order.
+    """
+    rows = []
+    for machine, steps in document["solution"]["machines"].items():
+        for step in steps:
+            order = step["job"].rsplit("/", 1)[0]
+            rows.append(
+                {
+                    "row": machine,
+                    "start_min": step["start"],
+                    "end_min": step["end"],
+                    "product": products.get(order, "?"),
+                    "order": order,
+                    "roll": step["job"],
+                    "setup before min": step["setup_before"],
+                }
+            )
     frame = pd.DataFrame(rows[:MAX_GANTT_BARS])
-    return _timeline(frame, origin, "order", hover_data=["roll", "setup before min"])
+    return _timeline(frame, origin, "product", hover_data=["order", "roll", "setup before min"])
 
 
 def scrap_pareto(scrap: dict[str, Estimate]) -> go.Figure:

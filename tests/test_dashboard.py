@@ -163,3 +163,14 @@ def test_a_schedule_shows_its_order_table() -> None:
     until(at, lambda at: len(at.dataframe) >= 3)
     no_exception(at)
     assert "on-time probability" in at.dataframe[2].value.columns
+
+
+def test_a_failing_run_shows_a_sentence_not_a_traceback() -> None:
+    at = with_scenario(page("simulate"), THREE_TOOLS)
+    widget(at.number_input, "Horizon, days").set_value(1.0)
+    widget(at.number_input, "Warm-up, days").set_value(2.0)
+    widget(at.button, "Run simulation").click().run()
+    until(at, lambda at: len(at.error) > 0)
+    no_exception(at)
+    assert at.error[0].value == "Could not finish: the warm-up must be shorter than the horizon"
+    assert not at.expander  # details only with R2R_DEBUG

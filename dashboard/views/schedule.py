@@ -54,7 +54,9 @@ def show_schedule(document: dict[str, Any], scenario: Scenario, key: str) -> Non
     if not solution["machines"] or not any(solution["machines"].values()):
         st.error(f"No schedule: {solution.get('message') or solution['status']}")
         return
-    st.plotly_chart(charts.schedule_gantt(document, scenario.start), key=f"{key}-gantt")
+    products = {order.id: order.product for order in scenario.orders}
+    gantt = charts.schedule_gantt(document, products, scenario.start)
+    st.plotly_chart(gantt, key=f"{key}-gantt")
     st.subheader("Orders")
     table(tables.schedule_orders_frame(document, scenario), f"{key}-orders")
     st.subheader("Against the dispatching rules")
