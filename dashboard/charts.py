@@ -65,7 +65,7 @@ def state_bars(result: SimulationResult) -> go.Figure:
 def buffer_levels(result: SimulationResult) -> go.Figure | None:
     """Store (rolls) and accumulator (m) levels over time, first replication; None if none."""
     rows = [
-        {"hour": minute / 60, "level": level, "buffer": f"{name} ({buffer.unit})"}
+        {"hour": minute / 60, "level": level, "buffer": name, "unit": buffer.unit}
         for name, buffer in result.buffers.items()
         for minute, level in buffer.series
     ]
@@ -104,15 +104,29 @@ def output_over_time(rolls: Iterable[dict[str, Any]]) -> go.Figure | None:
 
 
 def _timeline(frame: pd.DataFrame, origin: dt.datetime | None, colour: str, **kwargs: Any) -> Any:
-    """A plotly timeline of rows (``row``, ``start_min``, ``end_min``, ...) from ``origin``."""
+    """A plotly timeline of bars (``row``, ``start_min``, ``end_min``, ...) from ``origin``.
+
+    Rows keep the order in which they first appear; past :data:`MAX_GANTT_BARS` the latest bars
+    are left out.
+    """
     base = (origin or NO_START).replace(tzinfo=None)
+    rows = list(dict.fromkeys(frame["row"]))
+    frame = frame.sort_values("start_min", kind="stable").head(MAX_GANTT_BARS)
     frame = frame.assign(
         start=base + pd.to_timedelta(frame["start_min"], unit="min"),
         end=base + pd.to_timedelta(frame["end_min"], unit="min"),
     )
-    figure = px.timeline(frame, x_start="start", x_end="end", y="row", color=colour, **kwargs)
-    figure.update_yaxes(autorange="reversed", title=None)
-    figure.update_layout(height=140 + 30 * frame["row"].nunique(), margin={"t": 30})
+    figure = px.timeline(
+        frame,
+        x_start="start",
+        x_end="end",
+        y="row",
+        color=colour,
+        category_orders={"row": rows, **kwargs.pop("category_orders", {})},
+        **kwargs,
+    )
+    figure.update_yaxes(title=None)
+    figure.update_layout(height=140 + 30 * len(rows), margin={"t": 30})
     if origin is None:
         figure.update_xaxes(title="time (the scenario has no start date: day 1 is 2000-01-01)")
     return figure
@@ -129,7 +143,7 @@ def state_gantt(
             rows.append(_state_row(station, last[station], minute))
         last[station] = (minute, state)
     rows += [_state_row(station, since, horizon_min) for station, since in last.items()]
-    frame = pd.DataFrame(rows[:MAX_GANTT_BARS])
+    frame = pd.DataFrame(sorted(rows, key=lambda row: row["row"]))
     return _timeline(frame, origin, "state", color_discrete_map=STATE_COLOURS, hover_data=["hours"])
 
 
@@ -166,7 +180,7 @@ def schedule_gantt(
                     "setup before min": step["setup_before"],
                 }
             )
-    frame = pd.DataFrame(rows[:MAX_GANTT_BARS])
+    frame = pd.DataFrame(rows)
     return _timeline(frame, origin, "product", hover_data=["order", "roll", "setup before min"])
 
 

@@ -18,6 +18,7 @@ from twin import ScenarioError, load_scenario, parse_scenario, simulate
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "dashboard" / "app.py"
 THREE_TOOLS = "validation/roll_coupled_three_tools.yaml"
+BASELINE = "baseline.yaml"
 PAGES = ("scenario", "simulate", "schedule")
 
 
@@ -123,7 +124,7 @@ def test_orders_can_be_added_in_their_table() -> None:
 
 
 def test_a_short_simulation_shows_the_kpis_of_the_twin() -> None:
-    at = with_scenario(page("simulate"), THREE_TOOLS)
+    at = with_scenario(page("simulate"), BASELINE)
     widget(at.number_input, "Horizon, days").set_value(2.0)
     widget(at.number_input, "Warm-up, days").set_value(0.0)
     widget(at.number_input, "Replications").set_value(2)
@@ -131,8 +132,9 @@ def test_a_short_simulation_shows_the_kpis_of_the_twin() -> None:
     widget(at.button, "Run simulation").click().run()
     until(at, lambda at: len(at.metric) > 0)
     no_exception(at)
+    assert not at.error, [e.value for e in at.error]
     direct = simulate(
-        load_scenario(ROOT / "scenarios" / THREE_TOOLS),
+        load_scenario(ROOT / "scenarios" / BASELINE),
         replications=2,
         seed=7,
         horizon_min=2 * 1440,

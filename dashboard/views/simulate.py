@@ -9,6 +9,7 @@ import streamlit as st
 from dashboard import charts, tables
 from dashboard.common import (
     Progress,
+    boundary,
     follow_job,
     kpi_cards,
     require_scenario,
@@ -75,30 +76,30 @@ def show_simulation(result: SimulationResult, origin: dt.datetime | None, key: s
         f"{bottleneck.share:.0%} of the time"
     )
     tabs = st.tabs(["Time in state", "Buffers", "Output", "Gantt", "Quality", "Orders"])
-    with tabs[0]:
+    with tabs[0], boundary():
         st.plotly_chart(charts.state_bars(result), key=f"{key}-states")
         table(tables.stations_frame(result), f"{key}-stations")
-    with tabs[1]:
+    with tabs[1], boundary():
         levels = charts.buffer_levels(result)
         if levels is None:
             st.caption("The scenario has no stores or accumulators.")
         else:
             st.plotly_chart(levels, key=f"{key}-levels")
             table(tables.buffers_frame(result), f"{key}-buffers")
-    with tabs[2]:
+    with tabs[2], boundary():
         output = charts.output_over_time(result.rolls or [])
         if output is not None:
             st.plotly_chart(output, key=f"{key}-output")
         table(tables.lines_frame(result), f"{key}-lines")
-    with tabs[3]:
+    with tabs[3], boundary():
         if result.events:
             horizon = result.horizon_days * 1440
             st.plotly_chart(charts.state_gantt(result.events, horizon, origin), key=f"{key}-gantt")
         else:
             st.caption("This run kept no event log.")
-    with tabs[4]:
+    with tabs[4], boundary():
         _quality(result, key)
-    with tabs[5]:
+    with tabs[5], boundary():
         table(tables.orders_frame(result), f"{key}-orders")
 
 

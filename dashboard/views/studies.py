@@ -65,7 +65,7 @@ def _launch() -> None:
 def show_study(result: StudyResult, key: str) -> None:
     """A study's table, its KPI-versus-factor plots, its best design point and exports."""
     st.subheader("Design points (mean and 95 % interval per KPI)")
-    table(result.table, f"{key}-table")
+    table(result.table.reset_index(), f"{key}-table")
     for name, figure in result.figures().items():
         st.plotly_chart(figure, key=f"{key}-{name}")
     st.subheader("Best design point")
@@ -78,7 +78,8 @@ def show_study(result: StudyResult, key: str) -> None:
         key=f"{key}-sense",
     )
     maximise = {"largest": True, "smallest": False}.get(sense)
-    st.dataframe(result.best(kpi, maximise=maximise).to_frame("value"), width="stretch")
+    best = result.best(kpi, maximise=maximise)
+    st.dataframe(best.astype(str).to_frame("value"), width="stretch")
     export_buttons(result.study_id, key)
 
 
