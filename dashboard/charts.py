@@ -144,7 +144,14 @@ def state_gantt(
         last[station] = (minute, state)
     rows += [_state_row(station, since, horizon_min) for station, since in last.items()]
     frame = pd.DataFrame(sorted(rows, key=lambda row: row["row"]))
-    return _timeline(frame, origin, "state", color_discrete_map=STATE_COLOURS, hover_data=["hours"])
+    return _timeline(
+        frame,
+        origin,
+        "state",
+        color_discrete_map=STATE_COLOURS,
+        category_orders={"state": list(STATE_COLOURS)},
+        hover_data=["hours"],
+    )
 
 
 def _state_row(station: str, since: tuple[float, str], until: float) -> dict[str, Any]:
