@@ -127,7 +127,7 @@ def show_problems(problems: list[Problem]) -> None:
         [{"path": p.path or "(document)", "message": p.message} for p in problems],
         columns=["path", "message"],
     )
-    st.dataframe(frame, hide_index=True, width="stretch")
+    st.table(frame.set_index("path"))
 
 
 def show_error(error: BaseException) -> None:

@@ -85,7 +85,7 @@ def test_a_bad_scenario_shows_its_problems_by_path() -> None:
         parse_scenario(bad, source=THREE_TOOLS)
     at.text_area[0].input(bad).run()
     no_exception(at)
-    shown = at.dataframe[0].value
+    shown = at.table[0].value.reset_index()
     wanted = [(p.path, p.message) for p in expected.value.problems]
     assert list(zip(shown["path"], shown["message"], strict=True)) == wanted
     assert ("lines[0].stations[0].equipment.max_speed_m_min", "must be > 0 (got -5)") in wanted

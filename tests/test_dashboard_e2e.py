@@ -36,8 +36,9 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-@pytest.fixture
-def app_url(tmp_path: Path) -> Iterator[str]:
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    tmp_path = tmp_path_factory.mktemp("app")
     port = free_port()
     env = {**os.environ, "R2R_STORE": str(tmp_path / "store.sqlite")}
     server = subprocess.Popen(
@@ -112,3 +113,20 @@ def test_a_short_simulation_in_the_browser(app_url: str, page: Page, tmp_path: P
     assert page.locator('[data-testid="stException"]').count() == 0
     page.screenshot(path=str(tmp_path / "simulate.png"), full_page=True)
     assert (tmp_path / "simulate.png").stat().st_size > 10_000
+
+
+def test_an_uploaded_scenario_with_mistakes_lists_them_by_path(
+    app_url: str, page: Page, tmp_path: Path
+) -> None:
+    text = (ROOT / "scenarios" / "validation" / "two_station_fluid.yaml").read_text()
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(text.replace("web_width_m: 1.0", "web_width_m: -1", 1))
+    page.goto(app_url)
+    expect(page.get_by_text("Bundled scenario")).to_be_visible(timeout=60_000)
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(bad))
+    expect(page.get_by_text("bad.yaml: 1 problem(s)")).to_be_visible(timeout=30_000)
+    problems = page.locator('[data-testid="stTable"]').first
+    expect(problems).to_contain_text("products[0].web_width_m", timeout=10_000)
+    expect(problems).to_contain_text("must be > 0 (got -1)")
+    assert page.locator('[data-testid="stException"]').count() == 0
+    page.screenshot(path=str(tmp_path / "scenario-problems.png"))

@@ -674,6 +674,8 @@ def dashboard(
         str(MAX_DOCUMENT_BYTES // 1_000_000),
         "--browser.gatherUsageStats",
         "false",
+        "--client.toolbarMode",
+        "minimal",
     ]
     raise typer.Exit(subprocess.call(command))
 

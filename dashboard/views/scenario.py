@@ -99,6 +99,8 @@ def _tables(version: int) -> None:
                 changed = editing.replace_orders(document, after)
             else:
                 changed = editing.apply_edits(document, before, after)
+            if changed == document:
+                continue
             set_document(changed, st.session_state["scenario_label"])
             _loaded()
             st.rerun()
