@@ -10,10 +10,11 @@ import pandas as pd
 import pytest
 import yaml
 from streamlit.testing.v1 import AppTest
+from typer.testing import CliRunner
 
 from dashboard import editing
 from dashboard.common import kpi_card
-from twin import ScenarioError, load_scenario, parse_scenario, simulate
+from twin import ScenarioError, cli, load_scenario, parse_scenario, simulate
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "dashboard" / "app.py"
@@ -176,3 +177,17 @@ def test_a_failing_run_shows_a_sentence_not_a_traceback() -> None:
     no_exception(at)
     assert at.error[0].value == "Could not finish: the warm-up must be shorter than the horizon"
     assert not at.expander  # details only with R2R_DEBUG
+
+
+def test_r2r_dashboard_serves_the_bundled_app_on_localhost(monkeypatch: pytest.MonkeyPatch) -> None:
+    started: list[list[str]] = []
+    monkeypatch.setattr(cli.subprocess, "call", lambda command: started.append(command) or 0)
+    result = CliRunner().invoke(cli.app, ["dashboard", "--port", "8600"])
+    assert result.exit_code == 0, result.output
+    [command] = started
+    assert command[1:4] == ["-m", "streamlit", "run"]
+    assert Path(command[4]) == APP
+    options = dict(zip(command[5::2], command[6::2], strict=True))
+    assert options["--server.address"] == "127.0.0.1"
+    assert options["--server.port"] == "8600"
+    assert options["--server.maxUploadSize"] == "5"

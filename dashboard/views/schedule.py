@@ -13,6 +13,7 @@ from dashboard.common import (
     require_scenario,
     running,
     save_schedule,
+    save_simulation,
     saved_note,
     start_job,
     table,
@@ -76,7 +77,12 @@ def _execute(document: dict[str, Any], scenario: Scenario) -> None:
             return simulate(scenario, replications=int(replications), plan=plan, progress=progress)
 
         start_job(TWIN_JOB, "executing the schedule", work)
-    follow_job(TWIN_JOB, lambda result: st.session_state.update({"schedule-twin": result}))
+
+    def finished(result: SimulationResult) -> None:
+        st.session_state["schedule-twin"] = result
+        save_simulation(scenario, result)
+
+    follow_job(TWIN_JOB, finished)
     result = st.session_state.get("schedule-twin")
     if result is not None:
         table(tables.orders_frame(result), "schedule-on-time")

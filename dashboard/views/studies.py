@@ -97,7 +97,12 @@ def page() -> None:
             st.session_state["study"] = open_store().study(labels[chosen])
         if not runs:
             st.caption("The store holds no studies yet.")
-    follow_job(JOB, lambda result: st.session_state.update({"study": result}))
+
+    def finished(result: StudyResult) -> None:
+        st.session_state["study"] = result
+        st.session_state["saved"] = f"The study is saved in the store as run {result.study_id}."
+
+    follow_job(JOB, finished)
     saved_note()
     if "study" in st.session_state:
         show_study(st.session_state["study"], "study")
