@@ -37,10 +37,8 @@ try:
 except ImportError:  # the store is being built in parallel (issue 6)
     Store = None
 
-SCENARIO_DIR = Path(
-    os.environ.get("R2R_SCENARIOS", Path(__file__).resolve().parent.parent / "scenarios")
-)
-"""Where the bundled scenarios are (``R2R_SCENARIOS`` overrides)."""
+ROOT = Path(__file__).resolve().parent.parent
+"""The checkout the dashboard runs from: bundled scenarios and studies are below it."""
 
 MAX_UPLOAD_BYTES = MAX_DOCUMENT_BYTES
 """Largest file a planner may upload (the safe loader refuses larger ones too)."""
@@ -65,10 +63,15 @@ FRACTIONS = frozenset({"yield", "first_pass_yield", "on_time_fraction"})
 
 
 # ------------------------------------------------------------------------------------ scenario
+def bundled_files(env: str, folder: str, *patterns: str) -> dict[str, Path]:
+    """Files in ``folder`` below :data:`ROOT` (or where ``env`` points), by their relative path."""
+    base = Path(os.environ.get(env) or ROOT / folder)
+    return {str(p.relative_to(base)): p for pattern in patterns for p in sorted(base.glob(pattern))}
+
+
 def bundled_scenarios() -> dict[str, Path]:
-    """The bundled scenario files by their path below :data:`SCENARIO_DIR`."""
-    files = sorted(SCENARIO_DIR.glob("*.yaml")) + sorted(SCENARIO_DIR.glob("validation/*.yaml"))
-    return {str(path.relative_to(SCENARIO_DIR)): path for path in files}
+    """The bundled scenarios (``R2R_SCENARIOS`` names another folder)."""
+    return bundled_files("R2R_SCENARIOS", "scenarios", "*.yaml", "validation/*.yaml")
 
 
 def set_document(document: Any, label: str) -> None:

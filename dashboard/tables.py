@@ -189,7 +189,8 @@ def difference_frame(first: SimulationResult, second: SimulationResult) -> pd.Da
     runs); with common random numbers the true interval is narrower, so this one is cautious.
     """
     rows = []
-    for name in [k for k in first.kpis if k in second.kpis]:
+    shared = first.kpis.keys() & second.kpis.keys()
+    for name in [k for k in KPI_LABELS if k in shared] + sorted(shared - KPI_LABELS.keys()):
         a, b = first.kpis[name], second.kpis[name]
         half = math.hypot(a.ci_high - a.mean, b.ci_high - b.mean)
         difference = b.mean - a.mean

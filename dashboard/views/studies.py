@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import streamlit as st
 
 from dashboard.common import (
     MAX_UPLOAD_BYTES,
     Progress,
+    boundary,
+    bundled_files,
     export_buttons,
     follow_job,
     open_store,
@@ -22,15 +23,11 @@ from dashboard.common import (
 from twin import StudyResult, StudySpec, load_study, parse_study, run_study
 
 JOB = "study-job"
-STUDY_DIR = Path(
-    os.environ.get("R2R_STUDIES", Path(__file__).resolve().parent.parent.parent / "studies")
-)
-"""Where the bundled study files are (``R2R_STUDIES`` overrides)."""
 
 
 def _spec() -> StudySpec | None:
     """The study to launch: a bundled file or an uploaded one, checked by the twin."""
-    bundled = {path.name: path for path in sorted(STUDY_DIR.glob("*.yaml"))}
+    bundled = bundled_files("R2R_STUDIES", "studies", "*.yaml")
     choice = st.selectbox("Study file", [*bundled, "upload…"], key="study-file")
     if choice != "upload…":
         return load_study(bundled[choice])
@@ -87,7 +84,7 @@ def page() -> None:
     """The Studies page."""
     st.title("Studies")
     launch, open_tab = st.tabs(["Launch", "Open a stored study"])
-    with launch:
+    with launch, boundary():
         _launch()
     with open_tab:
         runs = open_store().runs(kind="study")
