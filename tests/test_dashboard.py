@@ -49,6 +49,13 @@ def widget(widgets: Any, label: str) -> Any:
     return next(w for w in widgets if w.label == label)
 
 
+def simulate_on(at: AppTest, settings: dict[str, float]) -> AppTest:
+    """Fill the Simulate page's settings (by label) and start the run."""
+    for label, value in settings.items():
+        widget(at.number_input, label).set_value(value)
+    return widget(at.button, "Run simulation").click().run()
+
+
 def until(at: AppTest, done: Any, seconds: float = 30.0) -> AppTest:
     """Rerun the page until ``done(at)``: a background run ends between reruns."""
     deadline = time.monotonic() + seconds
@@ -126,11 +133,8 @@ def test_orders_can_be_added_in_their_table() -> None:
 
 def test_a_short_simulation_shows_the_kpis_of_the_twin() -> None:
     at = with_scenario(page("simulate"), BASELINE)
-    widget(at.number_input, "Horizon, days").set_value(2.0)
-    widget(at.number_input, "Warm-up, days").set_value(0.0)
-    widget(at.number_input, "Replications").set_value(2)
-    widget(at.number_input, "Seed").set_value(7)
-    widget(at.button, "Run simulation").click().run()
+    settings = {"Horizon, days": 2.0, "Warm-up, days": 0.0, "Replications": 2, "Seed": 7}
+    simulate_on(at, settings)
     until(at, lambda at: len(at.metric) > 0)
     no_exception(at)
     assert not at.error, [e.value for e in at.error]
@@ -170,9 +174,7 @@ def test_a_schedule_shows_its_order_table() -> None:
 
 def test_a_failing_run_shows_a_sentence_not_a_traceback() -> None:
     at = with_scenario(page("simulate"), THREE_TOOLS)
-    widget(at.number_input, "Horizon, days").set_value(1.0)
-    widget(at.number_input, "Warm-up, days").set_value(2.0)
-    widget(at.button, "Run simulation").click().run()
+    simulate_on(at, {"Horizon, days": 1.0, "Warm-up, days": 2.0})
     until(at, lambda at: len(at.error) > 0)
     no_exception(at)
     assert at.error[0].value == "Could not finish: the warm-up must be shorter than the horizon"
