@@ -181,6 +181,14 @@ def test_a_failing_run_shows_a_sentence_not_a_traceback() -> None:
     assert not at.expander  # details only with R2R_DEBUG
 
 
+def test_r2r_debug_adds_the_details(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("R2R_DEBUG", "1")
+    at = with_scenario(page("simulate"), THREE_TOOLS)
+    simulate_on(at, {"Horizon, days": 1.0, "Warm-up, days": 2.0})
+    until(at, lambda at: len(at.error) > 0)
+    assert "Traceback" in at.expander[0].code[0].value
+
+
 def test_r2r_dashboard_serves_the_bundled_app_on_localhost(monkeypatch: pytest.MonkeyPatch) -> None:
     started: list[list[str]] = []
     monkeypatch.setattr(cli.subprocess, "call", lambda command: started.append(command) or 0)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import streamlit as st
 import yaml
@@ -150,7 +152,7 @@ def page() -> None:
     st.download_button(
         "Download scenario YAML",
         document_yaml().encode("utf-8"),
-        file_name="scenario.yaml",
+        file_name=f"{Path(label).stem}.yaml",
         mime="application/x-yaml",
     )
     st.subheader("Edit")
