@@ -25,17 +25,15 @@ from twin import (
     MAX_DOCUMENT_BYTES,
     Estimate,
     Problem,
+    RunInfo,
     Scenario,
     ScenarioError,
     SimulationResult,
+    Store,
+    export_bytes,
     parse_document,
     scenario_from_document,
 )
-
-try:
-    from twin import RunInfo, Store, export_bytes
-except ImportError:  # the store is being built in parallel (issue 6)
-    Store = None
 
 ROOT = Path(__file__).resolve().parent.parent
 """The checkout the dashboard runs from: bundled scenarios and studies are below it."""
@@ -298,8 +296,6 @@ def running(key: str) -> bool:
 # ------------------------------------------------------------------------------------- store
 def open_store() -> Store:
     """The run store: ``R2R_STORE`` or ``./r2r-store.sqlite``."""
-    if Store is None:
-        raise RuntimeError("the run store is not available yet in this version of r2r")
     return Store()
 
 

@@ -88,3 +88,9 @@ SMALL_PLANT: dict[str, Any] = {
 def small_plant() -> dict[str, Any]:
     """A fresh copy of a valid three-tool plant document."""
     return copy.deepcopy(SMALL_PLANT)
+
+
+@pytest.fixture(autouse=True)
+def store_in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Commands that keep their runs (r2r simulate) write to a store of the test's own."""
+    monkeypatch.setenv("R2R_STORE", str(tmp_path / "r2r-store.sqlite"))

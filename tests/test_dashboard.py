@@ -14,13 +14,23 @@ from typer.testing import CliRunner
 
 from dashboard import editing
 from dashboard.common import kpi_card
-from twin import ScenarioError, cli, load_scenario, parse_scenario, simulate
+from dashboard.tables import difference_frame
+from twin import (
+    ScenarioError,
+    Store,
+    cli,
+    load_scenario,
+    parse_scenario,
+    parse_study,
+    run_study,
+    simulate,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "dashboard" / "app.py"
 THREE_TOOLS = "validation/roll_coupled_three_tools.yaml"
 BASELINE = "baseline.yaml"
-PAGES = ("scenario", "simulate", "schedule")
+PAGES = ("scenario", "simulate", "schedule", "compare", "studies", "history")
 
 
 @pytest.fixture(autouse=True)
@@ -201,3 +211,112 @@ def test_r2r_dashboard_serves_the_bundled_app_on_localhost(monkeypatch: pytest.M
     assert options["--server.address"] == "127.0.0.1"
     assert options["--server.port"] == "8600"
     assert options["--server.maxUploadSize"] == "5"
+
+
+# ------------------------------------------------------------------- store, compare, studies
+STUDY = """
+name: small study
+scenario: {scenario}
+factors:
+  - {{name: store, path: "lines[0].buffers[0].capacity_rolls", values: [2, 4]}}
+replications: 2
+horizon: 1d
+kpis: [output_m_per_h]
+objective: output_m_per_h
+"""
+
+
+def saved_simulations(count: int) -> list[str]:
+    store = Store()
+    scenario = load_scenario(ROOT / "scenarios" / THREE_TOOLS)
+    return [
+        store.save_simulation(
+            scenario,
+            simulate(scenario, replications=2, seed=seed, horizon_min=1440, warmup_min=0),
+            label=f"seed {seed}",
+        )
+        for seed in range(1, count + 1)
+    ]
+
+
+def test_a_simulation_from_the_dashboard_is_saved_and_history_deletes_it() -> None:
+    at = with_scenario(page("simulate"), THREE_TOOLS)
+    simulate_on(at, {"Horizon, days": 1.0, "Warm-up, days": 0.0})
+    until(at, lambda at: len(at.metric) > 0)
+    [run] = Store().runs()
+    assert run.kind == "simulation"
+    assert any(run.id in c.value for c in at.caption)
+    history = page("history").run()
+    no_exception(history)
+    assert list(history.dataframe[0].value["id"]) == [run.id]
+    history.checkbox(key="history-sure").check().run()
+    history.button(key="history-delete").click().run()
+    no_exception(history)
+    assert Store().runs() == []
+
+
+def test_compare_shows_two_stored_runs_and_their_difference() -> None:
+    first, second = saved_simulations(2)
+    store = Store()
+    expected = difference_frame(store.simulation(first), store.simulation(second))
+    at = page("compare").run()
+    no_exception(at)
+    shown = at.dataframe[0].value
+    assert list(shown["difference"]) == list(expected["difference"])
+    assert shown["kpi"].iloc[0] == "Output m/h"
+
+
+def test_a_stored_study_opens_with_its_table(tmp_path: Path) -> None:
+    spec = parse_study(
+        STUDY.format(scenario=ROOT / "scenarios" / THREE_TOOLS), str(tmp_path / "study.yaml")
+    )
+    result = run_study(spec, store=Store(), workers=1)
+    at = page("studies").run()
+    at.button(key="open-study").click().run()
+    no_exception(at)
+    shown = at.dataframe[0].value
+    assert list(shown["store"]) == [2, 4]
+    assert list(shown["output_m_per_h"]) == pytest.approx(list(result.table["output_m_per_h"]))
+
+
+def test_same_seeds_on_two_scenarios_are_compared_and_both_saved() -> None:
+    at = page("compare").run()
+    at.radio(key="mode").set_value("Same seeds on two scenarios").run()
+    at.selectbox(key="compare-scenario-1").set_value(THREE_TOOLS)
+    at.selectbox(key="compare-2").set_value("validation/two_station_rolls.yaml")
+    widget(at.number_input, "Horizon, days").set_value(1.0)
+    widget(at.number_input, "Replications").set_value(2)
+    widget(at.button, "Run both").click().run()
+    until(at, lambda at: len(at.dataframe) > 0)
+    no_exception(at)
+    assert len(Store().runs(kind="simulation")) == 2
+    assert "difference" in at.dataframe[0].value.columns
+
+
+@pytest.fixture
+def studies(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "studies"
+    folder.mkdir()
+    monkeypatch.setenv("R2R_STUDIES", str(folder))
+    return folder
+
+
+def test_a_study_launched_from_the_dashboard_shows_its_design_points(studies: Path) -> None:
+    (studies / "small.yaml").write_text(STUDY.format(scenario=ROOT / "scenarios" / THREE_TOOLS))
+    at = page("studies").run()
+    no_exception(at)
+    widget(at.button, "Launch the study").click().run()
+    until(at, lambda at: len(at.dataframe) > 0, seconds=60)
+    no_exception(at)
+    assert list(at.dataframe[0].value["store"]) == [2, 4]
+    [run] = Store().runs(kind="study")
+    assert any(run.id in c.value for c in at.caption)
+
+
+def test_a_bad_study_file_lists_its_problems_by_path(studies: Path) -> None:
+    study = STUDY.format(scenario=ROOT / "scenarios" / THREE_TOOLS)
+    (studies / "bad.yaml").write_text(study.replace("replications: 2", "replications: 0"))
+    at = page("studies").run()
+    no_exception(at)
+    problems = at.table[0].value.reset_index()
+    assert list(problems["path"]) == ["replications"]

@@ -113,6 +113,10 @@ def test_a_short_simulation_in_the_browser(app_url: str, page: Page, tmp_path: P
     assert page.locator('[data-testid="stException"]').count() == 0
     page.screenshot(path=str(tmp_path / "simulate.png"), full_page=True)
     assert (tmp_path / "simulate.png").stat().st_size > 10_000
+    # the run is in the store, and the History page lists it
+    page.get_by_role("link", name="History").click()
+    expect(page.get_by_text("Export as")).to_be_visible(timeout=30_000)
+    assert page.locator('[data-testid="stException"]').count() == 0
 
 
 def test_an_uploaded_scenario_with_mistakes_lists_them_by_path(

@@ -11,6 +11,7 @@ from typing import Any
 from twin.capacity import LineCapacity, StationCapacity, static_capacity
 from twin.engine import SchedulePlan, SimulationResult, simulate
 from twin.engine.stats import Estimate, Probability
+from twin.report import export, export_bytes
 from twin.scenario import (
     MAX_DOCUMENT_BYTES,
     Problem,
@@ -20,6 +21,17 @@ from twin.scenario import (
     parse_document,
     parse_scenario,
     scenario_from_document,
+)
+from twin.store import RunInfo, Store, StoreError
+from twin.study import (
+    Design,
+    Factor,
+    StudyInterrupted,
+    StudyResult,
+    StudySpec,
+    load_study,
+    parse_study,
+    run_study,
 )
 
 # The scheduler loads OR-Tools, which doubles the start-up time of every ``r2r`` command: its
@@ -36,19 +48,32 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "MAX_DOCUMENT_BYTES",
     "OBJECTIVES",
+    "Design",
     "Estimate",
+    "Factor",
     "LineCapacity",
     "PlantSchedule",
     "Probability",
     "Problem",
+    "RunInfo",
     "Scenario",
     "ScenarioError",
     "SchedulePlan",
     "SimulationResult",
     "StationCapacity",
+    "Store",
+    "StoreError",
+    "StudyInterrupted",
+    "StudyResult",
+    "StudySpec",
+    "export",
+    "export_bytes",
     "load_scenario",
+    "load_study",
     "parse_document",
     "parse_scenario",
+    "parse_study",
+    "run_study",
     "scenario_from_document",
     "schedule_plant",
     "simulate",

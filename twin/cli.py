@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Callable
@@ -24,7 +25,10 @@ from rich.table import Table
 from twin.capacity import LineCapacity, static_capacity
 from twin.engine import SchedulePlan, SimulationResult, simulate
 from twin.engine.stats import Estimate
+from twin.report import FORMATS, Format, export
 from twin.scenario import MAX_DOCUMENT_BYTES, Problem, Scenario, ScenarioError, load_scenario
+from twin.store import STORE_ENV, Store, StoreError
+from twin.study import Executor, StudyInterrupted, StudyResult, load_study, run_study
 
 EXIT_BAD_INPUT = 2
 """Exit code for input the tool cannot use (a scenario with mistakes, a missing file)."""
@@ -47,6 +51,17 @@ F = TypeVar("F", bound=Callable[..., Any])
 ScenarioFile = Annotated[
     Path, typer.Argument(help="Scenario file, YAML or JSON.", show_default=False)
 ]
+StoreFile = Annotated[
+    Path | None,
+    typer.Option(
+        "--store",
+        help=f"Store file (default: ${STORE_ENV}, else r2r-store.sqlite in this folder).",
+        show_default=False,
+    ),
+]
+RunId = Annotated[
+    str, typer.Argument(help="A run or study id (s-0001, st-0002), its number or a prefix.")
+]
 
 
 def _print_problems(problems: list[Problem], header: str) -> None:
@@ -66,6 +81,9 @@ def guarded(command: F) -> F:
             count = len(error.problems)
             where = f" in {error.source}" if error.source else ""
             _print_problems(error.problems, f"{count} problem{'s' * (count != 1)}{where}:")
+            raise typer.Exit(EXIT_BAD_INPUT) from None
+        except StoreError as error:
+            err.print(f"[bold red]store:[/] {error}", markup=True)
             raise typer.Exit(EXIT_BAD_INPUT) from None
         except KeyboardInterrupt:
             err.print("interrupted")
@@ -315,9 +333,17 @@ def simulate_command(
         Path | None,
         typer.Option("--schedule", help="Execute a schedule written by 'r2r schedule --out'."),
     ] = None,
+    store_file: StoreFile = None,
+    no_store: Annotated[
+        bool, typer.Option("--no-store", help="Do not keep the run in the store.")
+    ] = False,
 ) -> None:
-    """Simulate a scenario: output, time in state, buffers, orders, with 95 % CIs."""
+    """Simulate a scenario: output, time in state, buffers, orders, with 95 % CIs.
+
+    The run is kept in the store (see 'r2r runs') unless --no-store is given.
+    """
     scenario = load_scenario(file) if as_json else _load(file)
+    store = None if no_store else Store(store_file)
     horizon = days * 1440 if days is not None else scenario.run.horizon
     warm = warmup * 1440 if warmup is not None else min(scenario.run.warmup, horizon / 2)
     if warm >= horizon:
@@ -359,6 +385,10 @@ def simulate_command(
         _print_result(result)
         if plan is not None:
             _print_plan_outcome(result)
+    if store is not None:
+        run_id = store.save_simulation(scenario, result)
+        if not as_json:  # JSON readers get nothing but the document
+            err.print(f"stored as {run_id} in {store.path}", markup=False)
 
 
 def _load_plan(path: Path, scenario: Scenario) -> SchedulePlan:
@@ -678,6 +708,215 @@ def dashboard(
         "minimal",
     ]
     raise typer.Exit(subprocess.call(command))
+
+
+def _interval(mean: float, low: float, high: float) -> str:
+    if mean != mean:  # NaN: no replication gave a value
+        return "–"
+    return f"{mean:.4g} [{low:.4g}, {high:.4g}]"
+
+
+def _print_study(result: StudyResult) -> None:
+    """The design points × KPIs (mean [95 % CI]) a few KPIs per table, and the best point."""
+    table = result.table
+    for start in range(0, len(result.kpis), 3):
+        kpis = result.kpis[start : start + 3]
+        grid = Table(title_justify="left")
+        for name in ("point", *result.factors, *kpis):
+            grid.add_column(name, justify="left" if name in result.factors else "right")
+        if start + 3 >= len(result.kpis):
+            for name in ("n", "bottleneck"):
+                grid.add_column(name, justify="right")
+        for point, row in table.iterrows():
+            cells = [str(point), *(str(row[f]) for f in result.factors)]
+            cells += [_interval(row[k], row[f"{k}_low"], row[f"{k}_high"]) for k in kpis]
+            if start + 3 >= len(result.kpis):
+                cells += [str(row["n"]), str(row["bottleneck"])]
+            grid.add_row(*cells)
+        out.print(grid)
+    if result.tasks_done:
+        best = result.best_for_objective()
+        kpi = result.objective
+        at = ", ".join(f"{f}={best[f]}" for f in result.factors) or "the base scenario"
+        out.print(
+            f"best for {kpi}: point {best.name} ({at}): "
+            f"{_interval(best[kpi], best[f'{kpi}_low'], best[f'{kpi}_high'])}"
+        )
+
+
+def _write_plots(result: StudyResult, folder: Path) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    for factor, figure in result.figures().items():
+        name = re.sub(r"[^A-Za-z0-9_.-]+", "_", factor).strip("_") or "factor"
+        figure.write_html(folder / f"{name}.html", include_plotlyjs="directory")
+    if result.factors:
+        out.print(f"plots: {folder}/")
+
+
+@app.command()
+@guarded
+def study(
+    file: Annotated[Path, typer.Argument(help="Study file, YAML or JSON.", show_default=False)],
+    executor: Annotated[
+        str, typer.Option(help="Where tasks run: local (process pool) or dask.")
+    ] = "local",
+    address: Annotated[
+        str | None,
+        typer.Option(help="Dask scheduler address (default: start a LocalCluster)."),
+    ] = None,
+    workers: Annotated[
+        int | None, typer.Option(help="Workers (default: one per core).", min=1)
+    ] = None,
+    resume: Annotated[
+        bool, typer.Option("--resume", help="Run only the tasks a stopped study is missing.")
+    ] = False,
+    replications: Annotated[
+        int | None, typer.Option(help="Replications (default: the study's).", min=1)
+    ] = None,
+    days: Annotated[
+        float | None, typer.Option(help="Horizon in days (default: the study's).", min=0.001)
+    ] = None,
+    warmup: Annotated[
+        float | None, typer.Option(help="Warm-up in days (default: the study's).", min=0)
+    ] = None,
+    plots: Annotated[
+        Path | None, typer.Option(help="Folder for the plots (default: out/study-<id>).")
+    ] = None,
+    store_file: StoreFile = None,
+) -> None:
+    """Run a capacity study: every design point × replication, kept in the store as it goes.
+
+    Prints design points × KPIs (mean and 95 % CI), the best point for the study's objective,
+    and writes a plot of the KPIs against each factor.
+    """
+    if executor not in ("local", "dask"):
+        raise ScenarioError([Problem("--executor", f"must be local or dask (got {executor!r})")])
+    chosen: Executor = "dask" if executor == "dask" else "local"
+    spec = load_study(file)
+    changes: dict[str, Any] = {"replications": replications}
+    changes |= {"horizon": days * 1440 if days is not None else None}
+    changes |= {"warmup": warmup * 1440 if warmup is not None else None}
+    spec = spec.with_changes({k: v for k, v in changes.items() if v is not None})
+    store = Store(store_file)
+    with Progress(
+        TextColumn("study"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        transient=True,
+        auto_refresh=False,  # no refresh thread, so that local workers may be forked
+        disable=not err.is_terminal,
+    ) as bar:
+        task = bar.add_task("tasks", total=None)
+        try:
+            result = run_study(
+                spec,
+                store=store,
+                executor=chosen,
+                workers=workers,
+                address=address,
+                resume=resume,
+                progress=lambda done, total: bar.update(
+                    task, completed=done, total=total, refresh=True
+                ),
+            )
+        except StudyInterrupted as stop:
+            bar.stop()
+            again = ["r2r", "study", str(file), "--resume"]
+            for option, value in (("--replications", replications), ("--days", days)):
+                again += [option, f"{value:g}"] if value is not None else []
+            again += ["--warmup", f"{warmup:g}"] if warmup is not None else []
+            again += ["--store", str(store_file)] if store_file is not None else []
+            err.print(
+                f"interrupted: {stop.done} of {stop.total} tasks of {stop.study_id} are stored; "
+                f"finish them with: {' '.join(again)}",
+                markup=False,
+            )
+            raise typer.Exit(130) from None
+    out.print(
+        f"[bold]{spec.name}[/] · study {result.study_id} · {len(result.table)} design point(s) × "
+        f"{spec.run_replications} replication(s) · {spec.horizon_min / 1440:g} days "
+        f"(warm-up {spec.warmup_min / 1440:g}) · seed {spec.run_seed} · mean [95 % CI]"
+    )
+    _print_study(result)
+    _write_plots(result, plots or Path("out") / f"study-{result.study_id}")
+    out.print(f"study id: {result.study_id} (r2r show {result.study_id})")
+
+
+@app.command()
+@guarded
+def runs(
+    kind: Annotated[
+        str | None, typer.Option(help="Only this kind: simulation, schedule or study.")
+    ] = None,
+    store_file: StoreFile = None,
+) -> None:
+    """List the stored runs and studies, newest first."""
+    store = Store(store_file)
+    table = Table(title=f"runs in {store.path}", title_justify="left")
+    for name in ("id", "kind", "name", "scenario", "created", "status", "tasks"):
+        table.add_column(name, justify="right" if name == "tasks" else "left")
+    for info in store.runs(kind):
+        created = info.created.astimezone().strftime("%Y-%m-%d %H:%M")
+        table.add_row(
+            info.id,
+            info.kind,
+            info.name,
+            info.scenario,
+            created,
+            info.status,
+            f"{info.tasks_done}/{info.tasks_total}",
+        )
+    out.print(table)
+
+
+@app.command()
+@guarded
+def show(run_id: RunId, store_file: StoreFile = None) -> None:
+    """Summary of a stored run or study."""
+    store = Store(store_file)
+    info = store.info(run_id)
+    created = info.created.astimezone().strftime("%Y-%m-%d %H:%M")
+    out.print(
+        f"[bold]{info.id}[/] · {info.kind} {info.name!r} · scenario {info.scenario!r} · "
+        f"{created} · {info.status} · {info.tasks_done}/{info.tasks_total} · "
+        f"seed {store.seed(info.id)}"
+    )
+    if info.kind == "study":
+        _print_study(store.study(info.id))
+    elif info.kind == "simulation":
+        _print_result(store.simulation(info.id))
+    else:
+        document = store.schedule(info.id)
+        solution = document.get("solution", {})
+        out.print(
+            f"objective {document.get('objective')}: {solution.get('status')}, "
+            f"weighted tardiness {solution.get('weighted_tardiness')} min, "
+            f"makespan {solution.get('makespan')} min",
+            markup=False,
+        )
+
+
+@app.command(name="export")
+@guarded
+def export_command(
+    run_id: RunId,
+    fmt: Annotated[str, typer.Option("--format", help="csv, xlsx or json.")] = "json",
+    destination: Annotated[
+        Path | None, typer.Option("--out", help="File to write (default: out/<id>.<format>).")
+    ] = None,
+    store_file: StoreFile = None,
+) -> None:
+    """Export a stored run or study: CSV (main table), Excel (a sheet per table) or JSON."""
+    if fmt not in FORMATS:
+        raise ScenarioError([Problem("--format", f"must be csv, xlsx or json (got {fmt!r})")])
+    chosen: Format = "csv" if fmt == "csv" else "xlsx" if fmt == "xlsx" else "json"
+    try:
+        path = export(Store(store_file), run_id, chosen, destination)
+    except ValueError as error:
+        raise ScenarioError([Problem("--format", str(error))]) from None
+    out.print(f"wrote {path}")
 
 
 def main() -> None:

@@ -681,17 +681,33 @@ def _check_order(scenario: Scenario, oi: int, order: Order) -> Iterator[Problem]
         yield Problem(f"{base}.due", "is before the release")
 
 
-def _set_path(document: Any, path: str, value: Any) -> None:
+def _path_keys(path: str) -> list[str | int]:
     keys: list[str | int] = []
     for part in path.replace("]", "").split("."):
         name, *indices = part.split("[")
         if name:
             keys.append(name)
         keys += [int(i) for i in indices]
+    return keys
+
+
+def _set_path(document: Any, path: str, value: Any) -> None:
+    keys = _path_keys(path)
     target = document
     for key in keys[:-1]:
         target = target[key]
     target[keys[-1]] = value
+
+
+def value_at(document: Any, path: str) -> Any:
+    """The value at a dotted path such as ``lines[0].buffers[1].capacity_m`` in a document.
+
+    Raises KeyError, IndexError, TypeError or ValueError when the path is not in the document.
+    """
+    node = document
+    for key in _path_keys(path):
+        node = node[key]
+    return node
 
 
 # ------------------------------------------------------------------------------------ loading

@@ -1,0 +1,107 @@
+"""Export a stored run or study as CSV, Excel (one sheet per table) or JSON.
+
+A study has the tables ``summary`` (design points × KPIs, mean and 95 % CI) and ``replications``
+(one row per task); a simulation has ``kpis`` (every estimate by its dotted name) and
+``stations`` (time in each state). CSV holds the first table; Excel and JSON hold them all, and
+JSON adds the run's description (and a simulation's full result). A schedule exports as JSON.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+from pathlib import Path
+from typing import Any, Literal
+
+import pandas as pd
+
+from twin.store import Store
+
+Format = Literal["csv", "xlsx", "json"]
+FORMATS: tuple[Format, ...] = ("csv", "xlsx", "json")
+
+
+def _estimates(node: Any, prefix: str = "") -> list[dict[str, Any]]:
+    """Every estimate (mean, ci_low, ci_high, n) in a result document, by its dotted name."""
+    if not isinstance(node, dict):
+        return []
+    if {"mean", "ci_low", "ci_high"} <= node.keys():
+        return [{"kpi": prefix, **{k: node[k] for k in ("mean", "ci_low", "ci_high", "n")}}]
+    rows = []
+    for key, value in node.items():
+        rows += _estimates(value, f"{prefix}.{key}" if prefix else key)
+    return rows
+
+
+def tables(store: Store, run_id: str) -> dict[str, pd.DataFrame]:
+    """A run's tables by name, the main one first (empty for a schedule)."""
+    info = store.info(run_id)
+    if info.kind == "study":
+        result = store.study(info.id)
+        return {"summary": result.table.reset_index(), "replications": result.replications}
+    if info.kind == "simulation":
+        simulation = store.simulation(info.id)
+        document = simulation.model_dump(mode="json", exclude={"stations"})
+        states = pd.DataFrame.from_records(
+            [
+                {
+                    "station": name,
+                    **station.states,
+                    "oee": station.oee.mean,
+                    "bottleneck_share": station.bottleneck_share,
+                }
+                for name, station in simulation.stations.items()
+            ]
+        )
+        return {"kpis": pd.DataFrame.from_records(_estimates(document)), "stations": states}
+    return {}
+
+
+def _plain(value: Any) -> Any:
+    value = value.item() if hasattr(value, "item") else value
+    return None if isinstance(value, float) and math.isnan(value) else value
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    return [{k: _plain(v) for k, v in row.items()} for row in frame.to_dict(orient="records")]
+
+
+def export_bytes(store: Store, run_id: str, fmt: Format) -> tuple[str, bytes]:
+    """The file name and content of a run's export (for a download button)."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown format {fmt!r}; use csv, xlsx or json")
+    info = store.info(run_id)
+    frames = tables(store, info.id)
+    name = f"{info.id}.{fmt}"
+    if fmt == "json":
+        document: dict[str, Any] = {
+            "run": info.model_dump(mode="json"),
+            "seed": store.seed(info.id),
+            "tables": {table: _records(frame) for table, frame in frames.items()},
+        }
+        if info.kind == "simulation":
+            document["result"] = store.simulation(info.id).model_dump(mode="json")
+        if info.kind == "schedule":
+            document["schedule"] = store.schedule(info.id)
+        return name, json.dumps(document, indent=1, allow_nan=False).encode("utf-8")
+    if not frames:
+        raise ValueError(f"{info.id} is a {info.kind}; it exports as JSON only")
+    if fmt == "csv":
+        return name, next(iter(frames.values())).to_csv(index=False).encode("utf-8")
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        for table, frame in frames.items():
+            frame.to_excel(writer, sheet_name=table, index=False)
+        run = pd.DataFrame(list(info.model_dump(mode="json").items()), columns=["field", "value"])
+        run.to_excel(writer, sheet_name="run", index=False)
+    return name, buffer.getvalue()
+
+
+def export(store: Store, run_id: str, fmt: Format, path: str | Path | None = None) -> Path:
+    """Write a run's export to ``path`` (default ``out/<id>.<fmt>``); return where it went."""
+    name, content = export_bytes(store, run_id, fmt)
+    target = Path(path) if path is not None else Path("out") / name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(content)
+    return target
