@@ -233,14 +233,24 @@ def defect_map(roll: dict[str, Any]) -> go.Figure:
 
 
 def estimate_bars(frame: pd.DataFrame) -> go.Figure:
-    """Means with 95 % confidence intervals: rows ``kpi``, ``run``, ``mean``, ``low``, ``high``."""
-    return px.bar(
+    """Means with 95 % confidence intervals, one panel per KPI with its own scale.
+
+    Rows of ``frame``: ``kpi``, ``run``, ``mean``, ``low``, ``high``.
+    """
+    columns = 4
+    figure = px.bar(
         frame,
-        x="kpi",
+        x="run",
         y="mean",
         color="run",
-        barmode="group",
         error_y=frame["high"] - frame["mean"],
         error_y_minus=frame["mean"] - frame["low"],
         facet_col="kpi",
-    ).update_xaxes(matches=None, title=None, showticklabels=False)
+        facet_col_wrap=columns,
+        facet_row_spacing=0.12,
+    )
+    figure.update_yaxes(matches=None, showticklabels=True, title=None)
+    figure.update_xaxes(title=None, showticklabels=False)
+    figure.for_each_annotation(lambda note: note.update(text=note.text.split("=", 1)[-1]))
+    rows = -(-frame["kpi"].nunique() // columns)
+    return figure.update_layout(height=220 * rows, margin={"t": 40})

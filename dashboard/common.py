@@ -326,11 +326,12 @@ def run_label(run: RunInfo) -> str:
     return f"{run.id} · {run.name or run.scenario} · {run.created:%Y-%m-%d %H:%M}"
 
 
-def export_buttons(run_id: str, key: str) -> None:
-    """Export a stored run: pick CSV, Excel or JSON, then download it."""
-    fmt = st.radio("Export as", ["csv", "xlsx", "json"], horizontal=True, key=f"{key}-fmt")
+def export_buttons(run: RunInfo, key: str) -> None:
+    """Export a stored run: pick CSV, Excel or JSON (a schedule has no tables: JSON only)."""
+    formats = ["json"] if run.kind == "schedule" else ["csv", "xlsx", "json"]
+    fmt = st.radio("Export as", formats, horizontal=True, key=f"{key}-fmt-{run.kind}")
     with boundary():
-        name, data = export_bytes(open_store(), run_id, fmt)
+        name, data = export_bytes(open_store(), run.id, fmt)
         st.download_button(f"Export {fmt}", data, file_name=name, key=f"{key}-export")
 
 

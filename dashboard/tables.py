@@ -7,8 +7,8 @@ from typing import Any
 
 import pandas as pd
 
-from dashboard.common import KPI_LABELS, format_estimate, number
-from twin import LineCapacity, Scenario, SimulationResult
+from dashboard.common import FRACTIONS, KPI_LABELS, format_estimate
+from twin import Estimate, LineCapacity, Scenario, SimulationResult
 
 
 def capacity_frame(capacity: LineCapacity, width_m: float) -> pd.DataFrame:
@@ -193,15 +193,16 @@ def difference_frame(first: SimulationResult, second: SimulationResult) -> pd.Da
     for name in [k for k in KPI_LABELS if k in shared] + sorted(shared - KPI_LABELS.keys()):
         a, b = first.kpis[name], second.kpis[name]
         half = math.hypot(a.ci_high - a.mean, b.ci_high - b.mean)
-        difference = b.mean - a.mean
+        mean = b.mean - a.mean
+        difference = Estimate(mean=mean, ci_low=mean - half, ci_high=mean + half, n=min(a.n, b.n))
+        percent = name in FRACTIONS
         rows.append(
             {
                 "kpi": KPI_LABELS.get(name, name),
-                "first": format_estimate(a),
-                "second": format_estimate(b),
-                "difference": f"{number(difference)} "
-                f"[{number(difference - half)}, {number(difference + half)}]",
-                "significant": abs(difference) > half,
+                "first": format_estimate(a, percent),
+                "second": format_estimate(b, percent),
+                "difference": format_estimate(difference, percent),
+                "significant": abs(mean) > half,
             }
         )
     return pd.DataFrame(rows)

@@ -23,6 +23,7 @@ from twin import (
     parse_scenario,
     parse_study,
     run_study,
+    schedule_plant,
     simulate,
 )
 
@@ -320,3 +321,22 @@ def test_a_bad_study_file_lists_its_problems_by_path(studies: Path) -> None:
     no_exception(at)
     problems = at.table[0].value.reset_index()
     assert list(problems["path"]) == ["replications"]
+
+
+def test_history_shows_a_stored_schedule_and_simulation() -> None:
+    scenario = load_scenario(ROOT / "scenarios" / THREE_TOOLS)
+    store = Store()
+    result = simulate(scenario, replications=2, horizon_min=1440, warmup_min=0)
+    store.save_simulation(scenario, result)
+    schedule = schedule_plant(scenario, time_limit_s=2).document("tardiness-makespan")
+    store.save_schedule(scenario, schedule)
+    at = page("history").run()
+    at.toggle(key="history-show").set_value(True).run()
+    no_exception(at)
+    assert not at.error, [e.value for e in at.error]
+    assert any("CP-SAT" in m.value for m in at.markdown)  # the newest run: the schedule
+    picker = at.selectbox(key="history-run")
+    picker.set_value(picker.options[1]).run()
+    no_exception(at)
+    shown = {m.label: (m.value, m.delta) for m in at.metric}
+    assert shown["Output m/h"] == kpi_card("output_m_per_h", result.kpis["output_m_per_h"])

@@ -48,7 +48,7 @@ def page() -> None:
     table(frame, "runs")
     labels = {run_label(run): run for run in runs}
     chosen = labels[st.selectbox("Run", list(labels), key="history-run")]
-    export_buttons(chosen.id, "history")
+    export_buttons(chosen, "history")
     remove, confirm = st.columns([1, 3])
     sure = confirm.checkbox("Yes, delete it for good", key="history-sure")
     if remove.button("Delete", key="history-delete", disabled=not sure):

@@ -77,7 +77,7 @@ def show_study(result: StudyResult, key: str) -> None:
     maximise = {"largest": True, "smallest": False}.get(sense)
     best = result.best(kpi, maximise=maximise)
     st.dataframe(best.astype(str).to_frame("value"), width="stretch")
-    export_buttons(result.study_id, key)
+    export_buttons(open_store().info(result.study_id), key)
 
 
 def page() -> None:
