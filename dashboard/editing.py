@@ -16,6 +16,8 @@ from typing import Any
 
 import pandas as pd
 
+from twin import value_at
+
 Where = tuple[str, ...]
 """Where a table's items are: the list keys from the document down, e.g. ``("lines", "stations")``
 for ``lines[i].stations[j]``."""
@@ -113,17 +115,6 @@ def _plain(value: Any, before: Any) -> Any:
     return value
 
 
-def _lookup(document: Any, path: str) -> Any:
-    node = document
-    for part in path.replace("]", "").split("."):
-        name, *indices = part.split("[")
-        if name:
-            node = node[name]
-        for index in indices:
-            node = node[int(index)]
-    return node
-
-
 def _assign(item: dict[str, Any], dotted: str, value: Any) -> None:
     *parents, last = dotted.split(".")
     node = item
@@ -144,7 +135,7 @@ def apply_edits(document: dict[str, Any], before: pd.DataFrame, after: pd.DataFr
     changed = copy.deepcopy(document)
     old = before.set_index("path")
     for _, row in after.iterrows():
-        item = _lookup(changed, row["path"])
+        item = value_at(changed, row["path"])
         for column in after.columns.drop("path"):
             was, now = old.at[row["path"], column], row[column]
             if not (_empty(was) and _empty(now)) and was != now:

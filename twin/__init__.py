@@ -21,6 +21,7 @@ from twin.scenario import (
     parse_document,
     parse_scenario,
     scenario_from_document,
+    value_at,
 )
 from twin.store import RunInfo, Store, StoreError
 from twin.study import (
@@ -79,4 +80,5 @@ __all__ = [
     "simulate",
     "static_capacity",
     "to_plan",
+    "value_at",
 ]

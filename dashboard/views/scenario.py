@@ -10,6 +10,7 @@ import yaml
 
 from dashboard import editing
 from dashboard.common import (
+    MAX_UPLOAD_BYTES,
     boundary,
     bundled_scenarios,
     current_scenario,
@@ -19,7 +20,7 @@ from dashboard.common import (
     table,
 )
 from dashboard.tables import capacity_frame
-from twin import MAX_DOCUMENT_BYTES, Scenario, ScenarioError, static_capacity
+from twin import Scenario, ScenarioError, static_capacity
 
 
 def _loaded() -> None:
@@ -37,7 +38,7 @@ def _source() -> None:
             _loaded()
     with upload:
         uploaded = st.file_uploader(
-            f"Or upload one (YAML or JSON, at most {MAX_DOCUMENT_BYTES // 1_000_000} MB)",
+            f"Or upload one (YAML or JSON, at most {MAX_UPLOAD_BYTES // 1_000_000} MB)",
             type=["yaml", "yml", "json"],
             key="upload",
         )

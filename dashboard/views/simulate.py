@@ -70,6 +70,8 @@ def show_simulation(result: SimulationResult, origin: dt.datetime | None, key: s
         f"{result.replications} replication(s) · seed {result.seed} · mean [95 % CI]"
     )
     kpi_cards(result.kpis)
+    with st.expander("All KPIs as a table"):
+        table(tables.kpi_frame(result), f"{key}-kpis")
     bottleneck = result.bottleneck
     st.info(
         f"Bottleneck (active-period method): **{bottleneck.station}**, "
