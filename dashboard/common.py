@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pandas as pd
 import streamlit as st
@@ -86,13 +86,16 @@ def set_document(document: Any, label: str) -> None:
         state["problems"] = error.problems
 
 
-def load_text(data: str | bytes, label: str) -> None:
-    """Parse YAML or JSON text with the twin's safe loader and make it the current scenario."""
+def load_text(data: str | bytes, label: str, fmt: Literal["yaml", "json"] | None = None) -> None:
+    """Parse YAML or JSON text with the twin's safe loader and make it the current scenario.
+
+    The format is ``fmt``, or JSON for a label ending in ``.json`` and YAML otherwise.
+    """
     if len(data) > MAX_DOCUMENT_BYTES:
         raise ScenarioError(
             [Problem("", f"the file is larger than {MAX_DOCUMENT_BYTES // 1_000_000} MB")], label
         )
-    fmt = "json" if label.lower().endswith(".json") else "yaml"
+    fmt = fmt or ("json" if label.lower().endswith(".json") else "yaml")
     try:
         document = parse_document(data, fmt)
     except ValueError as error:

@@ -118,6 +118,16 @@ def test_a_bad_scenario_shows_its_problems_by_path() -> None:
     assert "fix them on the Scenario page" in simulate_page.warning[0].value
 
 
+def test_text_that_is_no_yaml_says_where_and_keeps_the_document() -> None:
+    at = with_scenario(page("scenario"), THREE_TOOLS)
+    at.text_area[0].input("name: [unclosed\n").run()
+    no_exception(at)
+    problems = at.table[0].value.reset_index()
+    assert list(problems["path"]) == ["(document)"]
+    assert problems["message"][0].startswith("the document is not valid YAML at line 2")
+    assert at.session_state["document"]["name"] == "Roll-coupled oxidation, PECVD and anneal"
+
+
 def test_an_edited_table_changes_the_scenario_and_is_validated_again() -> None:
     document = yaml.safe_load((ROOT / "scenarios" / THREE_TOOLS).read_text())
     before = editing.frame_of(document, *editing.TABLES["Stations"])

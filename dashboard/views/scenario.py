@@ -59,7 +59,7 @@ def _apply_text(key: str) -> None:
     Text that is no YAML at all leaves the document as it was and shows why.
     """
     try:
-        load_text(st.session_state[key], st.session_state["scenario_label"])
+        load_text(st.session_state[key], st.session_state["scenario_label"], "yaml")
     except ScenarioError as error:
         st.session_state["scenario"] = None
         st.session_state["problems"] = error.problems
