@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench lint install clean
+.PHONY: run test bench lint install clean dashboard
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,9 @@ run: $(STAMP)
 	$(BIN)/r2r schedule scenarios/baseline.yaml --time-limit 30 --out out/baseline-schedule.json
 	$(BIN)/r2r simulate scenarios/baseline.yaml --days 30 --replications 10 \
 		--schedule out/baseline-schedule.json
+
+dashboard: $(STAMP)
+	$(BIN)/r2r dashboard
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

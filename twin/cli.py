@@ -6,9 +6,11 @@ exits with code 2.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import re
+import subprocess
 import sys
 from collections.abc import Callable
 from functools import wraps
@@ -24,7 +26,7 @@ from twin.capacity import LineCapacity, static_capacity
 from twin.engine import SchedulePlan, SimulationResult, simulate
 from twin.engine.stats import Estimate
 from twin.report import FORMATS, Format, export
-from twin.scenario import Problem, Scenario, ScenarioError, load_scenario
+from twin.scenario import MAX_DOCUMENT_BYTES, Problem, Scenario, ScenarioError, load_scenario
 from twin.store import STORE_ENV, Store, StoreError
 from twin.study import Executor, StudyInterrupted, StudyResult, load_study, run_study
 
@@ -689,6 +691,41 @@ def _print_schedule(
             else ""
         )
     )
+
+
+@app.command()
+@guarded
+def dashboard(
+    port: Annotated[int, typer.Option(help="Port to serve on.", min=1, max=65535)] = 8501,
+    host: Annotated[
+        str, typer.Option(help="Address to bind; the default serves this machine only.")
+    ] = "127.0.0.1",
+) -> None:
+    """Start the planners' dashboard (Streamlit); open the address it prints in a browser."""
+    spec = importlib.util.find_spec("dashboard")
+    if spec is None or not spec.submodule_search_locations:
+        raise ScenarioError([Problem("", "the dashboard package is not installed")])
+    script = Path(next(iter(spec.submodule_search_locations))) / "app.py"
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(script),
+        "--server.port",
+        str(port),
+        "--server.address",
+        host,
+        "--server.headless",
+        "true",
+        "--server.maxUploadSize",
+        str(MAX_DOCUMENT_BYTES // 1_000_000),
+        "--browser.gatherUsageStats",
+        "false",
+        "--client.toolbarMode",
+        "minimal",
+    ]
+    raise typer.Exit(subprocess.call(command))
 
 
 def _interval(mean: float, low: float, high: float) -> str:

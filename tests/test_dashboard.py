@@ -1,0 +1,352 @@
+"""The dashboard's pages in Streamlit's AppTest: they load, show problems by path, and results."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+import yaml
+from streamlit.testing.v1 import AppTest
+from typer.testing import CliRunner
+
+from dashboard import editing
+from dashboard.common import kpi_card
+from dashboard.tables import difference_frame
+from twin import (
+    ScenarioError,
+    Store,
+    cli,
+    load_scenario,
+    parse_scenario,
+    parse_study,
+    run_study,
+    schedule_plant,
+    simulate,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = ROOT / "dashboard" / "app.py"
+THREE_TOOLS = "validation/roll_coupled_three_tools.yaml"
+BASELINE = "baseline.yaml"
+PAGES = ("scenario", "simulate", "schedule", "compare", "studies", "history")
+
+
+@pytest.fixture(autouse=True)
+def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    path = tmp_path / "store.sqlite"
+    monkeypatch.setenv("R2R_STORE", str(path))
+    return path
+
+
+def page(name: str) -> AppTest:
+    return AppTest.from_string(
+        f"from dashboard.views.{name} import page\npage()", default_timeout=30
+    )
+
+
+def with_scenario(at: AppTest, label: str) -> AppTest:
+    """Load a bundled scenario the way the Scenario page does, then show the page."""
+    at.session_state["document"] = yaml.safe_load((ROOT / "scenarios" / label).read_text())
+    at.session_state["scenario_label"] = label
+    at.session_state["scenario"] = load_scenario(ROOT / "scenarios" / label)
+    at.session_state["problems"] = []
+    return at.run()
+
+
+def widget(widgets: Any, label: str) -> Any:
+    return next(w for w in widgets if w.label == label)
+
+
+def simulate_on(at: AppTest, settings: dict[str, float]) -> AppTest:
+    """Fill the Simulate page's settings (by label) and start the run."""
+    for label, value in settings.items():
+        widget(at.number_input, label).set_value(value)
+    return widget(at.button, "Run simulation").click().run()
+
+
+def until(at: AppTest, done: Any, seconds: float = 30.0) -> AppTest:
+    """Rerun the page until ``done(at)``: a background run ends between reruns."""
+    deadline = time.monotonic() + seconds
+    while not done(at):
+        assert time.monotonic() < deadline, "the run did not finish"
+        time.sleep(0.2)
+        at.run()
+    return at
+
+
+def no_exception(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_every_page_loads_without_exception(name: str) -> None:
+    at = page(name).run()
+    no_exception(at)
+    assert at.title[0].value == name.capitalize()
+
+
+def test_app_starts_on_the_scenario_page_with_its_capacity() -> None:
+    at = AppTest.from_file(str(APP), default_timeout=30).run()
+    no_exception(at)
+    assert at.title[0].value == "Scenario"
+    assert any("bottleneck" in m.value for m in at.markdown)
+
+
+def test_a_bad_scenario_shows_its_problems_by_path() -> None:
+    at = with_scenario(page("scenario"), THREE_TOOLS)
+    text = (ROOT / "scenarios" / THREE_TOOLS).read_text()
+    bad = text.replace("max_speed_m_min: 10", "max_speed_m_min: -5", 1)
+    assert bad != text
+    with pytest.raises(ScenarioError) as expected:
+        parse_scenario(bad, source=THREE_TOOLS)
+    at.text_area[0].input(bad).run()
+    no_exception(at)
+    shown = at.table[0].value.reset_index()
+    wanted = [(p.path, p.message) for p in expected.value.problems]
+    assert list(zip(shown["path"], shown["message"], strict=True)) == wanted
+    assert ("lines[0].stations[0].equipment.max_speed_m_min", "must be > 0 (got -5)") in wanted
+    assert "problem" in at.error[0].value
+    # the other pages say what to do instead of running on a broken scenario
+    simulate_page = page("simulate")
+    for key in ("document", "scenario_label", "scenario", "problems"):
+        simulate_page.session_state[key] = at.session_state[key]
+    simulate_page.run()
+    no_exception(simulate_page)
+    assert "fix them on the Scenario page" in simulate_page.warning[0].value
+
+
+def test_text_that_is_no_yaml_says_where_and_keeps_the_document() -> None:
+    at = with_scenario(page("scenario"), THREE_TOOLS)
+    at.text_area[0].input("name: [unclosed\n").run()
+    no_exception(at)
+    problems = at.table[0].value.reset_index()
+    assert list(problems["path"]) == ["(document)"]
+    assert problems["message"][0].startswith("the document is not valid YAML at line 2")
+    assert at.session_state["document"]["name"] == "Roll-coupled oxidation, PECVD and anneal"
+
+
+def test_an_edited_table_changes_the_scenario_and_is_validated_again() -> None:
+    document = yaml.safe_load((ROOT / "scenarios" / THREE_TOOLS).read_text())
+    before = editing.frame_of(document, *editing.TABLES["Stations"])
+    after = before.copy()
+    after.loc[0, "units"] = 0
+    changed = editing.apply_edits(document, before, after)
+    assert changed["lines"][0]["stations"][0]["units"] == 0
+    assert document["lines"][0]["stations"][0].get("units", 1) == 1
+    with pytest.raises(ScenarioError) as error:
+        parse_scenario(yaml.safe_dump(changed))
+    assert error.value.problems[0].path == "lines[0].stations[0].units"
+
+
+def test_orders_can_be_added_in_their_table() -> None:
+    document = yaml.safe_load((ROOT / "scenarios" / THREE_TOOLS).read_text())
+    before = editing.frame_of(document, *editing.TABLES["Orders"])
+    extra = {"path": None, "id": "O2", "product": "NiSi-A2", "length_m": 3000.0, "due": "10d"}
+    after = pd.concat([before, pd.DataFrame([extra])], ignore_index=True)
+    changed = editing.replace_orders(document, after)
+    scenario = parse_scenario(yaml.safe_dump(changed))
+    assert [o.id for o in scenario.orders] == ["O1", "O2"]
+    assert scenario.orders[1].due == 10 * 1440
+
+
+def test_a_short_simulation_shows_the_kpis_of_the_twin() -> None:
+    at = with_scenario(page("simulate"), BASELINE)
+    settings = {"Horizon, days": 2.0, "Warm-up, days": 0.0, "Replications": 2, "Seed": 7}
+    simulate_on(at, settings)
+    until(at, lambda at: len(at.metric) > 0)
+    no_exception(at)
+    assert not at.error, [e.value for e in at.error]
+    direct = simulate(
+        load_scenario(ROOT / "scenarios" / BASELINE),
+        replications=2,
+        seed=7,
+        horizon_min=2 * 1440,
+        warmup_min=0,
+    )
+    shown = {m.label: (m.value, m.delta) for m in at.metric}
+    assert shown["Output m/h"] == kpi_card("output_m_per_h", direct.kpis["output_m_per_h"])
+    assert shown["Yield"] == kpi_card("yield", direct.kpis["yield"])
+    assert shown["Yield"][0].endswith("%")
+    assert "Bottleneck" in at.info[0].value
+    assert direct.bottleneck.station in at.info[0].value
+
+
+def test_a_schedule_shows_its_order_table() -> None:
+    at = with_scenario(page("schedule"), THREE_TOOLS)
+    widget(at.number_input, "Time limit, s").set_value(2.0)
+    widget(at.button, "Run the optimiser").click().run()
+    until(at, lambda at: len(at.dataframe) >= 2)
+    no_exception(at)
+    orders = at.dataframe[0].value
+    assert list(orders["order"]) == ["O1"]
+    assert {"due h", "completion h", "tardiness h"} <= set(orders.columns)
+    rules = at.dataframe[1].value
+    assert rules["method"].iloc[0] == "CP-SAT"
+    assert {"FIFO", "EDD"} <= set(rules["method"])
+    widget(at.number_input, "Replications").set_value(2)
+    widget(at.button, "Execute in the twin").click().run()
+    until(at, lambda at: len(at.dataframe) >= 3)
+    no_exception(at)
+    assert "on-time probability" in at.dataframe[2].value.columns
+
+
+def test_a_failing_run_shows_a_sentence_not_a_traceback() -> None:
+    at = with_scenario(page("simulate"), THREE_TOOLS)
+    simulate_on(at, {"Horizon, days": 1.0, "Warm-up, days": 2.0})
+    until(at, lambda at: len(at.error) > 0)
+    no_exception(at)
+    assert at.error[0].value == "Could not finish: the warm-up must be shorter than the horizon"
+    assert not at.expander  # details only with R2R_DEBUG
+
+
+def test_r2r_debug_adds_the_details(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("R2R_DEBUG", "1")
+    at = with_scenario(page("simulate"), THREE_TOOLS)
+    simulate_on(at, {"Horizon, days": 1.0, "Warm-up, days": 2.0})
+    until(at, lambda at: len(at.error) > 0)
+    assert "Traceback" in at.expander[0].code[0].value
+
+
+def test_r2r_dashboard_serves_the_bundled_app_on_localhost(monkeypatch: pytest.MonkeyPatch) -> None:
+    started: list[list[str]] = []
+    monkeypatch.setattr(cli.subprocess, "call", lambda command: started.append(command) or 0)
+    result = CliRunner().invoke(cli.app, ["dashboard", "--port", "8600"])
+    assert result.exit_code == 0, result.output
+    [command] = started
+    assert command[1:4] == ["-m", "streamlit", "run"]
+    assert Path(command[4]) == APP
+    options = dict(zip(command[5::2], command[6::2], strict=True))
+    assert options["--server.address"] == "127.0.0.1"
+    assert options["--server.port"] == "8600"
+    assert options["--server.maxUploadSize"] == "5"
+
+
+# ------------------------------------------------------------------- store, compare, studies
+STUDY = """
+name: small study
+scenario: {scenario}
+factors:
+  - {{name: store, path: "lines[0].buffers[0].capacity_rolls", values: [2, 4]}}
+replications: 2
+horizon: 1d
+kpis: [output_m_per_h]
+objective: output_m_per_h
+"""
+
+
+def saved_simulations(count: int) -> list[str]:
+    store = Store()
+    scenario = load_scenario(ROOT / "scenarios" / THREE_TOOLS)
+    return [
+        store.save_simulation(
+            scenario,
+            simulate(scenario, replications=2, seed=seed, horizon_min=1440, warmup_min=0),
+            label=f"seed {seed}",
+        )
+        for seed in range(1, count + 1)
+    ]
+
+
+def test_a_simulation_from_the_dashboard_is_saved_and_history_deletes_it() -> None:
+    at = with_scenario(page("simulate"), THREE_TOOLS)
+    simulate_on(at, {"Horizon, days": 1.0, "Warm-up, days": 0.0})
+    until(at, lambda at: len(at.metric) > 0)
+    [run] = Store().runs()
+    assert run.kind == "simulation"
+    assert any(run.id in c.value for c in at.caption)
+    history = page("history").run()
+    no_exception(history)
+    assert list(history.dataframe[0].value["id"]) == [run.id]
+    history.checkbox(key="history-sure").check().run()
+    history.button(key="history-delete").click().run()
+    no_exception(history)
+    assert Store().runs() == []
+
+
+def test_compare_shows_two_stored_runs_and_their_difference() -> None:
+    first, second = saved_simulations(2)
+    store = Store()
+    expected = difference_frame(store.simulation(first), store.simulation(second))
+    at = page("compare").run()
+    no_exception(at)
+    shown = at.dataframe[0].value
+    assert list(shown["difference"]) == list(expected["difference"])
+    assert shown["kpi"].iloc[0] == "Output m/h"
+
+
+def test_a_stored_study_opens_with_its_table(tmp_path: Path) -> None:
+    spec = parse_study(
+        STUDY.format(scenario=ROOT / "scenarios" / THREE_TOOLS), str(tmp_path / "study.yaml")
+    )
+    result = run_study(spec, store=Store(), workers=1)
+    at = page("studies").run()
+    at.button(key="open-study").click().run()
+    no_exception(at)
+    shown = at.dataframe[0].value
+    assert list(shown["store"]) == [2, 4]
+    assert list(shown["output_m_per_h"]) == pytest.approx(list(result.table["output_m_per_h"]))
+
+
+def test_same_seeds_on_two_scenarios_are_compared_and_both_saved() -> None:
+    at = page("compare").run()
+    at.radio(key="mode").set_value("Same seeds on two scenarios").run()
+    at.selectbox(key="compare-scenario-1").set_value(THREE_TOOLS)
+    at.selectbox(key="compare-2").set_value("validation/two_station_rolls.yaml")
+    widget(at.number_input, "Horizon, days").set_value(1.0)
+    widget(at.number_input, "Replications").set_value(2)
+    widget(at.button, "Run both").click().run()
+    until(at, lambda at: len(at.dataframe) > 0)
+    no_exception(at)
+    assert len(Store().runs(kind="simulation")) == 2
+    assert "difference" in at.dataframe[0].value.columns
+
+
+@pytest.fixture
+def studies(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "studies"
+    folder.mkdir()
+    monkeypatch.setenv("R2R_STUDIES", str(folder))
+    return folder
+
+
+def test_a_study_launched_from_the_dashboard_shows_its_design_points(studies: Path) -> None:
+    (studies / "small.yaml").write_text(STUDY.format(scenario=ROOT / "scenarios" / THREE_TOOLS))
+    at = page("studies").run()
+    no_exception(at)
+    widget(at.button, "Launch the study").click().run()
+    until(at, lambda at: len(at.dataframe) > 0, seconds=60)
+    no_exception(at)
+    assert list(at.dataframe[0].value["store"]) == [2, 4]
+    [run] = Store().runs(kind="study")
+    assert any(run.id in c.value for c in at.caption)
+
+
+def test_a_bad_study_file_lists_its_problems_by_path(studies: Path) -> None:
+    study = STUDY.format(scenario=ROOT / "scenarios" / THREE_TOOLS)
+    (studies / "bad.yaml").write_text(study.replace("replications: 2", "replications: 0"))
+    at = page("studies").run()
+    no_exception(at)
+    problems = at.table[0].value.reset_index()
+    assert list(problems["path"]) == ["replications"]
+
+
+def test_history_shows_a_stored_schedule_and_simulation() -> None:
+    scenario = load_scenario(ROOT / "scenarios" / THREE_TOOLS)
+    store = Store()
+    result = simulate(scenario, replications=2, horizon_min=1440, warmup_min=0)
+    store.save_simulation(scenario, result)
+    schedule = schedule_plant(scenario, time_limit_s=2).document("tardiness-makespan")
+    store.save_schedule(scenario, schedule)
+    at = page("history").run()
+    at.toggle(key="history-show").set_value(True).run()
+    no_exception(at)
+    assert not at.error, [e.value for e in at.error]
+    assert any("CP-SAT" in m.value for m in at.markdown)  # the newest run: the schedule
+    picker = at.selectbox(key="history-run")
+    picker.set_value(picker.options[1]).run()
+    no_exception(at)
+    shown = {m.label: (m.value, m.delta) for m in at.metric}
+    assert shown["Output m/h"] == kpi_card("output_m_per_h", result.kpis["output_m_per_h"])
