@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import resource
+import statistics
 import subprocess
 import sys
 import time
@@ -78,11 +79,12 @@ def _plant_year_child(quality: bool) -> dict[str, Any]:
     return json.loads(out.stdout)
 
 
-def bench_plant_year(repeats: int = 5) -> None:
+def bench_plant_year(repeats: int = 9) -> None:
     """A plant-year with and without quality, in fresh processes taken in turns.
 
     Alternating the two keeps a load that comes and goes from favouring either; each figure is
-    the best of ``repeats`` runs.
+    the best of ``repeats`` runs (single runs vary by ±20 % on a shared virtual machine), and the
+    overhead is also given from the medians.
     """
     runs: dict[bool, list[dict[str, Any]]] = {True: [], False: []}
     for _ in range(repeats):
@@ -92,6 +94,7 @@ def bench_plant_year(repeats: int = 5) -> None:
     plain = min(runs[False], key=lambda r: r["wall_s"])
     wall = {q: min(r["wall_s"] for r in runs[q]) for q in runs}
     cpu = {q: min(r["cpu_s"] for r in runs[q]) for q in runs}
+    median = {q: statistics.median(r["cpu_s"] for r in runs[q]) for q in runs}
     print(
         f"plant-year (baseline, 365 d, 1 replication, quality on): wall {best['wall_s']:.3f} s "
         f"(CPU {best['cpu_s']:.3f} s; best of {repeats}; target <= 1 s), "
@@ -103,8 +106,8 @@ def bench_plant_year(repeats: int = 5) -> None:
     print(
         f"quality modelling: +{wall[True] / wall[False] - 1:.0%} wall "
         f"({wall[False]:.3f} s without, {wall[True]:.3f} s with), "
-        f"+{cpu[True] / cpu[False] - 1:.0%} CPU ({cpu[False]:.3f} s, {cpu[True]:.3f} s); "
-        "target <= +30 %"
+        f"+{cpu[True] / cpu[False] - 1:.0%} CPU ({cpu[False]:.3f} s, {cpu[True]:.3f} s), "
+        f"+{median[True] / median[False] - 1:.0%} between median CPU times; target <= +30 %"
     )
 
 

@@ -16,6 +16,7 @@ from tests.reference.markov_two_machine import exact_throughput
 from twin.engine import run_replication, simulate
 from twin.engine.flow import STATE_NAMES
 from twin.engine.plant import Plant
+from twin.engine.stats import Estimate
 from twin.scenario import Scenario, load_scenario, scenario_from_document
 
 
@@ -267,3 +268,16 @@ def test_fluid_line_conserves_web(
     for name in ("M1", "M2"):
         total = sum(m[f"stations.{name}.states.{s}"] for s in STATE_NAMES)
         assert total == pytest.approx(1.0, abs=1e-9)
+
+
+def test_estimates_are_student_t_intervals_kept_above_zero_for_non_negative_data() -> None:
+    # 1, 2, 3, 4: mean 2.5, s = sqrt(5/3) = 1.291, t(0.975, 3) = 3.182 -> half 2.054
+    estimate = Estimate.of([1, 2, 3, 4])
+    assert (estimate.mean, estimate.n) == (2.5, 4)
+    assert estimate.ci_low == pytest.approx(2.5 - 3.182 * math.sqrt(5 / 3) / 2, abs=1e-9)
+    # 0, 0, 0, 4: mean 1, s = 2, half 3.182 -> [-2.18, 4.18], but no value is below zero
+    rare = Estimate.of([0, 0, 0, 4])
+    assert rare.ci_low == 0.0 and rare.ci_high == pytest.approx(1 + 3.182)
+    # a quantity that can be negative keeps its interval
+    signed = Estimate.of([-1, 0, 0, 5])
+    assert signed.ci_low == pytest.approx(1 - 3.182 * math.sqrt(22 / 3) / 2)

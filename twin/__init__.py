@@ -11,7 +11,6 @@ from typing import Any
 from twin.capacity import LineCapacity, StationCapacity, static_capacity
 from twin.engine import SchedulePlan, SimulationResult, simulate
 from twin.engine.stats import Estimate, Probability
-from twin.report import export, export_bytes
 from twin.scenario import (
     MAX_DOCUMENT_BYTES,
     Problem,
@@ -23,27 +22,33 @@ from twin.scenario import (
     scenario_from_document,
     value_at,
 )
-from twin.store import RunInfo, Store, StoreError
-from twin.study import (
-    Design,
-    Factor,
-    StudyInterrupted,
-    StudyResult,
-    StudySpec,
-    load_study,
-    parse_study,
-    run_study,
-)
 
-# The scheduler loads OR-Tools, which doubles the start-up time of every ``r2r`` command: its
-# names are imported when first used.
-_SCHEDULER_NAMES = ("OBJECTIVES", "PlantSchedule", "schedule_plant", "to_plan")
+# The scheduler loads OR-Tools, and studies, the store and exports load pandas, plotly and
+# Dask: each would add to the start-up of every ``r2r`` command, and their objects would slow
+# the garbage collector in every simulation. Their names are imported when first used.
+_LAZY_MODULES: dict[str, tuple[str, ...]] = {
+    "twin.schedule.plant": ("OBJECTIVES", "PlantSchedule", "schedule_plant", "to_plan"),
+    "twin.store": ("RunInfo", "Store", "StoreError"),
+    "twin.report": ("export", "export_bytes"),
+    "twin.study": (
+        "Design",
+        "Factor",
+        "StudyInterrupted",
+        "StudyResult",
+        "StudySpec",
+        "load_study",
+        "parse_study",
+        "run_study",
+    ),
+}
+_LAZY = {name: module for module, names in _LAZY_MODULES.items() for name in names}
 
 
 def __getattr__(name: str) -> Any:
-    if name in _SCHEDULER_NAMES:
-        return getattr(importlib.import_module("twin.schedule.plant"), name)
-    raise AttributeError(f"module 'twin' has no attribute {name!r}")
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'twin' has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)
 
 
 __all__ = [

@@ -71,13 +71,20 @@ class Estimate(BaseModel):
 
     @classmethod
     def of(cls, values: Sequence[float]) -> Estimate:
-        """The estimate from one value per replication (a single value has a zero-width CI)."""
+        """The estimate from one value per replication (a single value has a zero-width CI).
+
+        Where no replication is negative (a count, a rate, an area), the interval stops at zero
+        rather than claim that a negative value is plausible.
+        """
         data = np.asarray(values, dtype=float)
         mean = float(data.mean())
         if len(data) < 2:
             return cls(mean=mean, ci_low=mean, ci_high=mean, n=len(data))
         half = t_quantile_975(len(data) - 1) * float(data.std(ddof=1)) / math.sqrt(len(data))
-        return cls(mean=mean, ci_low=mean - half, ci_high=mean + half, n=len(data))
+        low = mean - half
+        if data.min() >= 0:
+            low = max(low, 0.0)
+        return cls(mean=mean, ci_low=low, ci_high=mean + half, n=len(data))
 
 
 class Probability(BaseModel):
