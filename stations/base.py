@@ -9,14 +9,19 @@ step lies inside its process window.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import ClassVar, Generic, Literal, TypeVar
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from stations.distributions import Distribution, Fixed
 from stations.units import Duration
+
+Level = float | np.ndarray
+"""A usage counter or a rate: one value, or an array of them (one per roll)."""
 
 
 class DefectType(StrEnum):
@@ -231,12 +236,13 @@ class Equipment(BaseModel, Generic[StepT]):
         return 0.0
 
     def defect_rates(
-        self, step: StepT, usage: dict[str, float] | None = None
-    ) -> dict[DefectType, float]:
+        self, step: StepT, usage: Mapping[str, Level] | None = None
+    ) -> dict[DefectType, Level]:
         """Defects per m² by type this tool lays while running ``step``.
 
         ``usage`` holds the tool's usage counters since their last maintenance (for example the
-        PECVD wall deposit), for types whose rates depend on the tool's condition.
+        PECVD wall deposit), for types whose rates depend on the tool's condition. Counters may
+        be arrays (one value per roll): the rates that depend on them are then arrays too.
         """
         rates = dict(self.default_defect_rates_per_m2)
         rates.update(self.defect_rates_per_m2 or {})

@@ -9,6 +9,7 @@ proportion to thickness × length coated, which drives the chamber clean.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -17,6 +18,7 @@ from stations.base import (
     DefectType,
     Equipment,
     Finding,
+    Level,
     RecipeStep,
     StepClass,
     Window,
@@ -118,8 +120,8 @@ class PecvdCoater(Equipment[PecvdStep]):
         return {WALL_DEPOSIT: step.si_thickness_um + cap_um}
 
     def defect_rates(
-        self, step: PecvdStep, usage: dict[str, float] | None = None
-    ) -> dict[DefectType, float]:
+        self, step: PecvdStep, usage: Mapping[str, Level] | None = None
+    ) -> dict[DefectType, Level]:
         """Base rates, with particles rising linearly with the wall deposit since the clean."""
         rates = super().defect_rates(step, usage)
         deposit = (usage or {}).get(WALL_DEPOSIT, 0.0)

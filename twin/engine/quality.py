@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from stations import DefectType, RecipeStep
-from stations.base import DEFECT_SIZE_MM
+from stations.base import DEFECT_SIZE_MM, Equipment
 from stations.li_evaporation import LithiumEvaporator, LithiumStep
 from stations.recipe import has_supplemental
 from stations.slitting import Slitter, SlittingStep
@@ -138,23 +138,21 @@ class RateTable:
         self.rows = np.zeros((64, len(POINT_TYPES)))
         self.size = 0
 
-    def _next(self) -> int:
-        if self.size == len(self.rows):
-            self.rows = np.concatenate([self.rows, np.zeros_like(self.rows)])
-        self.size += 1
-        return self.size - 1
-
     def add(self, rates: dict[DefectType, float]) -> int:
         """A new row holding ``rates``; its number."""
-        row = self._next()
-        self.rows[row] = [rates.get(t, 0.0) for t in POINT_TYPES]
-        return row
+        return int(self.add_rows(np.array([[rates.get(t, 0.0) for t in POINT_TYPES]]))[0])
 
-    def mean(self, first: int, second: int) -> int:
-        """A new row holding the mean of two rows; its number."""
-        row = self._next()
-        self.rows[row] = (self.rows[first] + self.rows[second]) / 2
-        return row
+    def add_rows(self, rows: np.ndarray) -> np.ndarray:
+        """New rows (one per line of ``rows``, point types across); their numbers."""
+        end = self.size + len(rows)
+        if end > len(self.rows):
+            grown = np.zeros((max(end, 2 * len(self.rows)), len(POINT_TYPES)))
+            grown[: self.size] = self.rows[: self.size]
+            self.rows = grown
+        self.rows[self.size : end] = rows
+        numbers = np.arange(self.size, end)
+        self.size = end
+        return numbers
 
 
 @dataclass(slots=True)
@@ -192,6 +190,11 @@ class Defects:
         """The defects at ``index``."""
         return Defects(*(a[index] for a in self.arrays()))
 
+
+UNSETTLED = -1
+"""Rate row of a layer whose rates wait for :meth:`QualityModel._settle`."""
+Worn = tuple[Layer, dict[str, float], dict[str, float]]
+"""A layer laid by a tool whose rates depend on its counters, with them before and after."""
 
 Part = tuple[Defects, np.ndarray]
 """Defects and the index of the roll each lies on."""
@@ -459,6 +462,7 @@ class QualityModel:
         self.station_names: list[str] = []
         self._profiles: dict[tuple[int, int], StepProfile] = {}
         self.rates = RateTable()
+        self._worn: dict[tuple[int, int], tuple[Equipment[Any], RecipeStep, list[Worn]]] = {}
         self._sticking: dict[float, int] = {}
 
     def _station(self, unit: StationUnit) -> int:
@@ -560,25 +564,24 @@ class QualityModel:
         profile = self._profile(unit, step)
         start = end = profile.rates
         if profile.worn:
-            start = self.rates.add(unit.equipment.defect_rates(step, usage_before))
-            end = self.rates.add(unit.equipment.defect_rates(step, unit.usage))
-            if any(unit.usage[k] < v for k, v in usage_before.items()):
-                start = end = self.rates.mean(start, end)  # maintenance reset it mid-roll
-        quality.layers.append(
-            Layer(
-                quality.next_seq(),
-                profile.station,
-                entered,
-                self.plant.env.now,
-                quality.reversed,
-                start,
-                end,
-                profile.deviations_per_min * roll.length_m / speed_m_min,
-                profile.deviation_m,
-                profile.label,
-                usage_before,
-            )
+            start = end = UNSETTLED  # see _settle
+        layer = Layer(
+            quality.next_seq(),
+            profile.station,
+            entered,
+            self.plant.env.now,
+            quality.reversed,
+            start,
+            end,
+            profile.deviations_per_min * roll.length_m / speed_m_min,
+            profile.deviation_m,
+            profile.label,
+            usage_before,
         )
+        quality.layers.append(layer)
+        if profile.worn:
+            worn = self._worn.setdefault((id(unit), id(step)), (unit.equipment, step, []))
+            worn[2].append((layer, usage_before, dict(unit.usage)))
         if profile.sticking_per_m2 is not None:
             if not quality.supplemental:
                 quality.exposed_lithium = profile.sticking_per_m2
@@ -617,6 +620,35 @@ class QualityModel:
         quality.reversed = not quality.reversed
 
     # ------------------------------------------------------------------ evaluation
+    def _settle(self) -> None:
+        """Give layers whose rates depend on the tool's condition their rate rows.
+
+        One call of the station's ``defect_rates`` per (tool, step) with the counters of all its
+        layers as arrays, rather than two calls per roll while the run goes on.
+        """
+        for equipment, step, layers in self._worn.values():
+            starts = {c: np.array([before[c] for _, before, _ in layers]) for c in layers[0][1]}
+            ends = {c: np.array([after[c] for _, _, after in layers]) for c in starts}
+            first, last = (
+                np.column_stack(
+                    [
+                        np.broadcast_to(np.asarray(rates.get(t, 0.0), dtype=float), len(layers))
+                        for t in POINT_TYPES
+                    ]
+                )
+                for rates in (equipment.defect_rates(step, u) for u in (starts, ends))
+            )
+            # where maintenance reset a counter mid-roll, the roll sees the mean of the two
+            reset = np.zeros(len(layers), dtype=bool)
+            for counter, start in starts.items():
+                reset |= ends[counter] < start
+            first[reset] = last[reset] = (first[reset] + last[reset]) / 2
+            for (layer, _, _), a, b in zip(
+                layers, self.rates.add_rows(first), self.rates.add_rows(last), strict=True
+            ):
+                layer.rates_start, layer.rates_end = int(a), int(b)
+        self._worn.clear()
+
     def evaluate(self, rolls: list[Roll]) -> Evaluation:
         """Draw, inspect and slit ``rolls``; their per-roll outcomes.
 
@@ -625,6 +657,7 @@ class QualityModel:
         enough for the allocator to reuse from one block to the next, where arrays for a
         whole plant-year would be mapped afresh, page by page, each time.
         """
+        self._settle()
         blocks = [
             self._evaluate_block(rolls[i : i + EVALUATION_BLOCK])
             for i in range(0, len(rolls), EVALUATION_BLOCK)
