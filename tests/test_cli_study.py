@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import signal
+import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -13,7 +16,7 @@ import yaml
 from typer.testing import CliRunner
 
 from tests.conftest import ROOT, VALIDATION
-from twin import Store
+from twin import Store, StoreError
 from twin.cli import app
 
 runner = CliRunner()
@@ -117,3 +120,51 @@ def test_the_example_script_runs(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "ACC2_m" in result.stdout and "study st-0001" in result.stdout
+
+
+def test_a_killed_simulation_keeps_its_finished_replications(tmp_path: Path) -> None:
+    # kill -9 an r2r simulate halfway: the replications it finished are in the store, with the
+    # same KPIs as the same replications of a run that was not stopped (same seed).
+    path = tmp_path / "r2r.sqlite"
+    scenario = ROOT / "scenarios" / "baseline.yaml"
+    command = [sys.executable, "-m", "twin", "simulate", str(scenario), "--days", "2"]
+    process = subprocess.Popen(
+        [*command, "--replications", "200", "--store", str(path)],
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and len(_kept(path)) < 3:
+        time.sleep(0.02)
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    store = Store(path)
+    kept = store.replication_kpis("s-0001")
+    assert 3 <= len(kept) < 200
+    assert store.info("s-0001").status == "partial"
+    with pytest.raises(StoreError, match="stopped before it finished"):
+        store.simulation("s-0001")
+    finished = runner.invoke(
+        app,
+        [*command[3:], "--replications", str(len(kept)), "--store", str(path)],
+    )
+    assert finished.exit_code == 0, finished.output
+    assert store.replication_kpis("s-0002") == kept
+    target = tmp_path / "partial.json"
+    export = ["export", "s-0001", "--format", "json", "--store", str(path), "--out", str(target)]
+    assert runner.invoke(app, export).exit_code == 0
+    exported = json.loads(target.read_text(encoding="utf-8"))
+    assert len(exported["tables"]["replications"]) == len(kept) and "result" not in exported
+
+
+def _kept(path: Path) -> list[object]:
+    if not path.exists():
+        return []
+    connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        return connection.execute("SELECT replication FROM replications").fetchall()
+    except sqlite3.OperationalError:  # the tables are not made yet
+        return []
+    finally:
+        connection.close()

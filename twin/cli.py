@@ -29,6 +29,7 @@ from twin.report import FORMATS, Format, export
 from twin.scenario import MAX_DOCUMENT_BYTES, Problem, Scenario, ScenarioError, load_scenario
 from twin.store import STORE_ENV, Store, StoreError
 from twin.study import Executor, StudyInterrupted, StudyResult, load_study, run_study
+from twin.study_results import TaskOutcome
 
 EXIT_BAD_INPUT = 2
 """Exit code for input the tool cannot use (a scenario with mistakes, a missing file)."""
@@ -339,7 +340,8 @@ def simulate_command(
 ) -> None:
     """Simulate a scenario: output, time in state, buffers, orders, with 95 % CIs.
 
-    The run is kept in the store (see 'r2r runs') unless --no-store is given.
+    The run is kept in the store (see 'r2r runs') unless --no-store is given: each replication
+    as it finishes, so that a run stopped halfway keeps what it finished.
     """
     scenario = load_scenario(file) if as_json else _load(file)
     store = None if no_store else Store(store_file)
@@ -349,6 +351,15 @@ def simulate_command(
         raise ScenarioError([Problem("--warmup", "must be shorter than the horizon")])
     count = replications or scenario.run.replications
     plan = _load_plan(schedule_file, scenario) if schedule_file is not None else None
+    run_seed = scenario.run.seed if seed is None else seed
+    run_id = None
+    if store is not None:
+        run_id = store.begin_simulation(scenario, replications=count, seed=run_seed)
+
+    def keep(replication: int, kpis: dict[str, float], shares: dict[str, float]) -> None:
+        if store is not None and run_id is not None:
+            store.add_replication(run_id, TaskOutcome(0, replication, kpis, shares, 0.0))
+
     with Progress(
         TextColumn("simulating"),
         BarColumn(),
@@ -359,17 +370,25 @@ def simulate_command(
         disable=count < 2 or not err.is_terminal,
     ) as bar:
         task = bar.add_task("replications", total=count)
-        result = simulate(
-            scenario,
-            replications=count,
-            seed=seed,
-            horizon_min=horizon,
-            warmup_min=warm,
-            event_log=events is not None,
-            genealogy=genealogy is not None,
-            plan=plan,
-            progress=lambda done, _total: bar.update(task, completed=done),
-        )
+        try:
+            result = simulate(
+                scenario,
+                replications=count,
+                seed=run_seed,
+                horizon_min=horizon,
+                warmup_min=warm,
+                event_log=events is not None,
+                genealogy=genealogy is not None,
+                plan=plan,
+                progress=lambda done, _total: bar.update(task, completed=done),
+                replication_done=keep,
+            )
+        except KeyboardInterrupt:
+            if store is not None and run_id is not None:
+                store.set_status(run_id, "partial")
+                done = len(store.replication_kpis(run_id))
+                err.print(f"interrupted: {run_id} keeps the {done} finished replications' KPIs")
+            raise
     if events is not None:
         lines = ["minute,station,state"] + [
             f"{t:.4f},{s},{state}" for t, s, state in result.events or []
@@ -384,8 +403,8 @@ def simulate_command(
         _print_result(result)
         if plan is not None:
             _print_plan_outcome(result)
-    if store is not None:
-        run_id = store.save_simulation(scenario, result)
+    if store is not None and run_id is not None:
+        store.finish_simulation(run_id, result)
         if not as_json:  # JSON readers get nothing but the document
             err.print(f"stored as {run_id} in {store.path}", markup=False)
 

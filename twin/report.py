@@ -1,8 +1,9 @@
 """Export a stored run or study as CSV, Excel (one sheet per table) or JSON.
 
 A study has the tables ``summary`` (design points × KPIs, mean and 95 % CI) and ``replications``
-(one row per task); a simulation has ``kpis`` (every estimate by its dotted name) and
-``stations`` (time in each state). CSV holds the first table; Excel and JSON hold them all, and
+(one row per task); a simulation has ``kpis`` (every estimate by its dotted name), ``stations``
+(time in each state) and ``replications`` (each replication's KPIs; only these when the run
+stopped before it finished). CSV holds the first table; Excel and JSON hold them all, and
 JSON adds the run's description (and a simulation's full result). A schedule exports as JSON.
 """
 
@@ -41,20 +42,26 @@ def tables(store: Store, run_id: str) -> dict[str, pd.DataFrame]:
         result = store.study(info.id)
         return {"summary": result.table.reset_index(), "replications": result.replications}
     if info.kind == "simulation":
-        simulation = store.simulation(info.id)
-        document = simulation.model_dump(mode="json", exclude={"stations"})
-        states = pd.DataFrame.from_records(
-            [
-                {
-                    "station": name,
-                    **station.states,
-                    "oee": station.oee.mean,
-                    "bottleneck_share": station.bottleneck_share,
-                }
-                for name, station in simulation.stations.items()
-            ]
-        )
-        return {"kpis": pd.DataFrame.from_records(_estimates(document)), "stations": states}
+        frames: dict[str, pd.DataFrame] = {}
+        if info.status == "finished":
+            simulation = store.simulation(info.id)
+            document = simulation.model_dump(mode="json", exclude={"stations"})
+            frames["kpis"] = pd.DataFrame.from_records(_estimates(document))
+            frames["stations"] = pd.DataFrame.from_records(
+                [
+                    {
+                        "station": name,
+                        **station.states,
+                        "oee": station.oee.mean,
+                        "bottleneck_share": station.bottleneck_share,
+                    }
+                    for name, station in simulation.stations.items()
+                ]
+            )
+        kept = store.replication_kpis(info.id)
+        if kept:
+            frames["replications"] = pd.DataFrame.from_records(kept)
+        return frames
     return {}
 
 
@@ -80,7 +87,7 @@ def export_bytes(store: Store, run_id: str, fmt: Format) -> tuple[str, bytes]:
             "seed": store.seed(info.id),
             "tables": {table: _records(frame) for table, frame in frames.items()},
         }
-        if info.kind == "simulation":
+        if info.kind == "simulation" and info.status == "finished":
             document["result"] = store.simulation(info.id).model_dump(mode="json")
         if info.kind == "schedule":
             document["schedule"] = store.schedule(info.id)

@@ -257,16 +257,36 @@ class Store:
         self, scenario: Scenario, result: SimulationResult, *, label: str | None = None
     ) -> str:
         """Keep a simulation run (its scenario, seed and summary results); return its id."""
-        summary = result.model_dump_json(exclude={"events", "rolls"})
+        run_id = self.begin_simulation(
+            scenario, replications=result.replications, seed=result.seed, label=label
+        )
+        self.finish_simulation(run_id, result)
+        return run_id
+
+    def begin_simulation(
+        self, scenario: Scenario, *, replications: int, seed: int, label: str | None = None
+    ) -> str:
+        """Start keeping a simulation run; return its id.
+
+        :meth:`add_replication` then keeps each replication as it finishes (design point 0),
+        and :meth:`finish_simulation` the summary.
+        """
         return self._insert(
             "simulation",
             label or scenario.name,
             scenario,
-            status="finished",
-            tasks_total=result.replications,
-            seed=result.seed,
-            result=summary,
+            status="running",
+            tasks_total=replications,
+            seed=seed,
         )
+
+    def finish_simulation(self, run_id: str, result: SimulationResult) -> None:
+        """Keep a simulation run's summary results and mark it finished."""
+        summary = result.model_dump_json(exclude={"events", "rolls"})
+        with self._transaction() as connection:
+            connection.execute(
+                "UPDATE runs SET status = 'finished', result = ? WHERE id = ?", (summary, run_id)
+            )
 
     def save_schedule(
         self, scenario: Scenario, schedule: dict[str, Any], *, label: str | None = None
@@ -307,7 +327,7 @@ class Store:
         )
 
     def add_replication(self, run_id: str, outcome: TaskOutcome) -> None:
-        """Keep one finished (design point, replication) of a study, in its own transaction."""
+        """Keep one finished (design point, replication) of a run, in its own transaction."""
         written = dt.datetime.now(dt.UTC).isoformat()
         with self._transaction() as connection:
             connection.execute(
@@ -384,7 +404,8 @@ class Store:
         status = row["status"]
         if status == "running" and not _alive(row["pid"]):
             status = "partial"  # its process was killed
-        done = row["done"] if row["kind"] == "study" else row["tasks_total"]
+        finished_whole = row["kind"] != "study" and row["result"] is not None
+        done = row["tasks_total"] if finished_whole else row["done"]
         return RunInfo(
             id=row["id"],
             kind=row["kind"],
@@ -406,20 +427,35 @@ class Store:
         seed: int | None = self._row(run_id, "seed")[0]
         return seed
 
-    def _result(self, run_id: str, kind: RunKind) -> str:
+    def _result(self, run_id: str, kind: RunKind) -> str | None:
         row = self._row(run_id, "kind, result")
         if row["kind"] != kind:
             raise StoreError(f"{self.resolve(run_id)} is a {row['kind']}, not a {kind}")
-        text: str = row["result"]
+        text: str | None = row["result"]
         return text
 
     def simulation(self, run_id: str) -> SimulationResult:
         """The results of a stored simulation run."""
-        return SimulationResult.model_validate_json(self._result(run_id, "simulation"))
+        text = self._result(run_id, "simulation")
+        if text is None:
+            done = len(self.replication_kpis(run_id))
+            raise StoreError(
+                f"{self.resolve(run_id)} stopped before it finished: it keeps {done} "
+                "replications' KPIs (r2r export) but no summary"
+            )
+        return SimulationResult.model_validate_json(text)
+
+    def replication_kpis(self, run_id: str) -> list[dict[str, float]]:
+        """Each replication kept for a simulation run: its number and KPIs, in order."""
+        rows = self._query(
+            "SELECT replication, kpis FROM replications WHERE run_id = ? ORDER BY replication",
+            (self.resolve(run_id),),
+        )
+        return [{"replication": row["replication"], **json.loads(row["kpis"])} for row in rows]
 
     def schedule(self, run_id: str) -> dict[str, Any]:
         """The document of a stored schedule."""
-        document: dict[str, Any] = json.loads(self._result(run_id, "schedule"))
+        document: dict[str, Any] = json.loads(self._result(run_id, "schedule") or "{}")
         return document
 
     def study_spec(self, run_id: str) -> dict[str, Any]:

@@ -17,6 +17,9 @@ from twin.scenario import Accumulator, RollStore, Scenario
 
 Progress = Callable[[int, int], None]
 """Called with (replications done, replications in all)."""
+ReplicationDone = Callable[[int, dict[str, float], dict[str, float]], None]
+"""Called as each replication finishes, with its number, its KPIs and its stations' bottleneck
+shares: a caller can keep it at once, so that a run stopped halfway loses nothing finished."""
 
 
 def run_replication(
@@ -56,6 +59,7 @@ def simulate(
     genealogy: bool = False,
     plan: SchedulePlan | None = None,
     progress: Progress | None = None,
+    replication_done: ReplicationDone | None = None,
 ) -> SimulationResult:
     """Run ``replications`` replications (default: the scenario's) and summarise them.
 
@@ -82,6 +86,8 @@ def simulate(
         )
         results.append(result)
         shares.append(share)
+        if replication_done is not None:
+            replication_done(replication, result.metrics, share)
         if progress is not None:
             progress(replication + 1, count)
     units: dict[str, Literal["rolls", "m"]] = {}
