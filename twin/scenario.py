@@ -769,7 +769,8 @@ def _message(error: Any) -> str:
     return message
 
 
-def _problems(error: ValidationError, document: Any) -> list[Problem]:
+def validation_problems(error: ValidationError, document: Any) -> list[Problem]:
+    """Pydantic's errors for ``document`` as problems, each by its path in the document."""
     problems = []
     for item in error.errors():
         path = _format_loc(item["loc"], document)
@@ -784,7 +785,7 @@ def scenario_from_document(document: Any, source: str | None = None) -> Scenario
     try:
         return Scenario.model_validate(document)
     except ValidationError as error:
-        problems = _problems(error, document) + list(_reference_problems(document))
+        problems = validation_problems(error, document) + list(_reference_problems(document))
         raise ScenarioError(problems, source) from None
     except ScenarioError as error:
         raise ScenarioError(error.problems, source) from None

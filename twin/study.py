@@ -49,10 +49,10 @@ from twin.scenario import (
     Problem,
     Scenario,
     ScenarioError,
-    _problems,
     load_scenario,
     parse_document,
     scenario_from_document,
+    validation_problems,
     value_at,
 )
 from twin.store import Store, StoreError
@@ -398,7 +398,7 @@ def parse_study(text: str | bytes, source: str = "<study>") -> StudySpec:
     except ScenarioError as error:
         problems += error.problems
     except ValidationError as error:
-        found = _problems(error, document)
+        found = validation_problems(error, document)
         problems += [p for p in found if base is not None or not p.path.startswith("scenario")]
         if base is not None:
             problems += _partial_problems(document, base)
