@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 
 from dashboard.common import FRACTIONS, KPI_LABELS, format_estimate
-from twin import Estimate, LineCapacity, Scenario, SimulationResult
+from twin import Estimate, LineCapacity, Scenario, SimulationResult, paired_difference
 
 
 def capacity_frame(capacity: LineCapacity, width_m: float) -> pd.DataFrame:
@@ -185,16 +185,21 @@ def _hours(minutes: float | None) -> float | None:
 def difference_frame(first: SimulationResult, second: SimulationResult) -> pd.DataFrame:
     """KPIs of two runs side by side, and the second minus the first with a 95 % interval.
 
-    The interval of the difference combines the two half-widths in quadrature (independent
-    runs); with common random numbers the true interval is narrower, so this one is cautious.
+    Runs with the same seed and replications are compared replication by replication (common
+    random numbers: the paired interval is the narrower, honest one). Otherwise the interval
+    combines the two half-widths in quadrature, as for independent runs.
     """
     rows = []
     shared = first.kpis.keys() & second.kpis.keys()
     for name in [k for k in KPI_LABELS if k in shared] + sorted(shared - KPI_LABELS.keys()):
         a, b = first.kpis[name], second.kpis[name]
-        half = math.hypot(a.ci_high - a.mean, b.ci_high - b.mean)
-        mean = b.mean - a.mean
-        difference = Estimate(mean=mean, ci_low=mean - half, ci_high=mean + half, n=min(a.n, b.n))
+        difference = paired_difference(first, second, name)
+        if difference is None:
+            half = math.hypot(a.ci_high - a.mean, b.ci_high - b.mean)
+            mean = b.mean - a.mean
+            difference = Estimate(
+                mean=mean, ci_low=mean - half, ci_high=mean + half, n=min(a.n, b.n)
+            )
         percent = name in FRACTIONS
         rows.append(
             {
@@ -202,7 +207,7 @@ def difference_frame(first: SimulationResult, second: SimulationResult) -> pd.Da
                 "first": format_estimate(a, percent),
                 "second": format_estimate(b, percent),
                 "difference": format_estimate(difference, percent),
-                "significant": abs(mean) > half,
+                "significant": not difference.ci_low <= 0 <= difference.ci_high,
             }
         )
     return pd.DataFrame(rows)

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from tests.conftest import SCENARIOS, VALIDATION
 from tests.reference.markov_two_machine import exact_throughput
-from twin.engine import run_replication, simulate
+from twin.engine import paired_difference, run_replication, simulate
 from twin.engine.flow import STATE_NAMES
 from twin.engine.plant import Plant
 from twin.engine.stats import Estimate
@@ -281,3 +281,32 @@ def test_estimates_are_student_t_intervals_kept_above_zero_for_non_negative_data
     # a quantity that can be negative keeps its interval
     signed = Estimate.of([-1, 0, 0, 5])
     assert signed.ci_low == pytest.approx(1 - 3.182 * math.sqrt(22 / 3) / 2)
+
+
+def test_paired_differences_use_common_random_numbers() -> None:
+    # the baseline, and the same plant with a third PC2 coater (its bottleneck)
+    scenario = load_scenario(SCENARIOS / "baseline.yaml")
+    faster = scenario.with_changes({"lines[1].stations[1].units": 3})
+    a = simulate(scenario, replications=8, seed=5, horizon_min=4320, warmup_min=0)
+    b = simulate(faster, replications=8, seed=5, horizon_min=4320, warmup_min=0)
+    assert len(a.replication_kpis) == 8
+    # by hand: the mean and t-interval of the eight replication-by-replication differences
+    d = [
+        y["output_m_per_h"] - x["output_m_per_h"]
+        for x, y in zip(a.replication_kpis, b.replication_kpis, strict=True)
+    ]
+    mean = sum(d) / 8
+    s = math.sqrt(sum((v - mean) ** 2 for v in d) / 7)
+    paired = paired_difference(a, b, "output_m_per_h")
+    assert paired is not None
+    assert paired.mean == pytest.approx(mean)
+    assert paired.ci_high - paired.mean == pytest.approx(2.365 * s / math.sqrt(8))
+    # the same failures hit both runs, so pairing gives a narrower interval than treating the
+    # runs as independent (half-widths combined in quadrature)
+    ka, kb = a.kpis["output_m_per_h"], b.kpis["output_m_per_h"]
+    independent = math.hypot(ka.ci_high - ka.mean, kb.ci_high - kb.mean)
+    assert paired.ci_high - paired.mean < independent
+    # a run compared with itself differs by exactly nothing; other seeds cannot be paired
+    assert paired_difference(a, a, "output_m_per_h") == Estimate(mean=0, ci_low=0, ci_high=0, n=8)
+    other = simulate(faster, replications=8, seed=6, horizon_min=4320, warmup_min=0)
+    assert paired_difference(a, other, "output_m_per_h") is None

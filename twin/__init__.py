@@ -9,7 +9,7 @@ import importlib
 from typing import Any
 
 from twin.capacity import LineCapacity, StationCapacity, static_capacity
-from twin.engine import SchedulePlan, SimulationResult, simulate
+from twin.engine import SchedulePlan, SimulationResult, paired_difference, simulate
 from twin.engine.stats import Estimate, Probability
 from twin.scenario import (
     MAX_DOCUMENT_BYTES,
@@ -76,6 +76,7 @@ __all__ = [
     "export_bytes",
     "load_scenario",
     "load_study",
+    "paired_difference",
     "parse_document",
     "parse_scenario",
     "parse_study",

@@ -11,7 +11,12 @@ from typing import Literal
 
 from twin.engine.plan import SchedulePlan
 from twin.engine.plant import Plant, ReplicationResult
-from twin.engine.results import SimulationResult, bottleneck_shares, summarise
+from twin.engine.results import (
+    SimulationResult,
+    bottleneck_shares,
+    paired_difference,
+    summarise,
+)
 from twin.engine.stats import Estimate
 from twin.scenario import Accumulator, RollStore, Scenario
 
@@ -117,6 +122,7 @@ __all__ = [
     "Plant",
     "SchedulePlan",
     "SimulationResult",
+    "paired_difference",
     "run_replication",
     "simulate",
 ]

@@ -122,6 +122,12 @@ class SimulationResult(BaseModel):
     replications: int
     seed: int
     kpis: dict[str, Estimate]
+    replication_kpis: list[dict[str, float]] = Field(
+        default=[],
+        description="Each replication's plant KPIs, in replication order: two runs with the same "
+        "seed share their random numbers, so their KPIs can be compared replication by "
+        "replication (see :func:`paired_difference`).",
+    )
     lines: dict[str, LineResult]
     stations: dict[str, StationResult]
     buffers: dict[str, BufferResult]
@@ -137,6 +143,24 @@ class SimulationResult(BaseModel):
     events: list[tuple[float, str, str]] | None = Field(
         default=None, description="(minute, station, state) changes, first replication."
     )
+
+
+def paired_difference(
+    first: SimulationResult, second: SimulationResult, kpi: str
+) -> Estimate | None:
+    """The second run's ``kpi`` minus the first's, replication by replication, with its 95 % CI.
+
+    Runs with the same seed and replications see the same failures where their stations are
+    the same (common random numbers), so the paired interval is narrower than one made from the
+    two runs' own intervals. ``None`` when the runs cannot be paired (other seeds or counts, or
+    KPIs not kept per replication).
+    """
+    if (first.seed, first.replications) != (second.seed, second.replications):
+        return None
+    pairs = list(zip(first.replication_kpis, second.replication_kpis, strict=False))
+    if len(pairs) != first.replications or not all(kpi in a and kpi in b for a, b in pairs):
+        return None
+    return Estimate.of([b[kpi] - a[kpi] for a, b in pairs], signed=True)
 
 
 def bottleneck_shares(
@@ -283,6 +307,10 @@ def summarise(
         replications=len(replications),
         seed=seed,
         kpis=nested["kpis"],
+        replication_kpis=[
+            {k.removeprefix("kpis."): v for k, v in metrics.items() if k.startswith("kpis.")}
+            for metrics in replications
+        ],
         lines=lines,
         stations=stations,
         buffers=buffers,

@@ -70,11 +70,12 @@ class Estimate(BaseModel):
     n: int
 
     @classmethod
-    def of(cls, values: Sequence[float]) -> Estimate:
+    def of(cls, values: Sequence[float], *, signed: bool = False) -> Estimate:
         """The estimate from one value per replication (a single value has a zero-width CI).
 
         Where no replication is negative (a count, a rate, an area), the interval stops at zero
-        rather than claim that a negative value is plausible.
+        rather than claim that a negative value is plausible; ``signed`` says the quantity may
+        be negative (a difference), and keeps the whole interval.
         """
         data = np.asarray(values, dtype=float)
         mean = float(data.mean())
@@ -82,7 +83,7 @@ class Estimate(BaseModel):
             return cls(mean=mean, ci_low=mean, ci_high=mean, n=len(data))
         half = t_quantile_975(len(data) - 1) * float(data.std(ddof=1)) / math.sqrt(len(data))
         low = mean - half
-        if data.min() >= 0:
+        if not signed and data.min() >= 0:
             low = max(low, 0.0)
         return cls(mean=mean, ci_low=low, ci_high=mean + half, n=len(data))
 
