@@ -25,14 +25,14 @@ escapes.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from stations import DefectType, RecipeStep
-from stations.base import DEFECT_SIZE_MM, Equipment
+from stations.base import DEFECT_SIZE_MM, Equipment, Level
 from stations.li_evaporation import LithiumEvaporator, LithiumStep
 from stations.recipe import has_supplemental
 from stations.slitting import Slitter, SlittingStep
@@ -127,6 +127,13 @@ class StepProfile:
     """The slitting step and the slitter's cut-out length."""
 
 
+def _rate_rows(rates: Mapping[DefectType, Level], count: int) -> np.ndarray:
+    """``count`` rows of rates by point type; a rate is one value, or one value per row."""
+    return np.column_stack(
+        [np.broadcast_to(np.asarray(rates.get(t, 0.0), dtype=float), count) for t in POINT_TYPES]
+    )
+
+
 class RateTable:
     """Defect rates per m² by point type, one row per condition a layer was laid in.
 
@@ -138,9 +145,9 @@ class RateTable:
         self.rows = np.zeros((64, len(POINT_TYPES)))
         self.size = 0
 
-    def add(self, rates: dict[DefectType, float]) -> int:
+    def add(self, rates: Mapping[DefectType, Level]) -> int:
         """A new row holding ``rates``; its number."""
-        return int(self.add_rows(np.array([[rates.get(t, 0.0) for t in POINT_TYPES]]))[0])
+        return int(self.add_rows(_rate_rows(rates, 1))[0])
 
     def add_rows(self, rows: np.ndarray) -> np.ndarray:
         """New rows (one per line of ``rows``, point types across); their numbers."""
@@ -629,15 +636,8 @@ class QualityModel:
         for equipment, step, layers in self._worn.values():
             starts = {c: np.array([before[c] for _, before, _ in layers]) for c in layers[0][1]}
             ends = {c: np.array([after[c] for _, _, after in layers]) for c in starts}
-            first, last = (
-                np.column_stack(
-                    [
-                        np.broadcast_to(np.asarray(rates.get(t, 0.0), dtype=float), len(layers))
-                        for t in POINT_TYPES
-                    ]
-                )
-                for rates in (equipment.defect_rates(step, u) for u in (starts, ends))
-            )
+            first = _rate_rows(equipment.defect_rates(step, starts), len(layers))
+            last = _rate_rows(equipment.defect_rates(step, ends), len(layers))
             # where maintenance reset a counter mid-roll, the roll sees the mean of the two
             reset = np.zeros(len(layers), dtype=bool)
             for counter, start in starts.items():

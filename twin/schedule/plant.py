@@ -17,6 +17,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from stations import RecipeStep
 from twin.capacity import roll_minutes
 from twin.engine.calendar import off_shift_intervals
 from twin.engine.plan import SchedulePlan
@@ -120,12 +121,15 @@ def _minutes(value: float) -> int:
     return max(1, math.ceil(value - 1e-9))
 
 
+def _route_steps(scenario: Scenario, product: Product, line: Line) -> dict[str, RecipeStep]:
+    """The product's recipe step at each station of the line it visits."""
+    return {leg.station.id: leg.step for leg in scenario.route(product, line) or []}
+
+
 def _stage_minutes(
-    line: Line, machine: PlantMachine, product: Product, scenario: Scenario, length: float
+    line: Line, machine: PlantMachine, steps: dict[str, RecipeStep], length: float
 ) -> int | None:
-    """Minutes the machine needs for a roll of ``product``, or None if the roll skips it."""
-    route = scenario.route(product, line) or []
-    steps = {leg.station.id: leg.step for leg in route}
+    """Minutes the machine needs for a roll with these ``steps``, or None if it skips it."""
     if not any(s.id in steps for s in machine.stations):
         return None
     return _minutes(max(roll_minutes(line, s, steps.get(s.id), length) for s in machine.stations))
@@ -151,10 +155,9 @@ def _usage_limits(scenario: Scenario, machine: PlantMachine) -> tuple[UsageLimit
 
 
 def _stage_usage(
-    line: Line, machine: PlantMachine, product: Product, scenario: Scenario, length: float
+    machine: PlantMachine, steps: dict[str, RecipeStep], length: float
 ) -> dict[str, int]:
-    """What a roll of ``product`` adds to the usage counters of the machine's maintenance."""
-    steps = {leg.station.id: leg.step for leg in scenario.route(product, line) or []}
+    """What a roll with these ``steps`` adds to the usage counters of the machine's maintenance."""
     usage = {}
     for station in machine.stations:
         step = steps.get(station.id)
@@ -174,10 +177,7 @@ def _setups(scenario: Scenario, machines: list[PlantMachine]) -> SetupTimes:
     for machine in machines:
         line = scenario.line(machine.line)
         products = [p for p in scenario.products if line in scenario.lines_for(p)]
-        steps = {
-            p.id: {leg.station.id: leg.step for leg in scenario.route(p, line) or []}
-            for p in products
-        }
+        steps = {p.id: _route_steps(scenario, p, line) for p in products}
         for a in products:
             for b in products:
                 if a.id == b.id:
@@ -235,6 +235,7 @@ def build_problem(scenario: Scenario, horizon_min: float | None = None) -> Plant
     for order in sorted(scenario.orders, key=lambda o: (scenario.minutes(o.release), o.id)):
         product = scenario.product(order.product)
         line = _line_of(scenario, order, load)
+        steps = _route_steps(scenario, product, line)
         total = scenario.order_length_m(order)
         count = max(1, math.ceil(total / scenario.roll_length_m - 1e-9))
         for k in range(count):
@@ -244,7 +245,7 @@ def build_problem(scenario: Scenario, horizon_min: float | None = None) -> Plant
             lags: list[int | None] = []
             previous_store: RollStore | None = None
             for index, stage in enumerate(stages_by_line[line.id]):
-                minutes = _stage_minutes(line, stage[0], product, scenario, length)
+                minutes = _stage_minutes(line, stage[0], steps, length)
                 if minutes is None:
                     continue
                 if operations:
@@ -260,7 +261,7 @@ def build_problem(scenario: Scenario, horizon_min: float | None = None) -> Plant
                         job=roll_id,
                         eligible={m.id: minutes for m in stage},
                         setup_family=product.id,
-                        usage=_stage_usage(line, stage[0], product, scenario, length),
+                        usage=_stage_usage(stage[0], steps, length),
                     )
                 )
                 previous_store = stage[0].store_after
