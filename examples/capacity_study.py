@@ -1,8 +1,7 @@
 """A capacity study in Python: a fifth PECVD source on INL1, and the accumulator behind it.
 
 Run ``python examples/capacity_study.py``. ``R2R_EXAMPLE_QUICK=1`` runs a tiny version (2
-replications of 2 days), as the tests do. Scripts that run studies on local processes keep their
-work under ``if __name__ == "__main__":``, because each worker process imports the script.
+replications of 2 days), as the tests do.
 """
 
 import os

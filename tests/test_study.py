@@ -19,7 +19,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import ROOT, SCENARIOS
+from tests.conftest import ROOT, SCENARIOS, VALIDATION
 from twin import (
     Store,
     StoreError,
@@ -358,3 +358,31 @@ def test_resume_after_kill_9_runs_exactly_the_missing_tasks(tmp_path: Path) -> N
     assert all(after[key] == row for key, row in before.items())  # finished rows untouched
     fresh = run_study(spec, store=Store(tmp_path / "fresh.sqlite"), workers=1)
     pd.testing.assert_frame_equal(result.table, fresh.table, check_exact=True)
+
+
+def test_workers_do_not_run_the_script_that_started_them(tmp_path: Path) -> None:
+    # A script without a __main__ guard runs a study on a Dask LocalCluster (fresh worker
+    # interpreters): its body runs once, in its own process, and the study finishes.
+    script = tmp_path / "no_guard.py"
+    script.write_text(
+        "import sys\n"
+        "from twin import Factor, Store, StudySpec, load_scenario, run_study\n"
+        "print('body')\n"
+        f"plant = load_scenario({str(VALIDATION / 'two_station_fluid.yaml')!r})\n"
+        "spec = StudySpec(name='s', scenario=plant, replications=2, horizon='6h',\n"
+        "    factors=[Factor(name='speed', path='lines[0].stations[1].equipment.speed_m_min',\n"
+        "                    values=[6, 8])])\n"
+        "result = run_study(spec, store=Store(sys.argv[1]), executor='dask', workers=2)\n"
+        "print(len(result.replications))\n",
+        encoding="utf-8",
+    )
+    done = subprocess.run(
+        [sys.executable, str(script), str(tmp_path / "s.sqlite")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == ["body", "4"]

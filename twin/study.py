@@ -33,9 +33,10 @@ import signal
 import sys
 import threading
 import time
+import types
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from contextlib import ExitStack, closing
+from contextlib import ExitStack, closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -613,6 +614,23 @@ def _start_method() -> Literal["fork", "spawn"]:
     return "fork" if sys.platform == "linux" and single else "spawn"
 
 
+@contextmanager
+def _without_main_script() -> Iterator[None]:
+    """Start worker processes without running this process's main script again in them.
+
+    A spawned worker first runs the parent's ``__main__`` file: a user's script without a
+    ``__main__`` guard, or the dashboard's page, would run once more in every worker. Workers
+    need nothing from it (a task is a function of this module), so while they start,
+    ``__main__`` is an empty module.
+    """
+    main = sys.modules["__main__"]
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        sys.modules["__main__"] = main
+
+
 def _run_local(batch: Batch, tasks: list[tuple[int, int]], workers: int) -> Iterator[TaskOutcome]:
     """Run tasks in this process (one worker) or a pool of fresh processes, as they finish.
 
@@ -628,7 +646,8 @@ def _run_local(batch: Batch, tasks: list[tuple[int, int]], workers: int) -> Iter
         initializer=_start_pool_worker,
         initargs=(batch,),
     )
-    futures = [pool.submit(_replicate_in_pool, task) for task in tasks]
+    with _without_main_script():  # workers start as tasks are submitted
+        futures = [pool.submit(_replicate_in_pool, task) for task in tasks]
     try:
         for future in as_completed(futures):
             yield future.result()
@@ -645,13 +664,14 @@ def _run_dask(
     with ExitStack() as stack:
         try:
             if address is None:
-                cluster = distributed.LocalCluster(
-                    n_workers=min(workers, len(tasks)),
-                    threads_per_worker=1,
-                    processes=True,
-                    dashboard_address=None,
-                    silence_logs=logging.ERROR,
-                )
+                with _without_main_script():  # the cluster starts its workers here
+                    cluster = distributed.LocalCluster(
+                        n_workers=min(workers, len(tasks)),
+                        threads_per_worker=1,
+                        processes=True,
+                        dashboard_address=None,
+                        silence_logs=logging.ERROR,
+                    )
                 stack.enter_context(cluster)
                 client = stack.enter_context(distributed.Client(cluster))
             else:
