@@ -1,0 +1,158 @@
+"""The scenario: a plant and its order book, with its run settings and lookups."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from pydantic import Field, PrivateAttr, ValidationError, model_validator
+
+from stations import Duration, PositiveDuration, RecipeStep
+from twin.scenario.calendars import Calendar, Crew
+from twin.scenario.checks import check_scenario, reference_problems
+from twin.scenario.fields import Model
+from twin.scenario.lines import Line, Station
+from twin.scenario.messages import validation_problems
+from twin.scenario.orders import Order, Product
+from twin.scenario.paths import set_path
+from twin.scenario.problems import Problem, ScenarioError
+
+
+class RunSettings(Model):
+    """How to run the twin: horizon, warm-up, seed, replications, dispatching."""
+
+    horizon: PositiveDuration = Field(default=30 * 1440.0, description="Simulated time ('30d').")
+    warmup: Duration = Field(default=0.0, description="Time discarded from statistics ('2d').")
+    seed: int = Field(default=1, ge=0, le=2**63 - 1, description="Random seed.")
+    replications: int = Field(default=1, ge=1, le=10_000, description="Independent replications.")
+    dispatching: Literal["fifo", "group_by_product"] = Field(
+        default="fifo", description="How a tool picks its next roll."
+    )
+    quality: bool = Field(
+        default=True, description="Model defects, inspection, slitting yield and genealogy."
+    )
+
+
+# ----------------------------------------------------------------------------------- scenario
+@dataclass(frozen=True)
+class RouteStep:
+    """One step of a product's route on a line: the recipe step and the station that runs it."""
+
+    step_index: int
+    station: Station
+    step: RecipeStep
+
+
+class Scenario(Model):
+    """A plant and its order book: everything the twin and the scheduler need."""
+
+    name: str = Field(max_length=200, description="Scenario name.")
+    description: str = Field(default="", max_length=20_000, description="What it is for.")
+    start: dt.datetime | None = Field(
+        default=None, description="Date-time of t = 0; needed when orders give dates."
+    )
+    roll_length_m: float = Field(gt=0, le=100_000, description="Standard roll length, m.")
+    products: list[Product] = Field(min_length=1, max_length=200, description="Products.")
+    lines: list[Line] = Field(min_length=1, max_length=50, description="Production lines.")
+    calendars: list[Calendar] = Field(default=[], max_length=50, description="Shift calendars.")
+    crews: list[Crew] = Field(default=[], max_length=50, description="Operator crews.")
+    orders: list[Order] = Field(default=[], max_length=20_000, description="The order book.")
+    run: RunSettings = Field(default_factory=RunSettings, description="Run settings.")
+
+    _warnings: list[Problem] = PrivateAttr(default_factory=list)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Scenario:
+        problems = list(check_scenario(self))
+        errors = [p for p in problems if p.severity == "error"]
+        if errors:
+            raise ScenarioError(errors)
+        self._warnings = [p for p in problems if p.severity == "warning"]
+        return self
+
+    # --- lookups ---------------------------------------------------------------------------
+    @property
+    def warnings(self) -> list[Problem]:
+        """Warnings found on loading: sequences the seed examples found bad, and the like."""
+        return list(self._warnings)
+
+    def product(self, product_id: str) -> Product:
+        """The product with id ``product_id``."""
+        return next(p for p in self.products if p.id == product_id)
+
+    def line(self, line_id: str) -> Line:
+        """The line with id ``line_id``."""
+        return next(line for line in self.lines if line.id == line_id)
+
+    def calendar(self, calendar_id: str | None) -> Calendar | None:
+        """The calendar with id ``calendar_id``; None for around the clock."""
+        return next((c for c in self.calendars if c.id == calendar_id), None)
+
+    def route(self, product: Product, line: Line) -> list[RouteStep] | None:
+        """The stations of ``line`` that run ``product``'s recipe, or None if it cannot.
+
+        Steps map in order onto stations of the same type; a station with no step is passed by.
+        """
+        route: list[RouteStep] = []
+        position = 0
+        for index, step in enumerate(product.recipe):
+            while (
+                position < len(line.stations)
+                and line.stations[position].equipment.type != step.station_type
+            ):
+                position += 1
+            if position == len(line.stations):
+                return None
+            route.append(RouteStep(index, line.stations[position], step))
+            position += 1
+        return route
+
+    def lines_for(self, product: Product) -> list[Line]:
+        """The lines that may run ``product``: those named, or every line that can."""
+        return [
+            line
+            for line in self.lines
+            if (product.lines is None or line.id in product.lines)
+            and self.route(product, line) is not None
+        ]
+
+    def minutes(self, when: dt.datetime | dt.date | float) -> float:
+        """Minutes after the start for a time reference (a duration, a date or a date-time)."""
+        if isinstance(when, float | int):
+            return float(when)
+        if self.start is None:
+            raise ValueError("a date needs the scenario's start")
+        if not isinstance(when, dt.datetime):
+            when = dt.datetime.combine(when, dt.time())
+        start = self.start
+        if (when.tzinfo is None) != (start.tzinfo is None):
+            when, start = when.replace(tzinfo=None), start.replace(tzinfo=None)
+        return (when - start).total_seconds() / 60
+
+    def order_length_m(self, order: Order) -> float:
+        """Length of web an order needs, m (area / the product's web width for area orders)."""
+        if order.length_m is not None:
+            return order.length_m
+        assert order.area_m2 is not None
+        return order.area_m2 / self.product(order.product).web_width_m
+
+    def with_changes(self, changes: dict[str, Any]) -> Scenario:
+        """A validated copy with values replaced at dotted paths, e.g. ``lines[0].calendar``."""
+        document = self.model_dump(mode="json", by_alias=True, exclude_none=True)
+        for path, value in changes.items():
+            set_path(document, path, value)
+        return Scenario.from_document(document, source=f"{self.name} (changed)")
+
+    @classmethod
+    def from_document(cls, document: Any, source: str | None = None) -> Scenario:
+        """Validate a parsed document (dicts and lists); every mistake in one ScenarioError."""
+        if not isinstance(document, dict):
+            raise ScenarioError([Problem("", "a scenario must be a mapping of fields")], source)
+        try:
+            return cls.model_validate(document)
+        except ValidationError as error:
+            problems = validation_problems(error, document) + list(reference_problems(document))
+            raise ScenarioError(problems, source) from None
+        except ScenarioError as error:
+            raise ScenarioError(error.problems, source) from None
