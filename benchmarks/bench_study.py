@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from twin import Factor, Store, StudySpec, load_scenario, run_study  # noqa: E402
-from twin.study_results import TaskOutcome  # noqa: E402
+from twin.store import TaskOutcome  # noqa: E402
 
 WRITES = 200
 

@@ -20,14 +20,17 @@ import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel
 
 from twin.engine import SimulationResult
-from twin.scenario import Scenario
-from twin.study_results import StudyResult, TaskOutcome
+from twin.scenario import InputError, Problem, Scenario
+
+if TYPE_CHECKING:  # pandas is loaded only by the study results that need it
+    from twin.study_results import StudyResult
 
 STORE_ENV = "R2R_STORE"
 """Environment variable naming the store file (default ``./r2r-store.sqlite``)."""
@@ -74,8 +77,27 @@ CREATE TABLE replications (
 """
 
 
-class StoreError(Exception):
+@dataclass(frozen=True)
+class TaskOutcome:
+    """One finished (design point, replication): its KPIs and each station's bottleneck share."""
+
+    point: int
+    replication: int
+    kpis: dict[str, float]
+    bottleneck: dict[str, float]
+    seconds: float
+    """Wall time of the replication on its worker."""
+
+
+class StoreError(InputError):
     """A store file that cannot be used, or a run that is not in it; the message says which."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__([Problem("", message)])
+        self.args = (message,)
+
+    def __str__(self) -> str:
+        return self.problems[0].message
 
 
 class RunInfo(BaseModel):
@@ -488,6 +510,8 @@ class Store:
 
     def study(self, run_id: str) -> StudyResult:
         """A study's results so far: its design points, replications and summary table."""
+        from twin.study_results import StudyResult
+
         run_id = self.resolve(run_id)
         row = self._row(run_id, "kind, name, plan, tasks_total")
         if row["kind"] != "study":

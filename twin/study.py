@@ -56,8 +56,8 @@ from twin.scenario import (
     validation_problems,
     value_at,
 )
-from twin.store import Store, StoreError
-from twin.study_results import StudyResult, TaskOutcome
+from twin.store import Store, StoreError, TaskOutcome
+from twin.study_results import StudyResult
 
 Executor = Literal["local", "dask"]
 Progress = Callable[[int, int], None]

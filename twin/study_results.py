@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from twin.engine.stats import Estimate
+from twin.store import TaskOutcome
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
@@ -38,18 +38,6 @@ MORE_IS_BETTER = frozenset(
 def maximise_by_default(kpi: str) -> bool:
     """Whether more of ``kpi`` is better: output, yield, OEE, on-time; not WIP or lead time."""
     return kpi.rsplit(".", 1)[-1] in MORE_IS_BETTER
-
-
-@dataclass(frozen=True)
-class TaskOutcome:
-    """One finished (design point, replication): its KPIs and each station's bottleneck share."""
-
-    point: int
-    replication: int
-    kpis: dict[str, float]
-    bottleneck: dict[str, float]
-    seconds: float
-    """Wall time of the replication on its worker."""
 
 
 def _top(shares: dict[str, float]) -> str:

@@ -25,7 +25,7 @@ from twin.scenario.messages import validation_problems
 from twin.scenario.model import RouteStep, RunSettings, Scenario
 from twin.scenario.orders import Order, Product
 from twin.scenario.paths import set_path, value_at
-from twin.scenario.problems import Problem, ScenarioError, did_you_mean
+from twin.scenario.problems import InputError, Problem, ScenarioError, UsageError, did_you_mean
 from twin.scenario.upkeep import CalendarMaintenance, Failure, Maintenance, UsageMaintenance
 
 __all__ = [
@@ -41,6 +41,7 @@ __all__ = [
     "CrewTask",
     "Failure",
     "Identifier",
+    "InputError",
     "Inspection",
     "Line",
     "Maintenance",
@@ -56,6 +57,7 @@ __all__ = [
     "Shift",
     "Station",
     "TimeRef",
+    "UsageError",
     "UsageMaintenance",
     "Weekday",
     "did_you_mean",

@@ -20,8 +20,12 @@ class Problem:
         return f"{self.path}: {self.message}" if self.path else self.message
 
 
-class ScenarioError(Exception):
-    """A scenario document that cannot be used; :attr:`problems` lists every mistake by path."""
+class InputError(Exception):
+    """Input the user can put right: every problem by its path (exit code 2 in the CLI).
+
+    :attr:`problems` lists every mistake found, :attr:`source` names the file or option they are
+    in. Subclasses say what kind of input it was.
+    """
 
     def __init__(self, problems: Sequence[Problem], source: str | None = None) -> None:
         self.problems = list(problems)
@@ -31,6 +35,14 @@ class ScenarioError(Exception):
         lines = [f"{count} problem{'s' if count != 1 else ''}{where}:"]
         lines += [f"  {problem}" for problem in self.problems]
         super().__init__("\n".join(lines))
+
+
+class ScenarioError(InputError):
+    """A scenario (or study) document that cannot be used."""
+
+
+class UsageError(InputError):
+    """Command-line options or call arguments that cannot be used together or at all."""
 
 
 def did_you_mean(kind: str, value: str, known: Iterable[str]) -> str:

@@ -1,0 +1,31 @@
+"""The ``r2r`` command line, one module per group of commands.
+
+:mod:`.app` holds the application and the error boundary every command shares; this module
+registers the commands in the order ``r2r --help`` lists them. Commands import the heavy parts
+they need (the scheduler, pandas, plotly, Dask) when they run, so that a command that does not
+need them starts without them.
+"""
+
+from twin.cli import dashboard, plant, runs, schedule, simulate, study
+from twin.cli.app import EXIT_BAD_INPUT, EXIT_INTERNAL, app
+
+app.command()(plant.validate)
+app.command()(plant.schema)
+app.command()(plant.describe)
+app.command(name="simulate")(simulate.simulate_command)
+app.command()(simulate.trace)
+app.command()(schedule.schedule)
+app.command(name="solve-benchmark")(schedule.solve_benchmark_command)
+app.command()(study.study)
+app.command()(runs.runs)
+app.command()(runs.show)
+app.command(name="export")(runs.export_command)
+app.command()(dashboard.dashboard)
+
+
+def main() -> None:
+    """Entry point for ``python -m twin``."""
+    app()
+
+
+__all__ = ["EXIT_BAD_INPUT", "EXIT_INTERNAL", "app", "main"]

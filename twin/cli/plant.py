@@ -1,0 +1,112 @@
+"""Commands about a plant description: validate, schema, describe."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from twin.capacity import LineCapacity, static_capacity
+from twin.cli.app import ScenarioFile, guarded, load_checked, out
+from twin.scenario import Scenario, load_scenario
+
+
+@guarded
+def validate(file: ScenarioFile) -> None:
+    """Check a scenario: exit 0 with a summary, or exit 2 with every problem by its path."""
+    scenario = load_checked(file)
+    stations = sum(len(line.stations) for line in scenario.lines)
+    out.print(
+        f"[bold green]OK[/] {file}: {scenario.name!r}: {len(scenario.lines)} line(s), "
+        f"{stations} station(s), {len(scenario.products)} product(s), "
+        f"{len(scenario.orders)} order(s)"
+    )
+
+
+@guarded
+def schema(
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")
+    ] = None,
+) -> None:
+    """Print the JSON Schema of the scenario format, for editors that check YAML files."""
+    document = json.dumps(Scenario.model_json_schema(by_alias=True), indent=2)
+    if output is None:
+        sys.stdout.write(document + "\n")
+    else:
+        output.write_text(document + "\n", encoding="utf-8")
+        out.print(f"wrote {output}")
+
+
+def _capacity_table(capacity: LineCapacity, width_m: float) -> Table:
+    table = Table(
+        title=f"line {capacity.line} · product {capacity.product} "
+        f"({capacity.rolls_per_order:.3g} rolls per order)",
+        title_justify="left",
+    )
+    for name in (
+        "station",
+        "type",
+        "coupling",
+        "speed m/min",
+        "per roll min",
+        "changeover",
+        "m/h",
+        "m²/h",
+        "availability",
+        "m/h × avail.",
+    ):
+        table.add_column(
+            name, justify="left" if name in ("station", "type", "coupling") else "right"
+        )
+    for f in capacity.stations:
+        marker = " ◀" if f.station == capacity.bottleneck else ""
+        table.add_row(
+            f"{f.station}{marker}" + (f" ×{f.units}" if f.units > 1 else ""),
+            f.station_type,
+            f.coupling,
+            f"{f.web_speed_m_min:.3g}",
+            f"{f.roll_time_min:.1f}",
+            f"{f.changeover_share:.1%}",
+            f"{f.capacity_m_h:.1f}",
+            f"{f.capacity_m_h * width_m:.1f}",
+            f"{f.availability:.1%}",
+            f"{f.available_m_h:.1f}",
+        )
+    table.caption = (
+        f"bottleneck {capacity.bottleneck}: {capacity.max_m_h:.1f} m/h, "
+        f"{capacity.max_m2_h:.1f} m²/h; with availability at most {capacity.bound_m_h:.1f} m/h, "
+        f"{capacity.bound_m2_h:.1f} m²/h"
+    )
+    table.caption_justify = "left"
+    return table
+
+
+@guarded
+def describe(
+    file: ScenarioFile,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
+) -> None:
+    """Static capacity of each line and product, its bottleneck and availability bound.
+
+    For each station: web speed, per-roll time, changeover share and throughput.
+    """
+    scenario = load_scenario(file) if as_json else load_checked(file)
+    capacities = static_capacity(scenario)
+    if as_json:
+        document = {
+            "scenario": scenario.name,
+            "roll_length_m": scenario.roll_length_m,
+            "lines": [c.as_dict() for c in capacities],
+            "warnings": [str(w) for w in scenario.warnings],
+        }
+        sys.stdout.write(json.dumps(document, indent=2) + "\n")
+        return
+    out.print(f"[bold]{scenario.name}[/] · roll length {scenario.roll_length_m:g} m")
+    for capacity in capacities:
+        width = scenario.product(capacity.product).web_width_m
+        out.print(_capacity_table(capacity, width))

@@ -1,0 +1,188 @@
+"""Commands that schedule: schedule an order book, solve a published benchmark instance."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from twin.cli.app import (
+    EXIT_BAD_INPUT,
+    EXIT_INTERNAL,
+    NoStore,
+    ScenarioFile,
+    StoreFile,
+    err,
+    guarded,
+    load_checked,
+    out,
+)
+from twin.scenario import Problem, Scenario, ScenarioError, UsageError, load_scenario
+from twin.store import Store
+
+
+@guarded
+def solve_benchmark_command(
+    file: Annotated[
+        Path,
+        typer.Argument(help="A JSPLIB job-shop or Taillard flow-shop file.", show_default=False),
+    ],
+    time_limit: Annotated[
+        float, typer.Option("--time-limit", help="Seconds CP-SAT may search.", min=0.1)
+    ] = 60.0,
+    workers: Annotated[int, typer.Option(help="CP-SAT search workers.", min=1)] = 2,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+) -> None:
+    """Minimise the makespan of a published instance; print it, the bound and the status."""
+    from twin.schedule.instances import format_benchmark, solve_benchmark
+
+    try:
+        result = solve_benchmark(file, time_limit_s=time_limit, workers=workers)
+    except OSError as error:
+        problem = Problem("", f"cannot read the file: {error.strerror}")
+        raise ScenarioError([problem], str(file)) from None
+    except ValueError as error:
+        raise ScenarioError([Problem("", str(error))], str(file)) from None
+    if as_json:
+        sys.stdout.write(json.dumps(result, indent=2) + "\n")
+    else:
+        out.print(format_benchmark(result), markup=False)
+
+
+@guarded
+def schedule(
+    file: ScenarioFile,
+    time_limit: Annotated[
+        float, typer.Option("--time-limit", help="Seconds CP-SAT may search.", min=0.1)
+    ] = 30.0,
+    workers: Annotated[int, typer.Option(help="CP-SAT search workers.", min=1)] = 2,
+    objective: Annotated[
+        str,
+        typer.Option(
+            help="tardiness-makespan (lexicographic, default), tardiness-setup, tardiness, "
+            "makespan, or a weighted sum like 'weighted_tardiness=1,total_setup=0.1'."
+        ),
+    ] = "tardiness-makespan",
+    as_json: Annotated[bool, typer.Option("--json", help="Print the schedule as JSON.")] = False,
+    destination: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", help="Write the schedule and its plan here (JSON, for simulate --schedule)."
+        ),
+    ] = None,
+    store_file: StoreFile = None,
+    no_store: NoStore = False,
+) -> None:
+    """Schedule the order book with CP-SAT; compare with FIFO, EDD, SPT and ATCS.
+
+    The schedule is kept in the store (see 'r2r runs') unless --no-store is given.
+    """
+    from twin.schedule.plant import parse_objective, schedule_plant
+
+    scenario = load_scenario(file) if as_json else load_checked(file)
+    if not scenario.orders:
+        raise ScenarioError([Problem("orders", "there is nothing to schedule")])
+    try:
+        parse_objective(objective)
+    except ValueError as error:
+        raise UsageError([Problem("--objective", str(error))]) from None
+    store = None if no_store else Store(store_file)
+    result = schedule_plant(scenario, objective, time_limit_s=time_limit, workers=workers)
+    solution, explanation = result.solution, result.explanation
+    document = result.document(objective)
+    if store is not None:
+        run_id = store.save_schedule(scenario, document)
+        if not as_json:
+            err.print(f"stored as {run_id} in {store.path}", markup=False)
+    if destination is not None:
+        destination.write_text(json.dumps(document, indent=1), encoding="utf-8")
+    if as_json:
+        sys.stdout.write(json.dumps(document, indent=2) + "\n")
+    else:
+        _print_schedule(scenario, result.plant, solution, result.baselines)
+        for sentence in explanation:
+            err.print(f"  {sentence}", markup=False)
+        if destination is not None:
+            out.print(f"wrote {destination} (run it: r2r simulate {file} --schedule {destination})")
+    if not solution.has_schedule:
+        raise typer.Exit(EXIT_BAD_INPUT if solution.status == "INFEASIBLE" else EXIT_INTERNAL)
+
+
+def _print_schedule(
+    scenario: Scenario, plant: Any, solution: Any, baselines: dict[str, Any]
+) -> None:
+    out.print(
+        f"[bold]{scenario.name}[/] · {len(plant.problem.jobs)} roll jobs on "
+        f"{len(plant.problem.machines)} machines · CP-SAT {solution.status} in "
+        f"{solution.wall_time_s:.1f} s"
+    )
+    if not solution.has_schedule:
+        out.print(f"[bold red]no schedule:[/] {solution.message}", markup=True)
+        return
+    table = Table(title="schedule against the dispatching rules", title_justify="left")
+    for name in ("method", "status", "weighted tardiness h", "makespan h", "setup h"):
+        table.add_column(name, justify="left" if name in ("method", "status") else "right")
+
+    def row(name: str, s: Any) -> None:
+        if not s.has_schedule:
+            table.add_row(name, s.status, "", "", "")
+            return
+        table.add_row(
+            name,
+            s.status,
+            f"{(s.weighted_tardiness or 0) / 60:.1f}",
+            f"{(s.makespan or 0) / 60:.1f}",
+            f"{(s.total_setup or 0) / 60:.1f}",
+        )
+
+    row("CP-SAT", solution)
+    for rule, s in baselines.items():
+        row(rule, s)
+    out.print(table)
+    for stage in solution.stages:
+        out.print(
+            f"  stage {stage.objective}: {stage.status}, value {stage.value}, bound {stage.bound}"
+        )
+    gantt = Table(title="per machine (hours from the start)", title_justify="left")
+    for name in (
+        "machine",
+        "rolls",
+        "busy h",
+        "maintenance",
+        "first start",
+        "last end",
+        "sequence",
+    ):
+        gantt.add_column(name)
+    for machine, steps in solution.machines.items():
+        if not steps:
+            continue
+        busy = sum(s.end - s.start for s in steps) / 60
+        sequence = " ".join(s.job for s in steps[:6]) + (" …" if len(steps) > 6 else "")
+        gantt.add_row(
+            machine,
+            str(len(steps)),
+            f"{busy:.1f}",
+            str(sum(len(s.maintenance_before) for s in steps)),
+            f"{steps[0].start / 60:.1f}",
+            f"{steps[-1].end / 60:.1f}",
+            sequence,
+        )
+    out.print(gantt)
+    late = {}
+    for roll_id, outcome in solution.jobs.items():
+        order = plant.rolls[roll_id].order
+        late[order] = max(late.get(order, 0), outcome.tardiness)
+    tardy = {o: t for o, t in late.items() if t > 0}
+    out.print(
+        f"orders: {len(late)}, late: {len(tardy)}"
+        + (
+            ": " + ", ".join(f"{o} {t / 60:.1f} h" for o, t in sorted(tardy.items()))
+            if tardy
+            else ""
+        )
+    )

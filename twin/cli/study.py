@@ -1,0 +1,153 @@
+"""The study command: run a capacity study on local processes or Dask."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from twin.cli.app import StoreFile, err, guarded, out
+from twin.scenario import Problem, UsageError
+from twin.store import Store
+
+if TYPE_CHECKING:
+    from twin.study import Executor, StudyResult
+
+
+def _interval(mean: float, low: float, high: float) -> str:
+    if mean != mean:  # NaN: no replication gave a value
+        return "–"
+    return f"{mean:.4g} [{low:.4g}, {high:.4g}]"
+
+
+def print_study(result: StudyResult) -> None:
+    """The design points × KPIs (mean [95 % CI]) a few KPIs per table, and the best point."""
+    table = result.table
+    for start in range(0, len(result.kpis), 3):
+        kpis = result.kpis[start : start + 3]
+        grid = Table(title_justify="left")
+        for name in ("point", *result.factors, *kpis):
+            grid.add_column(name, justify="left" if name in result.factors else "right")
+        if start + 3 >= len(result.kpis):
+            for name in ("n", "bottleneck"):
+                grid.add_column(name, justify="right")
+        for point, row in table.iterrows():
+            cells = [str(point), *(str(row[f]) for f in result.factors)]
+            cells += [_interval(row[k], row[f"{k}_low"], row[f"{k}_high"]) for k in kpis]
+            if start + 3 >= len(result.kpis):
+                cells += [str(row["n"]), str(row["bottleneck"])]
+            grid.add_row(*cells)
+        out.print(grid)
+    if result.tasks_done:
+        best = result.best_for_objective()
+        kpi = result.objective
+        at = ", ".join(f"{f}={best[f]}" for f in result.factors) or "the base scenario"
+        out.print(
+            f"best for {kpi}: point {best.name} ({at}): "
+            f"{_interval(best[kpi], best[f'{kpi}_low'], best[f'{kpi}_high'])}"
+        )
+
+
+def _write_plots(result: StudyResult, folder: Path) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    for factor, figure in result.figures().items():
+        name = re.sub(r"[^A-Za-z0-9_.-]+", "_", factor).strip("_") or "factor"
+        figure.write_html(folder / f"{name}.html", include_plotlyjs="directory")
+    if result.factors:
+        out.print(f"plots: {folder}/")
+
+
+@guarded
+def study(
+    file: Annotated[Path, typer.Argument(help="Study file, YAML or JSON.", show_default=False)],
+    executor: Annotated[
+        str, typer.Option(help="Where tasks run: local (process pool) or dask.")
+    ] = "local",
+    address: Annotated[
+        str | None,
+        typer.Option(help="Dask scheduler address (default: start a LocalCluster)."),
+    ] = None,
+    workers: Annotated[
+        int | None, typer.Option(help="Workers (default: one per core).", min=1)
+    ] = None,
+    resume: Annotated[
+        bool, typer.Option("--resume", help="Run only the tasks a stopped study is missing.")
+    ] = False,
+    replications: Annotated[
+        int | None, typer.Option(help="Replications (default: the study's).", min=1)
+    ] = None,
+    days: Annotated[
+        float | None, typer.Option(help="Horizon in days (default: the study's).", min=0.001)
+    ] = None,
+    warmup: Annotated[
+        float | None, typer.Option(help="Warm-up in days (default: the study's).", min=0)
+    ] = None,
+    plots: Annotated[
+        Path | None, typer.Option(help="Folder for the plots (default: out/study-<id>).")
+    ] = None,
+    store_file: StoreFile = None,
+) -> None:
+    """Run a capacity study: every design point × replication, kept in the store as it goes.
+
+    Prints design points × KPIs (mean and 95 % CI), the best point for the study's objective,
+    and writes a plot of the KPIs against each factor.
+    """
+    from twin.study import StudyInterrupted, load_study, run_study
+
+    if executor not in ("local", "dask"):
+        raise UsageError([Problem("--executor", f"must be local or dask (got {executor!r})")])
+    chosen: Executor = "dask" if executor == "dask" else "local"
+    spec = load_study(file)
+    changes: dict[str, Any] = {"replications": replications}
+    changes |= {"horizon": days * 1440 if days is not None else None}
+    changes |= {"warmup": warmup * 1440 if warmup is not None else None}
+    spec = spec.with_changes({k: v for k, v in changes.items() if v is not None})
+    store = Store(store_file)
+    with Progress(
+        TextColumn("study"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        transient=True,
+        auto_refresh=False,  # no refresh thread, so that local workers may be forked
+        disable=not err.is_terminal,
+    ) as bar:
+        task = bar.add_task("tasks", total=None)
+        try:
+            result = run_study(
+                spec,
+                store=store,
+                executor=chosen,
+                workers=workers,
+                address=address,
+                resume=resume,
+                progress=lambda done, total: bar.update(
+                    task, completed=done, total=total, refresh=True
+                ),
+            )
+        except StudyInterrupted as stop:
+            bar.stop()
+            again = ["r2r", "study", str(file), "--resume"]
+            for option, value in (("--replications", replications), ("--days", days)):
+                again += [option, f"{value:g}"] if value is not None else []
+            again += ["--warmup", f"{warmup:g}"] if warmup is not None else []
+            again += ["--store", str(store_file)] if store_file is not None else []
+            err.print(
+                f"interrupted: {stop.done} of {stop.total} tasks of {stop.study_id} are stored; "
+                f"finish them with: {' '.join(again)}",
+                markup=False,
+            )
+            raise typer.Exit(130) from None
+    out.print(
+        f"[bold]{spec.name}[/] · study {result.study_id} · {len(result.table)} design point(s) × "
+        f"{spec.run_replications} replication(s) · {spec.horizon_min / 1440:g} days "
+        f"(warm-up {spec.warmup_min / 1440:g}) · seed {spec.run_seed} · mean [95 % CI]"
+    )
+    print_study(result)
+    _write_plots(result, plots or Path("out") / f"study-{result.study_id}")
+    out.print(f"study id: {result.study_id} (r2r show {result.study_id})")
