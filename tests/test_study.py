@@ -29,11 +29,10 @@ from twin import (
     load_study,
     parse_study,
     run_study,
-    study,
 )
 from twin.engine.stats import t_quantile_975
 from twin.scenario import ScenarioError
-from twin.study import Design, Factor, StudyInterrupted, design_points
+from twin.study import Design, Factor, StudyInterrupted, design_points, workers
 
 BASELINE = SCENARIOS / "baseline.yaml"
 ACCUMULATOR = "lines[0].buffers[1].capacity_m"
@@ -262,7 +261,7 @@ def test_results_do_not_depend_on_the_executor(
     one = run_study(spec, store=store, workers=1)
     two = run_study(spec, store=store, workers=2)  # forked workers
     dask = run_study(spec, store=store, executor="dask", workers=2)
-    monkeypatch.setattr(study, "_start_method", lambda: "spawn")
+    monkeypatch.setattr(workers, "_start_method", lambda: "spawn")
     spawned = run_study(spec, store=store, workers=2)
     assert len({one.study_id, two.study_id, dask.study_id, spawned.study_id}) == 4
     for other in (two, dask, spawned):

@@ -30,7 +30,7 @@ from twin.engine import SimulationResult
 from twin.scenario import InputError, Problem, Scenario
 
 if TYPE_CHECKING:  # pandas is loaded only by the study results that need it
-    from twin.study_results import StudyResult
+    from twin.study.results import StudyResult
 
 STORE_ENV = "R2R_STORE"
 """Environment variable naming the store file (default ``./r2r-store.sqlite``)."""
@@ -510,7 +510,7 @@ class Store:
 
     def study(self, run_id: str) -> StudyResult:
         """A study's results so far: its design points, replications and summary table."""
-        from twin.study_results import StudyResult
+        from twin.study.results import StudyResult
 
         run_id = self.resolve(run_id)
         row = self._row(run_id, "kind, name, plan, tasks_total")
