@@ -50,11 +50,11 @@ def child(quality: bool) -> None:
     scenario = plant_year(quality)
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     started, cpu_started = time.perf_counter(), time.process_time()
-    result, _ = run_replication(scenario, 0)
+    result = run_replication(scenario)
     wall = time.perf_counter() - started
     cpu = time.process_time() - cpu_started
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    finished = round(result.metrics["kpis.output_rolls_per_h"] * 365 * 24)
+    finished = round(result.plant.output_rolls_per_h * 365 * 24)
     print(
         json.dumps(
             {
@@ -130,9 +130,9 @@ def bench_web_length() -> None:
         scenario = inline_line(scale)
         started = time.perf_counter()
         for _ in range(20):
-            result, _ = run_replication(scenario, 0)
+            result = run_replication(scenario)
         wall = (time.perf_counter() - started) / 20
-        metres = result.metrics["stations.AL.metres"]
+        metres = result.stations["AL"].metres
         rows.append((scale, metres, result.wakeups, wall))
     base_events, base_wall = rows[0][2], rows[0][3]
     for scale, metres, events, wall in rows:
@@ -202,9 +202,9 @@ def bench_naive() -> None:
     started = time.perf_counter()
     repeats = 50
     for _ in range(repeats):
-        result, _ = run_replication(scenario, 0)
+        result = run_replication(scenario)
     wall = (time.perf_counter() - started) / repeats
-    ours = result.metrics["stations.M2.metres"]
+    ours = result.stations["M2"].metres
     difference = abs(ours - naive["output_m"]) / naive["output_m"]
     print(
         f"naive 1 m SimPy model vs fluid engine (2 d, fixed failures): output "

@@ -44,6 +44,10 @@ class AldStep(RecipeStep):
         description="oxide (first layer on the foil), supplemental, ion_conductor or polymer.",
     )
 
+    def lays_supplemental(self) -> bool:
+        """Supplemental, ion-conducting and polymer layers protect what lies under them."""
+        return self.role in ("supplemental", "ion_conductor", "polymer")
+
 
 class SpatialAld(Equipment[AldStep]):
     """An atmospheric-pressure spatial ALD web coater with a number of heads."""

@@ -83,6 +83,17 @@ class Window:
 
 
 @dataclass(frozen=True)
+class LaneLayout:
+    """How a slitting step cuts the web: lanes, their width and edge trims, and the cut-outs."""
+
+    lanes: int
+    lane_width_mm: float
+    edge_trim_mm: float
+    cut_out_m: float
+    """Length of lane cut out around each marked defect, m."""
+
+
+@dataclass(frozen=True)
 class RollOverhead:
     """Minutes a tool spends on one roll besides processing it."""
 
@@ -114,6 +125,14 @@ class RecipeStep(BaseModel):
 
     station_type: str
     label: str | None = Field(default=None, description="A name for the step in reports.")
+
+    def lays_supplemental(self) -> bool:
+        """True for a step that lays a supplemental (protective) layer on the web."""
+        return False
+
+    def silicon_loading_mg_cm2(self) -> float:
+        """Silicon the step deposits, mg/cm² (0 for a step that lays none)."""
+        return 0.0
 
     def changeover_key(self) -> tuple[object, ...]:
         """The settings whose change between two steps needs a changeover on the tool."""
@@ -255,6 +274,14 @@ class Equipment(BaseModel, Generic[StepT]):
     def deviation_length_m(self) -> float:
         """Web a temperature excursion puts out of specification, m."""
         return 0.0
+
+    def sticking_per_m2_unprotected(self, step: StepT) -> float | None:
+        """Lithium sticking spots per m² if ``step`` leaves bare lithium wound (None: it never)."""
+        return None
+
+    def lane_layout(self, step: StepT) -> LaneLayout | None:
+        """How ``step`` cuts the web into lanes (None: it does not slit)."""
+        return None
 
     def roll_process_time(self, step: StepT, length_m: float) -> Distribution:
         """Minutes to process a roll of ``length_m`` once it is loaded: length / web speed."""

@@ -129,6 +129,10 @@ class LithiumEvaporator(Equipment[LithiumStep]):
         deposited_kg = step.thickness_um() * 1e-6 * self.web_width_m * LI_DENSITY_G_CM3 * 1000
         return {LITHIUM: deposited_kg / self.material_utilisation}
 
+    def sticking_per_m2_unprotected(self, step: LithiumStep) -> float | None:
+        """Prelithiated silicon wound with no supplemental layer sticks (000)."""
+        return self.sticking_per_m2 if step.role == "prelithiation" else None
+
     def check(self, step: LithiumStep) -> list[Finding]:
         """Fraction or thickness against the windows of 000 and 001."""
         if step.prelithiation_fraction is not None and step.si_loading_mg_cm2 is None:

@@ -68,6 +68,14 @@ class PecvdStep(RecipeStep):
         """Silicon per area, mg/cm²: thickness (µm → 1e-4 cm) × density (g/cm³ → 1e3 mg/cm³)."""
         return self.si_thickness_um * 1e-4 * self.density_g_cm3 * 1e3
 
+    def silicon_loading_mg_cm2(self) -> float:
+        """The silicon this step deposits, mg/cm²."""
+        return self.si_loading_mg_cm2
+
+    def lays_supplemental(self) -> bool:
+        """A cap made in the tool at the end of the silicon is a supplemental layer (000)."""
+        return self.cap is not None
+
 
 class PecvdCoater(Equipment[PecvdStep]):
     """A vacuum roll-to-roll PECVD coater with silicon sources and optional cap sources."""

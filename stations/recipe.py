@@ -48,13 +48,6 @@ def _adds_layer(step: RecipeStep) -> bool:
     return step.station_type not in ("anneal", "slitting", "generic")
 
 
-def has_supplemental(step: RecipeStep) -> bool:
-    """True for a step that lays a supplemental (protective) layer: a PECVD cap or ALD on top."""
-    if isinstance(step, PecvdStep):
-        return step.cap is not None
-    return isinstance(step, AldStep) and step.role in ("supplemental", "ion_conductor", "polymer")
-
-
 def check_recipe(steps: Sequence[RecipeStep]) -> list[tuple[int, Finding]]:
     """Warnings for layer sequences the seed examples found bad, by step index."""
     findings: list[tuple[int, Finding]] = []
@@ -100,8 +93,8 @@ def check_recipe(steps: Sequence[RecipeStep]) -> list[tuple[int, Finding]]:
                     )
                 )
         if isinstance(step, LithiumStep) and step.role == "prelithiation":
-            protected = any(has_supplemental(s) for s in steps[:index]) or (
-                index + 1 < len(steps) and has_supplemental(steps[index + 1])
+            protected = any(s.lays_supplemental() for s in steps[:index]) or (
+                index + 1 < len(steps) and steps[index + 1].lays_supplemental()
             )
             if not protected:
                 findings.append(

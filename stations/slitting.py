@@ -6,7 +6,7 @@ from typing import ClassVar, Literal
 
 from pydantic import Field
 
-from stations.base import DefectType, Equipment, Finding, RecipeStep, StepClass
+from stations.base import DefectType, Equipment, Finding, LaneLayout, RecipeStep, StepClass
 from stations.units import Duration
 
 
@@ -51,6 +51,10 @@ class Slitter(Equipment[SlittingStep]):
     def extra_changeover_min(self, previous: SlittingStep, step: SlittingStep) -> float:
         """A knife reset: every changeover of a slitter is a new lane layout."""
         return self.knife_change
+
+    def lane_layout(self, step: SlittingStep) -> LaneLayout:
+        """The step's lanes and trims, with this slitter's cut-out length."""
+        return LaneLayout(step.lanes, step.lane_width_mm, step.edge_trim_mm, self.cut_out_length_m)
 
     def check(self, step: SlittingStep) -> list[Finding]:
         """The lane layout must fit the slitter's width."""

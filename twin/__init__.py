@@ -9,8 +9,18 @@ import importlib
 from typing import Any
 
 from twin.capacity import LineCapacity, StationCapacity, static_capacity
-from twin.engine import SchedulePlan, SimulationResult, paired_difference, simulate
-from twin.engine.stats import Estimate, Probability
+from twin.engine import (
+    Estimate,
+    Probability,
+    ReplicationRecord,
+    RunOptions,
+    SchedulePlan,
+    SimulationResult,
+    StateChange,
+    paired_difference,
+    run_replication,
+    simulate,
+)
 from twin.scenario import (
     MAX_DOCUMENT_BYTES,
     Problem,
@@ -38,6 +48,7 @@ _LAZY_MODULES: dict[str, tuple[str, ...]] = {
         "StudySpec",
         "load_study",
         "parse_study",
+        "run_replication",
         "run_study",
     ),
 }
@@ -61,11 +72,14 @@ __all__ = [
     "PlantSchedule",
     "Probability",
     "Problem",
+    "ReplicationRecord",
     "RunInfo",
+    "RunOptions",
     "Scenario",
     "ScenarioError",
     "SchedulePlan",
     "SimulationResult",
+    "StateChange",
     "StationCapacity",
     "Store",
     "StoreError",
@@ -80,6 +94,7 @@ __all__ = [
     "parse_document",
     "parse_scenario",
     "parse_study",
+    "run_replication",
     "run_study",
     "scenario_from_document",
     "schedule_plant",

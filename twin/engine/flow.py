@@ -22,32 +22,94 @@ import math
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import simpy
 
 from stations import RecipeStep
-
-if TYPE_CHECKING:
-    from twin.engine.plant import Plant, Roll, StationUnit, Store
-
-# States a station's time is split into (DESIGN.md); they sum to the horizon.
-WORKING, STARVED, BLOCKED, DOWN, SETUP, MAINTENANCE, OFF_SHIFT, WAITING_CREW = range(8)
-STATE_NAMES = (
-    "working",
-    "starved",
-    "blocked",
-    "down",
-    "setup",
-    "maintenance",
-    "off_shift",
-    "waiting_crew",
+from twin.engine.entities import AccumulatorLevel, Roll, RollQueue, StationUnit
+from twin.engine.records import StateChange
+from twin.engine.states import (
+    BLOCKED,
+    DOWN,
+    HOLD_PRIORITY,
+    MAINTENANCE,
+    OFF_SHIFT,
+    SETUP,
+    STARVED,
+    STATE_NAMES,
+    WAITING_CREW,
+    WORKING,
 )
-# Holds in priority order: the first one on names the state.
-HOLD_PRIORITY = (OFF_SHIFT, DOWN, MAINTENANCE, WAITING_CREW, SETUP, BLOCKED, STARVED)
+from twin.scenario import UsageMaintenance
+
 EPS_M = 1e-7
 """Metres below which a distance counts as reached."""
 INF = math.inf
+
+Process = Generator[simpy.Event, Any, None]
+"""A SimPy process body."""
+
+
+class QualityRecorder(Protocol):
+    """What the flow tells quality as rolls pass (see :mod:`twin.engine.quality`)."""
+
+    def restart(self, roll: Roll, unit: StationUnit, offset: float) -> None:
+        """A station restarted mid-roll at ``offset`` metres."""
+
+    def web_break(self, roll: Roll, unit: StationUnit, offset: float) -> None:
+        """The web broke at ``offset`` metres."""
+
+    def processed(
+        self,
+        roll: Roll,
+        unit: StationUnit,
+        step: RecipeStep,
+        entered: float,
+        usage_before: dict[str, float],
+        speed_m_min: float,
+    ) -> None:
+        """``unit`` has processed ``roll`` with ``step``."""
+
+    def rewound(self, roll: Roll, unit: StationUnit) -> None:
+        """The roll was wound at a segment's tail."""
+
+
+class PlantServices(Protocol):
+    """What a segment needs from the plant it is part of."""
+
+    env: simpy.Environment
+    warmup: float
+    quality: QualityRecorder | None
+    event_log: list[StateChange] | None
+
+    def crew_task(
+        self,
+        flow: FlowStation,
+        state: int,
+        minutes: float,
+        task: str,
+        cause: str,
+        preheld: bool = False,
+        needs_crew: bool = True,
+    ) -> Process:
+        """Hold ``flow`` in ``state`` for ``minutes``, with an operator if the task needs one."""
+        ...
+
+    def repair(self, flow: FlowStation, mode: int) -> Process:
+        """Repair a failure of ``mode`` (its waiting hold is on)."""
+        ...
+
+    def maintain(self, flow: FlowStation, task: UsageMaintenance, preheld: bool) -> Process:
+        """Usage-based maintenance on ``flow``'s unit."""
+        ...
+
+    def planned_maintenance(self, flow: FlowStation, roll: Roll) -> list[UsageMaintenance]:
+        """The maintenance a plan puts on ``flow``'s unit right before ``roll``."""
+        ...
+
+    def deliver(self, roll: Roll, sink: RollQueue | None) -> None:
+        """A roll leaves a segment: into ``sink``, or finished."""
 
 
 @dataclass(eq=False, slots=True)
@@ -61,24 +123,18 @@ class Piece:
 
 
 @dataclass(eq=False, slots=True)
-class Accumulator:
-    """A web accumulator between stations ``index`` and ``index + 1`` of a segment."""
-
-    id: str
-    capacity_m: float
-    initial_m: float
-    level_stat: Any  # LevelStat
-
-
-@dataclass(eq=False, slots=True)
 class FlowStation:
     """A station unit's place in a segment: position, speed, holds, clocks, counters."""
 
     unit: StationUnit
     index: int
+    segment: Segment
     holds: list[int] = field(default_factory=lambda: [0] * 8)
+    causes: list[str | None] = field(default_factory=lambda: [None] * 8)
+    """Why the latest hold of each kind was put on (for the event log)."""
     piece: Piece | None = None
     step: RecipeStep | None = None
+    step_index: int | None = None
     cap: float = 0.0
     rate: float = 0.0
     cause: int = STARVED
@@ -114,6 +170,48 @@ class FlowStation:
             return WORKING
         return self.cause
 
+    def account(self, t0: float, t1: float, warmup: float) -> None:
+        """Add [t0, t1] (after the warm-up) to the state the station was in."""
+        begin = t0 if t0 > warmup else warmup
+        if t1 <= begin:
+            return
+        dt = t1 - begin
+        times = self.unit.state_time
+        holds = self.holds
+        for kind in HOLD_PRIORITY:
+            if holds[kind]:
+                times[kind] += dt
+                return
+        if self.step is None or self.rate <= 0:
+            times[self.cause if self.cause != WORKING else STARVED] += dt
+            return
+        fraction = self.rate / self.cap
+        times[WORKING] += dt * fraction
+        if fraction < 1.0:
+            times[self.cause if self.cause != WORKING else STARVED] += dt * (1.0 - fraction)
+
+    def change(self, now: float, state: int) -> StateChange:
+        """The event-log record of entering ``state`` at ``now``."""
+        unit = self.unit
+        piece = self.piece
+        cause = self.causes[state] if state in (DOWN, MAINTENANCE, SETUP) else None
+        if piece is None:
+            return StateChange(now, unit.station_id, unit.name, STATE_NAMES[state], cause)  # type: ignore[arg-type]
+        roll = piece.roll
+        metres = min(max(self.x - piece.start, 0.0), roll.length_m)
+        return StateChange(
+            now,
+            unit.station_id,
+            unit.name,
+            STATE_NAMES[state],  # type: ignore[arg-type]
+            cause,
+            roll.id,
+            roll.order,
+            roll.product,
+            self.step_index,
+            metres,
+        )
+
 
 def _land_on_piece_end(station: FlowStation, piece: Piece) -> None:
     if station.piece is piece:
@@ -124,7 +222,7 @@ def _land_on_zero(clock: list[float]) -> None:
     clock[0] = min(clock[0], 0.0)
 
 
-def _land_on_level(up: FlowStation, down: FlowStation, acc: Accumulator, level: float) -> None:
+def _land_on_level(up: FlowStation, down: FlowStation, acc: AccumulatorLevel, level: float) -> None:
     # Shift the downstream position by the rounding error so the level is exactly ``level``.
     down.x = acc.initial_m + up.x - level
 
@@ -134,20 +232,18 @@ class Segment:
 
     def __init__(
         self,
-        plant: Plant,
+        plant: PlantServices,
         segment_id: str,
         units: list[StationUnit],
-        accumulators: list[Accumulator],
-        source: Store,
-        sink: Store | None,
+        accumulators: list[AccumulatorLevel],
+        source: RollQueue,
+        sink: RollQueue | None,
     ) -> None:
         self.plant = plant
         self.env: simpy.Environment = plant.env
+        self.warmup = plant.warmup
         self.id = segment_id
-        self.stations = [FlowStation(unit, i) for i, unit in enumerate(units)]
-        for station in self.stations:
-            station.unit.flow = station
-            station.unit.segment = self
+        self.stations = [FlowStation(unit, i, self) for i, unit in enumerate(units)]
         self.accumulators = accumulators
         self.source = source
         self.sink = sink
@@ -180,8 +276,8 @@ class Segment:
         dt = now - self.updated
         if dt <= 0:
             return
-        plant = self.plant
         start = self.updated
+        warmup = self.warmup
         for station in self.stations:
             rate = station.rate
             if rate > 0:
@@ -195,7 +291,7 @@ class Segment:
                     for name, per_m in station.per_m.items():
                         unit.usage[name] += metres * per_m
                     unit.metres += metres
-            plant.account(station, start, now)
+            station.account(start, now, warmup)
         for j, acc in enumerate(self.accumulators):
             acc.level_stat.ramp(now, self.level(j))
         self.updated = now
@@ -299,7 +395,7 @@ class Segment:
         self._rates()
         self._track_activity()
         if self.plant.event_log is not None:
-            self.plant.log_states(self.stations)
+            self._log_states(self.plant.event_log)
         self._token += 1
         delay, land = self._next_event()
         if delay < INF:
@@ -359,18 +455,17 @@ class Segment:
                         assert piece is not None and plant.quality is not None
                         clock[0] = unit.web_break_clock(station.step, piece.roll, station.cap)
                         plant.quality.web_break(piece.roll, unit, station.x - piece.start)
-                        self.env.process(plant.rethread(unit))
                     else:
-                        clock[0] = plant.draw_ttf(unit, mode)
-                        self.env.process(plant.repair(unit, mode))
+                        clock[0] = unit.draw_ttf(mode)
+                    self.env.process(plant.repair(station, mode))
             for name, limit, task in unit.usage_tasks:
                 if unit.usage[name] >= limit - 1e-9:
                     unit.usage[name] = 0.0
                     station.holds[WAITING_CREW] += 1
-                    self.env.process(plant.maintain(unit, task, preheld=True))
+                    self.env.process(plant.maintain(station, task, preheld=True))
 
     # ------------------------------------------------------------------ roll boundaries
-    def _boundary(self, station: FlowStation) -> Generator[simpy.Event, Any, None]:
+    def _boundary(self, station: FlowStation) -> Process:
         """At the end of a piece: finish the roll at the tail, fetch the next at the head."""
         piece = station.piece
         quality = self.plant.quality
@@ -394,23 +489,25 @@ class Segment:
             return
         yield from self._enter(station, nxt)
 
-    def _enter(self, station: FlowStation, piece: Piece) -> Generator[simpy.Event, Any, None]:
+    def _enter(self, station: FlowStation, piece: Piece) -> Process:
         """Take ``station`` into ``piece``: set its step and speed, change over if needed."""
         station.piece = piece
         station.pending = False
-        step = piece.roll.route.get(station.unit.station_id)
+        leg = piece.roll.route.get(station.unit.station_id)
+        step = leg.step if leg is not None else None
         unit = station.unit
+        station.step_index = leg.step_index if leg is not None else None
         if step is not None:
             change = unit.changeover_min(step)
             unit.last_step = step
             station.step = step
             station.cap = unit.speed_m_min(step)
             station.per_m = unit.consumption_per_m(step)
-            for task in self.plant.planned_maintenance(unit, piece.roll):
+            for task in self.plant.planned_maintenance(station, piece.roll):
                 unit.usage[task.counter] = 0.0
-                yield from self.plant.maintain(unit, task, preheld=False)
+                yield from self.plant.maintain(station, task, preheld=False)
             if change > 0:
-                yield from self.plant.crew_task(unit, SETUP, change, "setup")
+                yield from self.plant.crew_task(station, SETUP, change, "setup", "changeover")
             if self.plant.quality is not None:
                 station.entered_at = self.env.now
                 station.usage_before = dict(unit.usage)
@@ -424,15 +521,17 @@ class Segment:
             piece.roll.enter(unit.station_id, self.env.now)
             overhead = unit.start_of_roll_min(step, self.inline)
             if overhead > 0:
-                yield from self.plant.crew_task(unit, SETUP, overhead, "roll_change")
+                yield from self.plant.crew_task(
+                    station, SETUP, overhead, "roll_change", "roll_change"
+                )
         station.busy = False
         self.hold(station, STARVED, -1)
 
-    def _fetch(self, head: FlowStation) -> Generator[simpy.Event, Any, None]:
+    def _fetch(self, head: FlowStation) -> Process:
         """Wait for the next roll from the source store and splice it onto the web."""
         unit = head.unit
         while True:
-            roll: Roll = yield self.source.get(unit)
+            roll: Roll = yield self.source.get(head)
             if self.inline or unit.station_id in roll.route:
                 break
             # A single tool this roll does not need: it passes straight on.
@@ -449,7 +548,7 @@ class Segment:
                 station.busy = True
                 self.env.process(self._enter(station, piece))
 
-    def _finish(self, tail: FlowStation, piece: Piece) -> Generator[simpy.Event, Any, None]:
+    def _finish(self, tail: FlowStation, piece: Piece) -> Process:
         """A roll has passed the tail: wait for room downstream, take it off, pass it on."""
         unit = tail.unit
         roll = piece.roll
@@ -459,16 +558,25 @@ class Segment:
             self.hold(tail, BLOCKED, -1)
         overhead = unit.end_of_roll_min(tail.step, self.inline)
         if overhead > 0:
-            yield from self.plant.crew_task(unit, SETUP, overhead, "roll_change")
+            yield from self.plant.crew_task(tail, SETUP, overhead, "roll_change", "roll_change")
         if self.plant.quality is not None:
             self.plant.quality.rewound(roll, unit)
         roll.leave(unit.station_id, self.env.now)
         self.plant.deliver(roll, self.sink)
 
-    def _deliver(self, roll: Roll) -> Generator[simpy.Event, Any, None]:
+    def _deliver(self, roll: Roll) -> Process:
         if self.sink is not None:
             yield self.sink.reserve()
         self.plant.deliver(roll, self.sink)
+
+    def _log_states(self, log: list[StateChange]) -> None:
+        """Record the stations' state changes in the event log."""
+        now = self.env.now
+        for station in self.stations:
+            state = station.state()
+            if state != station.last_state:
+                station.last_state = state
+                log.append(station.change(now, state))
 
     # ------------------------------------------------------------------ end of run
     def flush(self) -> None:

@@ -9,10 +9,12 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from stations import Duration
 
+IDENTIFIER_RULE = "letters, digits, '_' and '-', starting with a letter or digit; at most 64"
+"""What an id may hold. No '.': KPI names join ids with dots (``lines.<line>.output_m_per_h``)."""
 Identifier = Annotated[
     str,
-    StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$"),
-    Field(description="An identifier: letters, digits, '_', '.', '-'; at most 64 characters."),
+    StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_\-]{0,63}$"),
+    Field(description=f"An identifier: {IDENTIFIER_RULE} characters."),
 ]
 TimeRef = Annotated[
     dt.datetime | dt.date | Duration,

@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from twin.scenario.fields import IDENTIFIER_RULE
 from twin.scenario.problems import Problem, did_you_mean
 
 
@@ -40,9 +41,7 @@ _MESSAGES: dict[str, str] = {
     "less_than_equal": "must be <= {le}",
     "too_short": "must have at least {min_length} item(s)",
     "too_long": "must have at most {max_length} item(s)",
-    "string_pattern_mismatch": (
-        "must be an identifier (letters, digits, '_', '.', '-'; at most 64 characters)"
-    ),
+    "string_pattern_mismatch": f"must be an identifier ({IDENTIFIER_RULE} characters)",
 }
 
 
