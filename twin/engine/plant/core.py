@@ -22,6 +22,7 @@ from twin.engine.quality import QualityModel, QualityTally
 from twin.engine.records import ReplicationRecord, StateChange
 from twin.engine.stats import LevelStat
 from twin.engine.streams import stream
+from twin.engine.tool import Tool
 from twin.scenario import Line, Scenario, UsageMaintenance
 
 
@@ -101,7 +102,8 @@ class Plant:
                 ]
                 self.units += units
                 name = "+".join(u.name for u in units)
-                built = Segment(self, name, units, accumulators, source, sink)
+                kind = Segment if len(units) > 1 else Tool
+                built = kind(self, name, units, accumulators, source, sink)
                 self.segments.append(built)
                 self.flows += built.stations
             if sink is not None:

@@ -6,11 +6,38 @@ line and does the task; a line with no crew for a task does not wait (DESIGN.md)
 
 from __future__ import annotations
 
+from collections import deque
+
 import simpy
 
 from twin.engine.flow import FlowStation, Process
 from twin.engine.states import DOWN, MAINTENANCE, OFF_SHIFT, WAITING_CREW
 from twin.scenario import CalendarMaintenance, Crew, UsageMaintenance
+
+
+class Operators:
+    """A crew's operators while the plant runs: how many are free, and who waits, first come."""
+
+    def __init__(self, env: simpy.Environment, size: int) -> None:
+        self.env = env
+        self.free = size
+        self.waiting: deque[simpy.Event] = deque()
+
+    def request(self) -> simpy.Event | None:
+        """An operator now (``None``), or an event that succeeds when one is handed over."""
+        if self.free > 0:
+            self.free -= 1
+            return None
+        event = self.env.event()
+        self.waiting.append(event)
+        return event
+
+    def release(self) -> None:
+        """An operator is done: hand them to the first in line, or they are free."""
+        if self.waiting:
+            self.waiting.popleft().succeed()
+        else:
+            self.free += 1
 
 
 class Crews:
@@ -19,12 +46,10 @@ class Crews:
     def __init__(self, env: simpy.Environment, crews: list[Crew]) -> None:
         self.env = env
         self.specs = crews
-        self.resources: dict[str, simpy.Resource] = {
-            crew.id: simpy.Resource(env, capacity=crew.size) for crew in crews
-        }
-        self._memo: dict[tuple[str, str], simpy.Resource | None] = {}
+        self.resources = {crew.id: Operators(env, crew.size) for crew in crews}
+        self._memo: dict[tuple[str, str], Operators | None] = {}
 
-    def crew_for(self, line_id: str, task: str) -> simpy.Resource | None:
+    def crew_for(self, line_id: str, task: str) -> Operators | None:
         """The crew that does ``task`` on line ``line_id``, if any crew does."""
         key = (line_id, task)
         if key not in self._memo:
@@ -65,11 +90,13 @@ class Crews:
             return
         if not preheld:
             segment.hold(flow, WAITING_CREW, +1)
-        with crew.request() as request:
+        request = crew.request()
+        if request is not None:
             yield request
-            segment.swap(flow, WAITING_CREW, state)
-            yield self.env.timeout(minutes)
-            segment.hold(flow, state, -1)
+        segment.swap(flow, WAITING_CREW, state)
+        yield self.env.timeout(minutes)
+        segment.hold(flow, state, -1)
+        crew.release()
 
     def repair(self, flow: FlowStation, mode: int) -> Process:
         """A failure of ``mode`` (its waiting hold is on): an operator if needed, then repair.
