@@ -263,7 +263,7 @@ class Equipment(BaseModel, Generic[StepT]):
         PECVD wall deposit), for types whose rates depend on the tool's condition. Counters may
         be arrays (one value per roll): the rates that depend on them are then arrays too.
         """
-        rates = dict(self.default_defect_rates_per_m2)
+        rates: dict[DefectType, Level] = dict(self.default_defect_rates_per_m2)
         rates.update(self.defect_rates_per_m2 or {})
         return rates
 

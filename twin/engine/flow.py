@@ -80,8 +80,12 @@ class PlantServices(Protocol):
 
     env: simpy.Environment
     warmup: float
-    quality: QualityRecorder | None
     event_log: list[StateChange] | None
+
+    @property
+    def quality(self) -> QualityRecorder | None:
+        """The quality model, when quality is on."""
+        ...
 
     def crew_task(
         self,

@@ -195,7 +195,7 @@ def _check_product(scenario: Scenario, pi: int, product: Product) -> Iterator[Pr
         for leg in route:
             path = f"{base}.recipe[{leg.step_index}]"
             equipment = leg.station.equipment
-            for finding in equipment.check(leg.step):  # type: ignore[arg-type]
+            for finding in equipment.check(leg.step):
                 key = (f"{path}.{finding.field}", finding.message)
                 if key not in reported:
                     reported.add(key)

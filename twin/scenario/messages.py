@@ -61,9 +61,9 @@ def _message(error: Any) -> str:
         message = error["msg"].removeprefix("Value error, ").replace("Input should be", "must be")
     value = error.get("input")
     if kind not in ("missing", "extra_forbidden") and isinstance(value, int | float | str):
-        shown = repr(value) if isinstance(value, str) else f"{value:g}"
-        if len(shown) <= 60:
-            message += f" (got {shown})"
+        given = repr(value) if isinstance(value, str) else f"{value:g}"
+        if len(given) <= 60:
+            message += f" (got {given})"
     return message
 
 

@@ -11,7 +11,6 @@ from stations import DefectType
 from stations.base import DEFECT_SIZE_MM
 
 TYPES: tuple[DefectType, ...] = tuple(DefectType)
-TYPES: tuple[DefectType, ...] = tuple(DefectType)
 CODE = {t: i for i, t in enumerate(TYPES)}
 POINT_TYPES: tuple[DefectType, ...] = tuple(
     t for t in TYPES if t not in (DefectType.WEB_BREAK, DefectType.AIR_EXPOSURE)
