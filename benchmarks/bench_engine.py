@@ -26,12 +26,12 @@ from twin.scenario import Scenario, load_scenario, scenario_from_document  # noq
 DAY = 1440.0
 
 
-def plant_year(quality: bool = True) -> Scenario:
-    """The baseline plant with its four-week order book repeated for a year (13 × 28 days)."""
+def plant_year(quality: bool = True, years: int = 1) -> Scenario:
+    """The baseline plant with its four-week order book repeated for ``years`` (13 × 28 days)."""
     baseline = load_scenario(ROOT / "scenarios" / "baseline.yaml")
     document = baseline.model_dump(mode="json", by_alias=True, exclude_none=True)
     orders = []
-    for cycle in range(13):
+    for cycle in range(13 * years):
         shift = cycle * 28 * DAY
         for order in baseline.orders:
             copy = order.model_dump(mode="json", exclude_none=True)
@@ -40,14 +40,14 @@ def plant_year(quality: bool = True) -> Scenario:
             copy["due"] = baseline.minutes(order.due) + shift
             orders.append(copy)
     document["orders"] = orders
-    document["run"]["horizon"] = 365 * DAY
+    document["run"]["horizon"] = 365 * DAY * years
     document["run"]["quality"] = quality
     return scenario_from_document(document)
 
 
-def child(quality: bool) -> None:
+def child(quality: bool, years: int = 1) -> None:
     """Run one plant-year replication and print wall time, peak RSS and events as JSON."""
-    scenario = plant_year(quality)
+    scenario = plant_year(quality, years)
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     started, cpu_started = time.perf_counter(), time.process_time()
     result = run_replication(scenario)
@@ -69,9 +69,9 @@ def child(quality: bool) -> None:
     )
 
 
-def _plant_year_child(quality: bool) -> dict[str, Any]:
+def _plant_year_child(quality: bool, years: int = 1) -> dict[str, Any]:
     out = subprocess.run(
-        [sys.executable, __file__, "--child", "on" if quality else "off"],
+        [sys.executable, __file__, "--child", str(years), "on" if quality else "off"],
         check=True,
         capture_output=True,
         text=True,
@@ -108,6 +108,16 @@ def bench_plant_year(repeats: int = 9) -> None:
         f"({wall[False]:.3f} s without, {wall[True]:.3f} s with), "
         f"+{cpu[True] / cpu[False] - 1:.0%} CPU ({cpu[False]:.3f} s, {cpu[True]:.3f} s), "
         f"+{median[True] / median[False] - 1:.0%} between median CPU times; target <= +30 %"
+    )
+
+
+def bench_memory() -> None:
+    """Peak memory of a 10-year replication against a 1-year one, each in a fresh process."""
+    one, ten = _plant_year_child(True, 1), _plant_year_child(True, 10)
+    print(
+        f"peak RSS: 1 year {one['peak_mb']:.0f} MB, 10 years {ten['peak_mb']:.0f} MB: "
+        f"{ten['peak_mb'] / one['peak_mb']:.2f}× (target ≤ 1.3×; the 10-year scenario alone "
+        f"adds {ten['before_mb'] - one['before_mb']:.0f} MB before the run)"
     )
 
 
@@ -217,9 +227,10 @@ def bench_naive() -> None:
 def main() -> None:
     """Run every engine benchmark and print its figures."""
     if "--child" in sys.argv:
-        child(sys.argv[-1] == "on")
+        child(sys.argv[-1] == "on", int(sys.argv[-2]))
         return
     bench_plant_year()
+    bench_memory()
     bench_web_length()
     bench_naive()
 

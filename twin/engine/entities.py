@@ -8,6 +8,7 @@ start from a plant part-way through its work.
 from __future__ import annotations
 
 import math
+from array import array
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -80,6 +81,7 @@ class RollQueue:
         queue_id: str,
         capacity: float,
         warmup: float,
+        horizon: float | None,
         dispatch: Dispatch,
         expire: Expire,
         max_wait: dict[str, float] | None = None,
@@ -97,7 +99,7 @@ class RollQueue:
         self.reserved = 0
         self.getters: deque[tuple[simpy.Event, Any]] = deque()
         self.space_waiters: deque[simpy.Event] = deque()
-        self.level = LevelStat(0.0, warmup)
+        self.level = LevelStat(0.0, warmup, horizon)
         self.arrivals = 0
         self.departures = 0
         self.wait_total = 0.0
@@ -202,7 +204,8 @@ class StationUnit:
         self.roll_length_m = roll_length_m
         self.state_time = [0.0] * len(STATE_NAMES)
         self.metres = 0.0
-        self.active_periods: list[tuple[float, float]] = []
+        self.active_periods = array("d")
+        """Active periods (active-period method), flat: start, end, start, end, ..."""
         self.last_step: RecipeStep | None = None
         rep = replication
         self.ttf_streams = [

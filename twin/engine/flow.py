@@ -391,7 +391,7 @@ class Segment:
                 station.active_since = now
             elif not active and station.active_since >= 0:
                 if now > station.active_since:
-                    station.unit.active_periods.append((station.active_since, now))
+                    station.unit.active_periods.extend((station.active_since, now))
                 station.active_since = -1.0
 
     def _replan(self) -> None:
@@ -589,5 +589,5 @@ class Segment:
         now = self.env.now
         for station in self.stations:
             if station.active_since >= 0 and now > station.active_since:
-                station.unit.active_periods.append((station.active_since, now))
+                station.unit.active_periods.extend((station.active_since, now))
             station.active_since = -1.0

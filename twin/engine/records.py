@@ -97,7 +97,7 @@ class BufferFigures:
     mean_wait_h: float | None = None
     expired: int | None = None
     series: list[tuple[float, float]] = field(default_factory=list)
-    """(minute, level) at each change."""
+    """(minute, level) at evenly spaced times over the run."""
 
 
 @dataclass(slots=True)

@@ -19,7 +19,7 @@ from twin.engine.results import (
     StationResult,
 )
 from twin.engine.states import STATE_NAMES
-from twin.engine.stats import Estimate, Probability, downsample
+from twin.engine.stats import Estimate, Probability
 
 T = TypeVar("T")
 
@@ -85,7 +85,7 @@ def _stations(
     return stations
 
 
-def _buffers(records: Sequence[ReplicationRecord], horizon: float) -> dict[str, BufferResult]:
+def _buffers(records: Sequence[ReplicationRecord]) -> dict[str, BufferResult]:
     buffers = {}
     for name in sorted(records[0].buffers):
         figures = [r.buffers[name] for r in records]
@@ -96,7 +96,7 @@ def _buffers(records: Sequence[ReplicationRecord], horizon: float) -> dict[str, 
             arrivals_per_h=_each(figures, lambda f: f.arrivals_per_h),
             mean_wait_h=_each(figures, lambda f: f.mean_wait_h),
             expired=_each(figures, lambda f: f.expired),
-            series=downsample(figures[0].series, horizon),
+            series=figures[0].series,
         )
     return buffers
 
@@ -145,7 +145,7 @@ def summarise(records: Sequence[ReplicationRecord], options: RunOptions) -> Simu
         replication_kpis=[r.plant_kpis() for r in records],
         lines=_lines(records),
         stations=_stations(records, shares),
-        buffers=_buffers(records, options.horizon_min),
+        buffers=_buffers(records),
         orders=_orders(records, options),
         bottleneck=Bottleneck(station=top[0], share=top[1], shares=shares),
         scrap_m2=_scrap(records),

@@ -87,7 +87,7 @@ class Tool(Segment):
                 station.active_since = now
         elif station.active_since >= 0:
             if now > station.active_since:
-                station.unit.active_periods.append((station.active_since, now))
+                station.unit.active_periods.extend((station.active_since, now))
             station.active_since = -1.0
         if self.plant.event_log is not None:
             self._log_states(self.plant.event_log)

@@ -83,7 +83,10 @@ class Plant:
         for segment, sink in zip(segments, sinks, strict=True):
             accumulators = [
                 AccumulatorLevel(
-                    spec.id, spec.capacity_m, spec.initial_m, LevelStat(spec.initial_m, self.warmup)
+                    spec.id,
+                    spec.capacity_m,
+                    spec.initial_m,
+                    LevelStat(spec.initial_m, self.warmup, self.horizon),
                 )
                 for spec in line.accumulators_in(segment)
             ]

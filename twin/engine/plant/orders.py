@@ -45,6 +45,7 @@ class Orders:
         self.env = env
         self.scenario = scenario
         self.warmup = options.warmup_min
+        self.horizon = options.horizon_min
         self.plan = options.plan
         self.group_by_product = options.dispatching == "group_by_product"
         self.quality = quality
@@ -82,6 +83,7 @@ class Orders:
             queue_id,
             capacity,
             self.warmup,
+            self.horizon if capacity < math.inf else None,
             self.dispatch,
             self.expire,
             max_wait,
