@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import math
 from collections import Counter
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
@@ -131,8 +132,26 @@ def check_scenario(scenario: Scenario) -> Iterator[Problem]:
         yield from _check_product(scenario, pi, product)
     for oi, order in enumerate(scenario.orders):
         yield from _check_order(scenario, oi, order)
+    yield from _check_book_size(scenario)
     if scenario.run.warmup >= scenario.run.horizon:
         yield Problem("run.warmup", "must be shorter than run.horizon")
+
+
+MAX_BOOK_ROLLS = 100_000
+"""Most rolls an order book may need (a plant-year of the baseline book is about 1 700)."""
+
+
+def _check_book_size(scenario: Scenario) -> Iterator[Problem]:
+    rolls = sum(
+        math.ceil(scenario.order_length_m(order) / scenario.roll_length_m - 1e-9)
+        for order in scenario.orders
+    )
+    if rolls > MAX_BOOK_ROLLS:
+        yield Problem(
+            "roll_length_m",
+            f"the order book needs {rolls:,} rolls of {scenario.roll_length_m:g} m, more than "
+            f"the {MAX_BOOK_ROLLS:,} accepted: make the rolls longer or the book smaller",
+        )
 
 
 def _check_line(li: int, line: Line) -> Iterator[Problem]:

@@ -63,7 +63,8 @@ _MESSAGES: dict[str, str] = {
     "string_too_long": "must have at most {max_length} characters",
     "string_type": "must be text",
     "string_pattern_mismatch": (
-        "must be an identifier (letters, digits, '_', '.', '-'; at most 64 characters)"
+        "must be an identifier: a letter or digit, then letters, digits, '_' or '-' (no dots or "
+        "spaces), at most 64 characters"
     ),
     "int_type": "must be a whole number",
     "int_parsing": "must be a whole number",
