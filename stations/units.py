@@ -7,6 +7,7 @@ Inside the twin, time is in minutes, length in metres, speed in m/min and temper
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from typing import Annotated
@@ -41,20 +42,26 @@ def parse_duration(value: object) -> float:
             raise ValueError("must be a finite duration")
         return float(value)
     if isinstance(value, str):
-        match = _DURATION.match(value)
-        if match:
-            number, unit = match.groups()
-            unit = unit.lower() or "min"
-            if unit in MINUTES_PER_UNIT:
-                minutes = float(number) * MINUTES_PER_UNIT[unit]
-                if not math.isfinite(minutes):
-                    raise ValueError(f"{value!r} is not a finite duration")
-                return minutes
-        raise ValueError(
-            f"{value!r} is not a duration; write minutes as a number or a string such as "
-            "'45min', '8h', '2d', '90s'"
-        )
+        return _parse_text(value)
     raise ValueError("must be a duration such as 45, '45min', '8h' or '2d'")
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_text(value: str) -> float:
+    """A duration written as text, in minutes (books repeat the same few, so it is cached)."""
+    match = _DURATION.match(value)
+    if match:
+        number, unit = match.groups()
+        unit = unit.lower() or "min"
+        if unit in MINUTES_PER_UNIT:
+            minutes = float(number) * MINUTES_PER_UNIT[unit]
+            if not math.isfinite(minutes):
+                raise ValueError(f"{value!r} is not a finite duration")
+            return minutes
+    raise ValueError(
+        f"{value!r} is not a duration; write minutes as a number or a string such as "
+        "'45min', '8h', '2d', '90s'"
+    )
 
 
 _DURATION_SCHEMA = {

@@ -120,9 +120,15 @@ def reference_problems(document: dict[str, Any]) -> Iterator[Problem]:
         yield from refer(f"orders[{oi}].line", "line", order_.get("line"))
 
 
-def check_scenario(scenario: Scenario) -> Iterator[Problem]:
-    """Every reference and process-window problem of a structurally valid scenario, with paths."""
-    references = list(reference_problems(scenario.model_dump(mode="json", by_alias=True)))
+def check_scenario(scenario: Scenario, document: Any = None) -> Iterator[Problem]:
+    """Every reference and process-window problem of a structurally valid scenario, with paths.
+
+    ``document`` is the one the scenario was validated from, when there is one: its references
+    are the scenario's, and it need not be made again.
+    """
+    if not isinstance(document, dict):
+        document = scenario.model_dump(mode="json", by_alias=True)
+    references = list(reference_problems(document))
     yield from references
     if references:
         return

@@ -9,7 +9,7 @@ import yaml
 
 MAX_DOCUMENT_BYTES = 5_000_000
 """Largest scenario file accepted, bytes."""
-MAX_DOCUMENT_NODES = 500_000
+MAX_DOCUMENT_NODES = 300_000
 """Most values a document may hold once YAML aliases are expanded."""
 MAX_DOCUMENT_DEPTH = 40
 """Deepest nesting of mappings and lists accepted."""
@@ -59,6 +59,7 @@ class _Builder:
         self.tags: dict[tuple[str, Any], str] = {}
         self.scalars: dict[tuple[str, str], Any] = {}
         self.made = 0
+        self.aliased = False
 
     def build(self) -> Any:
         """The document's value (None for an empty document)."""
@@ -108,15 +109,21 @@ class _Builder:
             raise ValueError("holds more than one document")
         return value
 
-    def _count(self, size: int) -> None:
+    def _count(self, size: int, alias: bool = False) -> None:
         self.made += size
         if self.made > MAX_DOCUMENT_NODES:
-            raise ValueError(f"expands to more than {MAX_DOCUMENT_NODES:,} values (YAML aliases?)")
+            if alias or self.aliased:
+                raise ValueError(
+                    f"expands to more than {MAX_DOCUMENT_NODES:,} values through its YAML aliases"
+                )
+            raise ValueError(f"holds more than {MAX_DOCUMENT_NODES:,} values")
 
     def _add(self, frame: _Open, value: Any, size: int, height: int, event: Any) -> None:
         frame.size += size
         if frame.size > MAX_DOCUMENT_NODES:
-            raise ValueError(f"expands to more than {MAX_DOCUMENT_NODES:,} values (YAML aliases?)")
+            raise ValueError(
+                f"expands to more than {MAX_DOCUMENT_NODES:,} values through its YAML aliases"
+            )
         if height >= frame.height:
             frame.height = height + 1
         container = frame.value
@@ -196,7 +203,8 @@ class _Builder:
         found = self.anchors[anchor]
         if found is None:
             raise ValueError("refers to itself (a recursive YAML alias)")
-        self._count(found[1])
+        self.aliased = True
+        self._count(found[1], alias=True)
         return found
 
     def _collection_tag(self, event: Any, is_map: bool) -> None:

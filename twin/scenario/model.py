@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from pydantic import Field, PrivateAttr, ValidationError, model_validator
+from pydantic import Field, PrivateAttr, ValidationError, ValidationInfo, model_validator
 
 from stations import Duration, PositiveDuration, RecipeStep
 from twin.problems import Problem, ScenarioError
@@ -63,8 +63,9 @@ class Scenario(Model):
     _warnings: list[Problem] = PrivateAttr(default_factory=list)
 
     @model_validator(mode="after")
-    def _consistent(self) -> Scenario:
-        problems = list(check_scenario(self))
+    def _consistent(self, info: ValidationInfo) -> Scenario:
+        document = (info.context or {}).get("document")
+        problems = list(check_scenario(self, document))
         errors = [p for p in problems if p.severity == "error"]
         if errors:
             raise ScenarioError(errors)
@@ -164,7 +165,7 @@ class Scenario(Model):
             )
             raise ScenarioError([problem], source)
         try:
-            return cls.model_validate(document)
+            return cls.model_validate(document, context={"document": document})
         except ValidationError as error:
             problems = validation_problems(error, document) + list(reference_problems(document))
             raise ScenarioError(problems, source) from None
