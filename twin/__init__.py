@@ -50,6 +50,8 @@ _LAZY_MODULES: dict[str, tuple[str, ...]] = {
         "parse_study",
         "run_replication",
         "run_study",
+        "ScenarioSource",
+        "scenario_files_within",
     ),
 }
 _LAZY = {name: module for module, names in _LAZY_MODULES.items() for name in names}
@@ -77,6 +79,7 @@ __all__ = [
     "RunOptions",
     "Scenario",
     "ScenarioError",
+    "ScenarioSource",
     "SchedulePlan",
     "SimulationResult",
     "StateChange",
@@ -96,6 +99,7 @@ __all__ = [
     "parse_study",
     "run_replication",
     "run_study",
+    "scenario_files_within",
     "scenario_from_document",
     "schedule_plant",
     "simulate",

@@ -10,15 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
-from typing import Any
 
-from twin.engine.flow import (
-    EPS_M,
-    INF,
-    Segment,
-    _land_on_piece_end,
-    _land_on_zero,
-)
+from twin.engine.flow import EPS_M, INF, land_on_piece_end, land_on_zero
+from twin.engine.segment import Segment
 from twin.engine.states import (
     BLOCKED,
     DOWN,
@@ -99,14 +93,14 @@ class Tool(Segment):
         piece = station.piece
         if piece is not None:
             soonest = (piece.end - station.x) / rate
-            land = partial(_land_on_piece_end, station, piece)
+            land = partial(land_on_piece_end, station, piece)
         if step is not None:
             unit = station.unit
             fraction = rate / station.cap
             for clock in unit.failure_clocks:
                 delay = clock[0] / fraction
                 if delay < soonest:
-                    soonest, land = delay, partial(_land_on_zero, clock)
+                    soonest, land = delay, partial(land_on_zero, clock)
             if unit.usage_tasks:
                 usage = unit.usage
                 for name, limit, _task in unit.usage_tasks:
@@ -152,6 +146,3 @@ class Tool(Segment):
                 unit.usage[name] = 0.0
                 station.holds[WAITING_CREW] += 1
                 self.env.process(plant.maintain(station, task, preheld=True))
-
-
-__all__: list[Any] = ["Tool"]

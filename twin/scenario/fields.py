@@ -9,12 +9,14 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from stations import Duration
 
-IDENTIFIER_RULE = "letters, digits, '_' and '-', starting with a letter or digit; at most 64"
-"""What an id may hold. No '.': KPI names join ids with dots (``lines.<line>.output_m_per_h``)."""
 Identifier = Annotated[
     str,
     StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_\-]{0,63}$"),
-    Field(description=f"An identifier: {IDENTIFIER_RULE} characters."),
+    Field(
+        description="An identifier: a letter or digit, then letters, digits, '_' or '-'; at most "
+        "64 characters. No dots or slashes: roll ids are built from order ids ('SO-1/3', lane "
+        "'SO-1/3.L2') and KPI names from line and station ids ('lines.INL1.output_m2_per_h')."
+    ),
 ]
 TimeRef = Annotated[
     dt.datetime | dt.date | Duration,
@@ -27,4 +29,4 @@ TimeRef = Annotated[
 class Model(BaseModel):
     """Base of every scenario part: unknown fields are mistakes, and parts are immutable."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)

@@ -13,13 +13,14 @@ import simpy
 
 from twin.engine.calendar import off_shift_intervals
 from twin.engine.entities import AccumulatorLevel, Roll, RollQueue, StationUnit
-from twin.engine.flow import FlowStation, Process, Segment
+from twin.engine.flow import FlowStation, Process
 from twin.engine.options import RunOptions
 from twin.engine.plant.crews import Crews
 from twin.engine.plant.orders import Orders
 from twin.engine.plant.results import replication_record
 from twin.engine.quality import QualityModel, QualityTally
 from twin.engine.records import ReplicationRecord, StateChange
+from twin.engine.segment import Segment
 from twin.engine.stats import LevelStat
 from twin.engine.streams import stream
 from twin.engine.tool import Tool

@@ -19,7 +19,7 @@ from twin.engine.quality.inspection import look
 from twin.engine.quality.laying import lay
 from twin.engine.quality.rates import RateTable, rate_rows
 from twin.engine.quality.records import Worn
-from twin.engine.quality.slitting import DEFAULT_CUT_OUT_M, slit_rolls
+from twin.engine.quality.slitting import DEFAULT_CUT_OUT_M, Layouts, slit_rolls
 
 EVALUATION_BLOCK = 200
 """Rolls evaluated together."""
@@ -107,7 +107,8 @@ def evaluate_block(
     del points, stretches, alarms  # the parts' arrays, copied into one
     lanes, lane_width, trim, cut_out = _layout(rolls, width)
     spec = np.array([max_defects_per_m2[roll.product] for roll in rolls])
-    slitting = slit_rolls(defects, roll_of, length, lanes, lane_width, trim, cut_out, spec)
+    layouts = Layouts(length, lanes, lane_width, trim, cut_out, spec)
+    slitting = slit_rolls(defects, roll_of, layouts)
     max_lanes = int(slitting["max_lanes"][0])
     per_roll = lane_width / 1000
 

@@ -59,66 +59,80 @@ def _union(
     return merged_start, group_end, merged_keys
 
 
-def slit_rolls(
-    defects: Defects,
-    roll_of: np.ndarray,
-    length_m: np.ndarray,
-    lanes: np.ndarray,
-    lane_width_mm: np.ndarray,
-    edge_trim_mm: np.ndarray,
-    cut_out_m: np.ndarray,
-    max_defects_per_m2: np.ndarray,
-) -> dict[str, np.ndarray]:
-    """Slit many rolls at once; per (roll, lane): cut length, good length, verdict, escapes.
+@dataclass(slots=True)
+class Layouts:
+    """How each of many rolls is slit: one entry per roll."""
 
-    Lane ``k`` of a roll spans ``trim + k·w`` to ``trim + (k+1)·w`` across the web (mm). A marked
-    point defect cuts its lane over the cut-out length centred on it; a marked stretch cuts every
-    lane over its length. Unmarked defects outside the cuts stay in their lane roll: a lane roll
-    with more per m² than the specification is downgraded, and in a good one they are escapes.
-    Arrays indexed by roll describe each roll; the result is indexed by ``roll · L + lane`` with
-    ``L = lanes.max()``.
+    length_m: np.ndarray
+    lanes: np.ndarray
+    lane_width_mm: np.ndarray
+    edge_trim_mm: np.ndarray
+    cut_out_m: np.ndarray
+    max_defects_per_m2: np.ndarray
+
+    @property
+    def max_lanes(self) -> int:
+        """The most lanes of any roll (1 when there are no rolls)."""
+        return int(self.lanes.max()) if len(self.lanes) else 1
+
+
+class _InLanes:
+    """Which lane each defect lies in; a stretch across the web lies in every lane of its roll.
+
+    A (roll, lane) pair is a *key*, ``roll · L + lane`` with ``L`` the most lanes of any roll.
     """
-    n_rolls = len(length_m)
-    max_lanes = int(lanes.max()) if n_rolls else 1
-    span = float(length_m.max()) + 1.0 if n_rolls else 1.0
-    n_keys = n_rolls * max_lanes
-    point = defects.length_m == 0
-    lane = np.floor((defects.cross_mm - edge_trim_mm[roll_of]) / lane_width_mm[roll_of])
-    lane = lane.astype(np.int64)
-    in_lane = point & (lane >= 0) & (lane < lanes[roll_of])
-    # stretches across the web belong to every lane of their roll
-    stretch_idx = np.flatnonzero(~point)
-    copies = lanes[roll_of[stretch_idx]]
-    stretch_rows = np.repeat(stretch_idx, copies)
-    stretch_lanes = np.arange(len(stretch_rows)) - np.repeat(np.cumsum(copies) - copies, copies)
-    stretch_marked = defects.marked[stretch_rows]
 
-    def in_lanes(marked: bool) -> tuple[np.ndarray, np.ndarray]:
+    def __init__(self, defects: Defects, roll_of: np.ndarray, layouts: Layouts) -> None:
+        self.defects, self.roll_of, self.max_lanes = defects, roll_of, layouts.max_lanes
+        point = defects.length_m == 0
+        width, trim = layouts.lane_width_mm[roll_of], layouts.edge_trim_mm[roll_of]
+        self.lane = np.floor((defects.cross_mm - trim) / width).astype(np.int64)
+        self.in_lane = point & (self.lane >= 0) & (self.lane < layouts.lanes[roll_of])
+        stretch_idx = np.flatnonzero(~point)
+        copies = layouts.lanes[roll_of[stretch_idx]]
+        self.stretch_rows = np.repeat(stretch_idx, copies)
+        starts = np.repeat(np.cumsum(copies) - copies, copies)
+        self.stretch_lanes = np.arange(len(self.stretch_rows)) - starts
+        self.stretch_marked = defects.marked[self.stretch_rows]
+
+    def rows(self, marked: bool) -> tuple[np.ndarray, np.ndarray]:
         """The marked (or unmarked) defects in a lane, stretches once per lane: rows, keys."""
-        points = np.flatnonzero(in_lane & (defects.marked == marked))
-        stretches = stretch_marked == marked
-        rows = np.concatenate([points, stretch_rows[stretches]])
-        keys = roll_of[rows] * max_lanes
-        keys += np.concatenate([lane[points], stretch_lanes[stretches]])
+        points = np.flatnonzero(self.in_lane & (self.defects.marked == marked))
+        stretches = self.stretch_marked == marked
+        rows = np.concatenate([points, self.stretch_rows[stretches]])
+        keys = self.roll_of[rows] * self.max_lanes
+        keys += np.concatenate([self.lane[points], self.stretch_lanes[stretches]])
         return rows, keys
 
-    rows, keys = in_lanes(True)
+
+def _cuts(
+    found: _InLanes, layouts: Layouts, span: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The cut-outs around marked defects, merged per lane: starts, ends (on one line), keys."""
+    defects, roll_of = found.defects, found.roll_of
+    rows, keys = found.rows(True)
     starts = defects.pos_m[rows]
     ends = starts.copy()
     spans = defects.length_m[rows]
-    half = cut_out_m[roll_of[rows]] / 2
+    half = layouts.cut_out_m[roll_of[rows]] / 2
     half[spans > 0] = 0.0
     starts -= half
     ends += half
     ends += spans
-    roll_length = length_m[roll_of[rows]]
+    roll_length = layouts.length_m[roll_of[rows]]
     np.clip(starts, 0, roll_length, out=starts)
     np.clip(ends, 0, roll_length, out=ends)
-    del half, spans, roll_length
-    m_start, m_end, m_key = _union(keys, starts, ends, span)
-    cut = np.bincount(m_key, weights=m_end - m_start, minlength=n_keys)
-    # unmarked defects not inside a cut of their own lane
-    rows, keys = in_lanes(False)
+    return _union(keys, starts, ends, span)
+
+
+def _left_in(
+    found: _InLanes, layouts: Layouts, cuts: tuple[np.ndarray, np.ndarray, np.ndarray], span: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per key, the unmarked defects outside the cuts of their lane, and their area (mm²)."""
+    defects, roll_of = found.defects, found.roll_of
+    n_keys = len(layouts.length_m) * found.max_lanes
+    m_start, m_end, _ = cuts
+    rows, keys = found.rows(False)
     line_pos = keys * span + defects.pos_m[rows]
     index = np.searchsorted(m_start, line_pos, side="right") - 1
     covered = np.zeros(len(line_pos), dtype=bool)
@@ -129,17 +143,33 @@ def slit_rolls(
     count = np.bincount(left_keys, minlength=n_keys)
     sizes = defects.size_mm[left_rows]
     lengths = defects.length_m[left_rows]
-    widths = lane_width_mm[roll_of[left_rows]]
+    widths = layouts.lane_width_mm[roll_of[left_rows]]
     area = np.where(lengths > 0, lengths * 1000 * widths, sizes * sizes)
-    escape_area = np.bincount(left_keys, weights=area, minlength=n_keys)
+    return count, np.bincount(left_keys, weights=area, minlength=n_keys)
+
+
+def slit_rolls(defects: Defects, roll_of: np.ndarray, layouts: Layouts) -> dict[str, np.ndarray]:
+    """Slit many rolls at once; per (roll, lane): cut length, good length, verdict, escapes.
+
+    A marked point defect cuts its lane over the cut-out length centred on it; a marked stretch
+    cuts every lane over its length. Unmarked defects outside the cuts stay in their lane roll:
+    a lane roll with more per m² than the specification is downgraded, and in a good one they
+    are escapes. The result is indexed by ``roll · L + lane`` with ``L`` the most lanes.
+    """
+    n_rolls, max_lanes = len(layouts.length_m), layouts.max_lanes
+    span = float(layouts.length_m.max()) + 1.0 if n_rolls else 1.0
+    found = _InLanes(defects, roll_of, layouts)
+    cuts = _cuts(found, layouts, span)
+    cut = np.bincount(cuts[2], weights=cuts[1] - cuts[0], minlength=n_rolls * max_lanes)
+    count, escape_area = _left_in(found, layouts, cuts, span)
     roll_of_key = np.repeat(np.arange(n_rolls), max_lanes)
     lane_of_key = np.tile(np.arange(max_lanes), n_rolls)
-    exists = lane_of_key < lanes[roll_of_key]
-    good_length = np.maximum(length_m[roll_of_key] - cut, 0.0) * exists
-    lane_area = good_length * lane_width_mm[roll_of_key] / 1000
+    exists = lane_of_key < layouts.lanes[roll_of_key]
+    good_length = np.maximum(layouts.length_m[roll_of_key] - cut, 0.0) * exists
+    lane_area = good_length * layouts.lane_width_mm[roll_of_key] / 1000
     with np.errstate(divide="ignore", invalid="ignore"):
         density = np.where(lane_area > 0, count / np.where(lane_area > 0, lane_area, 1), np.inf)
-    good = exists & (lane_area > 0) & (density <= max_defects_per_m2[roll_of_key])
+    good = exists & (lane_area > 0) & (density <= layouts.max_defects_per_m2[roll_of_key])
     return {
         "exists": exists,
         "cut_m": cut * exists,
@@ -162,9 +192,7 @@ def slit(
     roll_id: str,
 ) -> list[LaneRoll]:
     """Slit one roll (see :func:`slit_rolls`) into its lane rolls."""
-    lanes = slit_rolls(
-        defects,
-        np.zeros(len(defects), dtype=np.int64),
+    layouts = Layouts(
         np.array([length_m]),
         np.array([step.lanes]),
         np.array([step.lane_width_mm]),
@@ -172,6 +200,7 @@ def slit(
         np.array([cut_out_m]),
         np.array([max_defects_per_m2]),
     )
+    lanes = slit_rolls(defects, np.zeros(len(defects), dtype=np.int64), layouts)
     return lane_rolls(lanes, 0, roll_id, step.lane_width_mm)
 
 
