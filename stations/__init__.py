@@ -12,8 +12,9 @@ from typing import TYPE_CHECKING, Annotated, Any, Union
 from pydantic import Field
 
 from stations import ald, anneal, generic, li_evaporation, oxidation, pecvd, slitting
-from stations.base import STATION_TYPES, DefectType, Equipment, Finding, RecipeStep, RollOverhead
+from stations.base import STATION_TYPES, DefectType, Equipment, RecipeStep, RollOverhead
 from stations.distributions import Distribution
+from stations.problems import Problem
 from stations.recipe import check_recipe, complete_recipe
 from stations.units import Duration, PositiveDuration, parse_duration
 
@@ -42,8 +43,8 @@ __all__ = [
     "Duration",
     "Equipment",
     "EquipmentSpec",
-    "Finding",
     "PositiveDuration",
+    "Problem",
     "RecipeStep",
     "RecipeStepSpec",
     "RollOverhead",

@@ -18,6 +18,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from stations.distributions import Distribution, Fixed
+from stations.problems import Problem
 from stations.units import Duration
 
 Level = float | np.ndarray
@@ -49,15 +50,6 @@ DEFECT_SIZE_MM: dict[DefectType, float] = {
 
 
 @dataclass(frozen=True)
-class Finding:
-    """A problem with a recipe step: ``field`` is the step's field it concerns."""
-
-    severity: Literal["error", "warning"]
-    field: str
-    message: str
-
-
-@dataclass(frozen=True)
 class Window:
     """A process window ``low``–``high`` in ``unit``, with the source that gives it."""
 
@@ -68,16 +60,16 @@ class Window:
 
     def check(
         self, what: str, value: float, field: str, severity: Literal["error", "warning"] = "error"
-    ) -> list[Finding]:
+    ) -> list[Problem]:
         """Return a finding naming value, window and source when ``value`` lies outside."""
         if self.low <= value <= self.high:
             return []
         return [
-            Finding(
-                severity,
+            Problem(
                 field,
                 f"{what} {value:g} {self.unit} is outside {self.low:g}–{self.high:g} {self.unit} "
                 f"({self.source})",
+                severity,
             )
         ]
 
@@ -224,7 +216,7 @@ class Equipment(BaseModel, Generic[StepT]):
         """Passes of the web through the tool that ``step`` needs (1 unless the type says)."""
         return 1
 
-    def check(self, step: StepT) -> list[Finding]:
+    def check(self, step: StepT) -> list[Problem]:
         """Problems with ``step`` on this equipment: process windows, missing capabilities."""
         return []
 

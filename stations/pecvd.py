@@ -17,8 +17,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from stations.base import (
     DefectType,
     Equipment,
-    Finding,
     Level,
+    Problem,
     RecipeStep,
     StepClass,
     Window,
@@ -151,7 +151,7 @@ class PecvdCoater(Equipment[PecvdStep]):
         )
         return ramp + (self.gas_change if previous.doped != step.doped else 0.0)
 
-    def check(self, step: PecvdStep) -> list[Finding]:
+    def check(self, step: PecvdStep) -> list[Problem]:
         """Thickness, density, substrate temperature and cap against 000; cap needs cap sources."""
         findings = [
             *SI_THICKNESS_WINDOW.check(
@@ -170,11 +170,11 @@ class PecvdCoater(Equipment[PecvdStep]):
             )
             if self.cap_sources == 0:
                 findings.append(
-                    Finding(
-                        "error",
+                    Problem(
                         "cap",
                         f"a {step.cap.material} cap needs cap sources, and this PECVD tool has "
                         "cap_sources: 0",
+                        "error",
                     )
                 )
         return findings

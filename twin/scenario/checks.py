@@ -205,7 +205,7 @@ def _check_line(li: int, line: Line) -> Iterator[Problem]:
 def _check_product(scenario: Scenario, pi: int, product: Product) -> Iterator[Problem]:
     base = f"products[{pi}]"
     for index, finding in check_recipe(product.recipe):
-        yield Problem(f"{base}.recipe[{index}].{finding.field}", finding.message, finding.severity)
+        yield Problem(f"{base}.recipe[{index}].{finding.path}", finding.message, finding.severity)
     lines = scenario.lines_for(product)
     if not lines:
         types = " → ".join(step.station_type for step in product.recipe)
@@ -221,7 +221,7 @@ def _check_product(scenario: Scenario, pi: int, product: Product) -> Iterator[Pr
             path = f"{base}.recipe[{leg.step_index}]"
             equipment = leg.station.equipment
             for finding in equipment.check(leg.step):
-                key = (f"{path}.{finding.field}", finding.message)
+                key = (f"{path}.{finding.path}", finding.message)
                 if key not in reported:
                     reported.add(key)
                     yield Problem(key[0], finding.message, finding.severity)
