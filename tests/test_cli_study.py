@@ -47,7 +47,8 @@ def test_a_bad_study_file_exits_2_with_every_problem(tmp_path: Path) -> None:
     result = runner.invoke(app, ["study", str(study), "--store", str(tmp_path / "s.sqlite")])
     assert result.exit_code == 2
     assert "3 problems in" in result.output
-    assert f"factors[0].values[1]: {SPEED}: must be > 0 (got 0)" in result.output
+    named = "lines[0] (L).stations[1] (M2).equipment.speed_m_min"
+    assert f"factors[0].values[1]: {named}: must be > 0 (got 0)" in result.output
     assert (
         "factors[1].path: 'lines[0].nope': there is no field 'nope' there (in the base scenario)"
         in result.output
