@@ -16,7 +16,7 @@ from typing import Any
 
 import simpy
 
-from stations import DefectType, Equipment, RecipeStep
+from stations import DefectType, Equipment, RecipeStep, RollOverhead
 from twin.engine.states import STATE_NAMES
 from twin.engine.stats import LevelStat
 from twin.engine.streams import stream
@@ -235,6 +235,8 @@ class StationUnit:
         # Recipe steps live as long as the scenario, so their ids key these memos.
         self._speeds: dict[int, float] = {}
         self._changeovers: dict[tuple[int, int], float] = {}
+        self._consumption: dict[int, dict[str, float]] = {}
+        self._overheads: dict[int, RollOverhead] = {}
 
     def failure_name(self, mode: int) -> str:
         """The name of failure ``mode`` (the last mode is the web break)."""
@@ -271,8 +273,17 @@ class StationUnit:
         return minutes
 
     def consumption_per_m(self, step: RecipeStep) -> dict[str, float]:
-        """Growth per metre of the unit's usage counters for ``step``."""
-        return self.equipment.consumption_per_m(step)
+        """Growth per metre of the unit's usage counters for ``step`` (not to be changed)."""
+        per_m = self._consumption.get(id(step))
+        if per_m is None:
+            per_m = self._consumption[id(step)] = self.equipment.consumption_per_m(step)
+        return per_m
+
+    def _overhead(self, step: RecipeStep) -> RollOverhead:
+        overhead = self._overheads.get(id(step))
+        if overhead is None:
+            overhead = self._overheads[id(step)] = self.equipment.roll_overhead(step)
+        return overhead
 
     def web_break_clock(self, step: RecipeStep, roll: Roll, speed_m_min: float) -> float:
         """Full-speed minutes to the next web break on ``roll`` (infinite if breaks are off)."""
@@ -293,12 +304,12 @@ class StationUnit:
         """Stop before a roll: load and pump (a tool); vent, load and pump (an inline head)."""
         if step is None:
             return 0.0 if inline else self.equipment.load_thread
-        overhead = self.equipment.roll_overhead(step)
+        overhead = self._overhead(step)
         return overhead.unwind_change if inline else overhead.load_thread + overhead.pump_down
 
     def end_of_roll_min(self, step: RecipeStep | None, inline: bool) -> float:
         """Stop after a roll: vent and unload (a tool); unload (an inline tail)."""
         if step is None:
             return self.equipment.unload
-        overhead = self.equipment.roll_overhead(step)
+        overhead = self._overhead(step)
         return overhead.rewind_change if inline else overhead.vent + overhead.unload
