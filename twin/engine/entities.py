@@ -14,9 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import simpy
-
 from stations import DefectType, Equipment, RecipeStep, RollOverhead
+from twin.engine.clock import Clock
 from twin.engine.states import STATE_NAMES
 from twin.engine.stats import LevelStat
 from twin.engine.streams import stream
@@ -66,6 +65,8 @@ Dispatch = Callable[["RollQueue", Any], Roll | None]
 """Which roll a taker gets next from a queue (None: none of those waiting suits it)."""
 Expire = Callable[[Roll, "RollQueue"], None]
 """What happens to a roll that waited past its product's limit."""
+Then = Callable[[Any], None]
+"""What to call, once a place or a roll is had, with its argument (the roll, for a taker)."""
 
 
 class RollQueue:
@@ -73,11 +74,12 @@ class RollQueue:
 
     Takers wait in turn; :data:`Dispatch` picks the roll each gets. A place can be reserved
     before its roll arrives (a finished roll is only taken off its tool once there is room).
+    Whoever waits is called back through the clock, after what is already due at that moment.
     """
 
     def __init__(
         self,
-        env: simpy.Environment,
+        env: Clock,
         queue_id: str,
         capacity: float,
         warmup: float,
@@ -95,74 +97,79 @@ class RollQueue:
         self.expire = expire
         self.max_wait = max_wait or {}
         self.on_expiry = on_expiry
-        self.rolls: list[Roll] = []
+        self.rolls: deque[Roll] = deque()
         self.reserved = 0
-        self.getters: deque[tuple[simpy.Event, Any]] = deque()
-        self.space_waiters: deque[simpy.Event] = deque()
+        self.getters: deque[tuple[Then, Any]] = deque()
+        self.space_waiters: deque[tuple[Then, Any]] = deque()
         self.level = LevelStat(0.0, warmup, horizon)
         self.arrivals = 0
         self.departures = 0
         self.wait_total = 0.0
         self.expired = 0
 
-    def reserve(self) -> simpy.Event:
-        """An event that succeeds when a place is free; the place is then held for a put."""
-        event = self.env.event()
+    def reserve(self, then: Then, argument: Any = None) -> None:
+        """Hold a place for a put; ``then(argument)`` once it is held."""
         if len(self.rolls) + self.reserved < self.capacity:
             self.reserved += 1
-            event.succeed()
+            self.env.soon(then, argument)
         else:
-            self.space_waiters.append(event)
-        return event
+            self.space_waiters.append((then, argument))
 
     def put(self, roll: Roll, reserved: bool = True) -> None:
         """Add ``roll`` (into a place reserved before, unless ``reserved`` is False)."""
-        now = self.env.now
+        now = self.env._now
         if reserved:
             self.reserved -= 1
-        self.rolls.append(roll)
+        rolls = self.rolls
+        rolls.append(roll)
         roll.stored_at = now
         roll.store_token += 1
         if now >= self.warmup:
             self.arrivals += 1
-        self.level.step(now, len(self.rolls))
-        limit = self.max_wait.get(roll.product)
-        if limit is not None:
-            token = roll.store_token
-            timer = self.env.timeout(limit)
-            timer.callbacks.append(lambda _e: self._expire(roll, token))
-        self._serve()
+        self.level.step(now, len(rolls))
+        if self.max_wait:
+            limit = self.max_wait.get(roll.product)
+            if limit is not None:
+                self.env.at(limit, self._expire, (roll, roll.store_token))
+        if self.getters:
+            self._serve()
 
-    def get(self, taker: Any) -> simpy.Event:
-        """An event whose value is the next roll for ``taker`` by the dispatching rule."""
-        event = self.env.event()
-        self.getters.append((event, taker))
-        self._serve()
-        return event
+    def get(self, taker: Any, then: Then) -> None:
+        """``then(roll)`` with the next roll for ``taker`` by the dispatching rule."""
+        self.getters.append((then, taker))
+        if self.rolls:
+            self._serve()
 
     def _take(self, roll: Roll) -> None:
-        now = self.env.now
-        self.rolls.remove(roll)
+        now = self.env._now
+        rolls = self.rolls
+        if rolls[0] is roll:
+            rolls.popleft()
+        else:
+            rolls.remove(roll)
         roll.store_token += 1
         if roll.stored_at >= self.warmup:
             self.departures += 1
             self.wait_total += now - roll.stored_at
-        self.level.step(now, len(self.rolls))
-        while self.space_waiters and len(self.rolls) + self.reserved < self.capacity:
+        self.level.step(now, len(rolls))
+        waiters = self.space_waiters
+        while waiters and len(rolls) + self.reserved < self.capacity:
             self.reserved += 1
-            self.space_waiters.popleft().succeed()
+            self.env.soon(*waiters.popleft())
 
     def _serve(self) -> None:
-        while self.getters and self.rolls:
-            event, taker = self.getters[0]
+        getters = self.getters
+        while getters and self.rolls:
+            then, taker = getters[0]
             roll = self.dispatch(self, taker)
             if roll is None:
                 return
-            self.getters.popleft()
+            getters.popleft()
             self._take(roll)
-            event.succeed(roll)
+            self.env.soon(then, roll)
 
-    def _expire(self, roll: Roll, token: int) -> None:
+    def _expire(self, stored: tuple[Roll, int]) -> None:
+        roll, token = stored
         if roll.store_token != token:
             return  # it left in time
         self._take(roll)

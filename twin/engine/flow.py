@@ -19,13 +19,14 @@ highest-priority hold names the station's state.
 from __future__ import annotations
 
 import math
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import simpy
 
 from stations import RecipeStep
+from twin.engine.clock import Clock
 from twin.engine.entities import AccumulatorLevel, Roll, RollQueue, StationUnit
 from twin.engine.records import StateChange
 from twin.engine.states import (
@@ -45,6 +46,8 @@ INF = math.inf
 
 Process = Generator[simpy.Event, Any, None]
 """A SimPy process body."""
+Then = Callable[[Any], None]
+"""What to call once a stop or a wait is over, with its argument."""
 
 
 class QualityRecorder(Protocol):
@@ -86,7 +89,7 @@ class Holds(Protocol):
 class PlantServices(Protocol):
     """What a segment needs from the plant it is part of."""
 
-    env: simpy.Environment
+    env: Clock
     warmup: float
     event_log: list[StateChange] | None
 
@@ -102,18 +105,31 @@ class PlantServices(Protocol):
         minutes: float,
         task: str,
         cause: str,
+        then: Then | None,
+        argument: Any = None,
         preheld: bool = False,
         needs_crew: bool = True,
-    ) -> Process:
-        """Hold ``flow`` in ``state`` for ``minutes``, with an operator if the task needs one."""
+    ) -> None:
+        """Hold ``flow`` in ``state`` for ``minutes``, then call ``then(argument)``."""
         ...
 
-    def repair(self, flow: FlowStation, mode: int) -> Process:
-        """Repair a failure of ``mode`` (its waiting hold is on)."""
+    def repair(self, flow: FlowStation, mode: int) -> None:
+        """Start repairing a failure of ``mode`` (its waiting hold is on)."""
         ...
 
-    def maintain(self, flow: FlowStation, task: UsageMaintenance, preheld: bool) -> Process:
-        """Usage-based maintenance on ``flow``'s unit."""
+    def maintain(
+        self,
+        flow: FlowStation,
+        task: UsageMaintenance,
+        preheld: bool,
+        then: Then | None = None,
+        argument: Any = None,
+    ) -> None:
+        """Usage-based maintenance on ``flow``'s unit, then ``then(argument)``."""
+        ...
+
+    def start_maintenance(self, flow: FlowStation, task: UsageMaintenance) -> None:
+        """Start usage-based maintenance that has come due (its waiting hold is on)."""
         ...
 
     def planned_maintenance(self, flow: FlowStation, roll: Roll) -> list[UsageMaintenance]:
@@ -161,6 +177,12 @@ class FlowStation:
     running: bool = False
     entered_at: float = 0.0
     usage_before: dict[str, float] = field(default_factory=dict)
+    leaving: Piece | None = None
+    """The piece whose end the station's boundary is dealing with."""
+    changeover: float = 0.0
+    """The changeover the station's boundary has still to do, minutes."""
+    planned: list[UsageMaintenance] = field(default_factory=list)
+    """Planned maintenance the station's boundary has still to do before its roll."""
     active_since: float = -1.0
     """Start of the current active period, negative while inactive.
 

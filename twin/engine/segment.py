@@ -11,8 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import partial
 
-import simpy
-
+from twin.engine.clock import Clock
 from twin.engine.entities import AccumulatorLevel, Roll, RollQueue, StationUnit
 from twin.engine.flow import (
     EPS_M,
@@ -20,7 +19,6 @@ from twin.engine.flow import (
     FlowStation,
     Piece,
     PlantServices,
-    Process,
     land_on_level,
     land_on_piece_end,
     land_on_zero,
@@ -51,7 +49,7 @@ class Segment:
         sink: RollQueue | None,
     ) -> None:
         self.plant = plant
-        self.env: simpy.Environment = plant.env
+        self.env: Clock = plant.env
         self.warmup = plant.warmup
         self.id = segment_id
         self.stations = [FlowStation(unit, i, self) for i, unit in enumerate(units)]
@@ -73,7 +71,7 @@ class Segment:
         for station in self.stations:
             station.holds[STARVED] = 1  # taken off when the station enters its first piece
         self.head.busy = True
-        self.env.process(self._boundary(self.head))
+        self.env.urgent(self._boundary, self.head)
         self._replan()
 
     def level(self, j: int) -> float:
@@ -211,10 +209,10 @@ class Segment:
         delay, land = self._next_event()
         if delay < INF:
             token = self._token
-            timer = self.env.timeout(delay)
-            timer.callbacks.append(lambda _event: self._on_timer(token, land))
+            self.env.at(delay, self._on_timer, (token, land))
 
-    def _on_timer(self, token: int, land: Callable[[], None] | None) -> None:
+    def _on_timer(self, timer: tuple[int, Callable[[], None] | None]) -> None:
+        token, land = timer
         if token != self._token:
             return  # superseded by a later replan
         self.wakeups += 1
@@ -256,7 +254,7 @@ class Segment:
                 station.x = piece.end
                 station.busy = True
                 station.holds[STARVED] += 1  # stands still until the boundary is dealt with
-                self.env.process(self._boundary(station))
+                self.env.urgent(self._boundary, station)
             if station.step is None:
                 continue
             for mode, clock in enumerate(unit.failure_clocks):
@@ -268,17 +266,19 @@ class Segment:
                         plant.quality.web_break(piece.roll, unit, station.x - piece.start)
                     else:
                         clock[0] = unit.draw_ttf(mode)
-                    self.env.process(plant.repair(station, mode))
+                    plant.repair(station, mode)
             for name, limit, task in unit.usage_tasks:
                 if unit.usage[name] >= limit - 1e-9:
                     unit.usage[name] = 0.0
                     station.holds[WAITING_CREW] += 1
-                    self.env.process(plant.maintain(station, task, preheld=True))
+                    plant.start_maintenance(station, task)
 
     # ------------------------------------------------------------------ roll boundaries
-    def _boundary(self, station: FlowStation) -> Process:
+    # A boundary is a chain of calls through the clock, each step where the SimPy process it
+    # replaces waited: for a place downstream, an operator, a stop's end, the next roll.
+    def _boundary(self, station: FlowStation) -> None:
         """At the end of a piece: finish the roll at the tail, fetch the next at the head."""
-        piece = station.piece
+        piece = station.leaving = station.piece
         quality = self.plant.quality
         if quality is not None and piece is not None and station.step is not None:
             quality.processed(
@@ -290,17 +290,29 @@ class Segment:
                 station.cap,
             )
         if station is self.tail and piece is not None:
-            yield from self._finish(station, piece)
+            self._finish(station)
+        else:
+            self._finished(station)
+
+    def _finished(self, station: FlowStation) -> None:
         if station is self.head:
-            yield from self._fetch(station)
+            self.source.get(station, self._fetched)
+        else:
+            self._fetched_for(station)
+
+    def _fetched_for(self, station: FlowStation) -> None:
+        piece = station.leaving
         nxt = piece.next if piece is not None else self.last_piece
         if nxt is None:
             station.pending = True  # keeps its starved hold until the head splices more web
             station.busy = False
             return
-        yield from self._enter(station, nxt)
+        self._enter(station, nxt)
 
-    def _enter(self, station: FlowStation, piece: Piece) -> Process:
+    def _enter_later(self, entry: tuple[FlowStation, Piece]) -> None:
+        self._enter(*entry)
+
+    def _enter(self, station: FlowStation, piece: Piece) -> None:
         """Take ``station`` into ``piece``: set its step and speed, change over if needed."""
         station.piece = piece
         station.pending = False
@@ -309,44 +321,76 @@ class Segment:
         unit = station.unit
         station.step_index = leg.step_index if leg is not None else None
         if step is not None:
-            change = unit.changeover_min(step)
+            station.changeover = unit.changeover_min(step)
             unit.last_step = step
             station.step = step
             station.cap = unit.speed_m_min(step)
             station.per_m = unit.consumption_per_m(step)
-            for task in self.plant.planned_maintenance(station, piece.roll):
-                unit.usage[task.counter] = 0.0
-                yield from self.plant.maintain(station, task, preheld=False)
-            if change > 0:
-                yield from self.plant.crew_task(station, SETUP, change, "setup", "changeover")
-            if self.plant.quality is not None:
-                station.entered_at = self.env.now
-                station.usage_before = dict(unit.usage)
-                clock = unit.failure_clocks[unit.break_mode]
-                clock[0] = unit.web_break_clock(step, piece.roll, station.cap)
-        else:
-            station.step = None
-            station.cap = unit.equipment.max_speed_m_min
-            station.per_m = {}
+            planned = self.plant.planned_maintenance(station, piece.roll)
+            if planned:
+                station.planned = list(reversed(planned))
+            self._maintained(station)
+            return
+        station.step = None
+        station.cap = unit.equipment.max_speed_m_min
+        station.per_m = {}
+        self._ready(station)
+
+    def _maintained(self, station: FlowStation) -> None:
+        """The planned maintenance before the roll, one task after another; then changeover."""
+        if station.planned:
+            task = station.planned.pop()
+            station.unit.usage[task.counter] = 0.0
+            self.plant.maintain(station, task, False, self._maintained, station)
+            return
+        if station.changeover > 0:
+            change = station.changeover
+            self.plant.crew_task(
+                station, SETUP, change, "setup", "changeover", self._changed, station
+            )
+            return
+        self._changed(station)
+
+    def _changed(self, station: FlowStation) -> None:
+        if self.plant.quality is not None:
+            unit = station.unit
+            piece = station.piece
+            assert piece is not None and station.step is not None
+            station.entered_at = self.env._now
+            station.usage_before = dict(unit.usage)
+            clock = unit.failure_clocks[unit.break_mode]
+            clock[0] = unit.web_break_clock(station.step, piece.roll, station.cap)
+        self._ready(station)
+
+    def _ready(self, station: FlowStation) -> None:
+        """Load the roll at the head (a stop for the operators), then run."""
         if station is self.head:
-            piece.roll.enter(unit.station_id, self.env.now)
-            overhead = unit.start_of_roll_min(step, self.inline)
+            unit = station.unit
+            piece = station.piece
+            assert piece is not None
+            piece.roll.enter(unit.station_id, self.env._now)
+            overhead = unit.start_of_roll_min(station.step, self.inline)
             if overhead > 0:
-                yield from self.plant.crew_task(
-                    station, SETUP, overhead, "roll_change", "roll_change"
+                self.plant.crew_task(
+                    station, SETUP, overhead, "roll_change", "roll_change", self._run, station
                 )
+                return
+        self._run(station)
+
+    def _run(self, station: FlowStation) -> None:
         station.busy = False
         self.hold(station, STARVED, -1)
 
-    def _fetch(self, head: FlowStation) -> Process:
-        """Wait for the next roll from the source store and splice it onto the web."""
-        unit = head.unit
-        while True:
-            roll: Roll = yield self.source.get(head)
-            if self.inline or unit.station_id in roll.route:
-                break
+    def _fetched(self, roll: Roll) -> None:
+        """The next roll from the source store: splice it onto the web (or pass it on)."""
+        head = self.head
+        if not self.inline and head.unit.station_id not in roll.route:
             # A single tool this roll does not need: it passes straight on.
-            yield from self._deliver(roll)
+            if self.sink is not None:
+                self.sink.reserve(self._pass_on, roll)
+            else:
+                self._pass_on(roll)
+            return
         start = self.web_end
         self.web_end = start + roll.length_m
         piece = Piece(start, self.web_end, roll)
@@ -357,28 +401,44 @@ class Segment:
         for station in self.stations:
             if station is not head and station.pending and not station.busy:
                 station.busy = True
-                self.env.process(self._enter(station, piece))
+                self.env.urgent(self._enter_later, (station, piece))
+        self._fetched_for(head)
 
-    def _finish(self, tail: FlowStation, piece: Piece) -> Process:
+    def _pass_on(self, roll: Roll) -> None:
+        self.plant.deliver(roll, self.sink)
+        self.source.get(self.head, self._fetched)
+
+    def _finish(self, tail: FlowStation) -> None:
         """A roll has passed the tail: wait for room downstream, take it off, pass it on."""
-        unit = tail.unit
-        roll = piece.roll
         if self.sink is not None:
             self.hold(tail, BLOCKED, +1)
-            yield self.sink.reserve()
-            self.hold(tail, BLOCKED, -1)
-        overhead = unit.end_of_roll_min(tail.step, self.inline)
+            self.sink.reserve(self._room, tail)
+        else:
+            self._unload(tail)
+
+    def _room(self, tail: FlowStation) -> None:
+        self.hold(tail, BLOCKED, -1)
+        self._unload(tail)
+
+    def _unload(self, tail: FlowStation) -> None:
+        overhead = tail.unit.end_of_roll_min(tail.step, self.inline)
         if overhead > 0:
-            yield from self.plant.crew_task(tail, SETUP, overhead, "roll_change", "roll_change")
+            self.plant.crew_task(
+                tail, SETUP, overhead, "roll_change", "roll_change", self._unloaded, tail
+            )
+            return
+        self._unloaded(tail)
+
+    def _unloaded(self, tail: FlowStation) -> None:
+        piece = tail.leaving
+        assert piece is not None
+        roll = piece.roll
+        unit = tail.unit
         if self.plant.quality is not None:
             self.plant.quality.rewound(roll, unit)
-        roll.leave(unit.station_id, self.env.now)
+        roll.leave(unit.station_id, self.env._now)
         self.plant.deliver(roll, self.sink)
-
-    def _deliver(self, roll: Roll) -> Process:
-        if self.sink is not None:
-            yield self.sink.reserve()
-        self.plant.deliver(roll, self.sink)
+        self._finished(tail)
 
     def _log_states(self, log: list[StateChange]) -> None:
         """Record the stations' state changes in the event log."""

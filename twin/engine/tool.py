@@ -111,8 +111,7 @@ class Tool(Segment):
                             soonest, land = delay, partial(usage.__setitem__, name, limit)
         if soonest < INF:
             token = self._token
-            timer = self.env.timeout(soonest if soonest > 0.0 else 0.0)
-            timer.callbacks.append(lambda _event: self._on_timer(token, land))
+            self.env.at(soonest if soonest > 0.0 else 0.0, self._on_timer, (token, land))
 
     def _handle_due(self) -> None:
         station = self.tail
@@ -126,7 +125,7 @@ class Tool(Segment):
             station.x = piece.end
             station.busy = True
             station.holds[STARVED] += 1  # stands still until the boundary is dealt with
-            self.env.process(self._boundary(station))
+            self.env.urgent(self._boundary, station)
         if station.step is None:
             return
         unit = station.unit
@@ -140,9 +139,9 @@ class Tool(Segment):
                     plant.quality.web_break(piece.roll, unit, station.x - piece.start)
                 else:
                     clock[0] = unit.draw_ttf(mode)
-                self.env.process(plant.repair(station, mode))
+                plant.repair(station, mode)
         for name, limit, task in unit.usage_tasks:
             if unit.usage[name] >= limit - 1e-9:
                 unit.usage[name] = 0.0
                 station.holds[WAITING_CREW] += 1
-                self.env.process(plant.maintain(station, task, preheld=True))
+                plant.start_maintenance(station, task)

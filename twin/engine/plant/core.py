@@ -9,11 +9,12 @@ runs it to the horizon and returns a :class:`~twin.engine.records.ReplicationRec
 
 from __future__ import annotations
 
-import simpy
+from typing import Any
 
 from twin.engine.calendar import off_shift_intervals
+from twin.engine.clock import Clock
 from twin.engine.entities import AccumulatorLevel, Roll, RollQueue, StationUnit
-from twin.engine.flow import FlowStation, Process
+from twin.engine.flow import FlowStation, Then
 from twin.engine.options import RunOptions
 from twin.engine.plant.crews import Crews
 from twin.engine.plant.orders import Orders
@@ -34,7 +35,7 @@ class Plant:
         self.scenario = scenario
         self.options = options
         self.replication = replication
-        self.env = simpy.Environment()
+        self.env = Clock()
         self.seed = options.seed
         self.horizon = options.horizon_min
         self.warmup = options.warmup_min
@@ -51,7 +52,7 @@ class Plant:
             self._build_line(line)
         for flow in self.flows:
             for task in flow.unit.spec.calendar_maintenance():
-                self.env.process(self.crews.calendar_maintenance(flow, task, self.horizon))
+                self.crews.calendar_maintenance(flow, task, self.horizon)
         self.env.process(self.orders.release())
 
     def _quality_model(self) -> QualityModel:
@@ -116,7 +117,7 @@ class Plant:
         for begin, end in off_shift_intervals(
             self.scenario.calendar(line.calendar), self.scenario.start, self.horizon
         ):
-            self.env.process(self.crews.off_shift(flows, begin, end))
+            self.crews.off_shift(flows, begin, end)
 
     # ------------------------------------------------------------------ what segments need
     def crew_task(
@@ -126,19 +127,32 @@ class Plant:
         minutes: float,
         task: str,
         cause: str,
+        then: Then | None,
+        argument: Any = None,
         preheld: bool = False,
         needs_crew: bool = True,
-    ) -> Process:
-        """Hold ``flow`` in ``state`` for ``minutes``, with an operator if the task needs one."""
-        return self.crews.task(flow, state, minutes, task, cause, preheld, needs_crew)
+    ) -> None:
+        """Hold ``flow`` in ``state`` for ``minutes``, then call ``then(argument)``."""
+        self.crews.task(flow, state, minutes, task, cause, then, argument, preheld, needs_crew)
 
-    def repair(self, flow: FlowStation, mode: int) -> Process:
-        """Repair a failure of ``mode`` (its waiting hold is on)."""
-        return self.crews.repair(flow, mode)
+    def repair(self, flow: FlowStation, mode: int) -> None:
+        """Start repairing a failure of ``mode`` (its waiting hold is on)."""
+        self.crews.repair(flow, mode)
 
-    def maintain(self, flow: FlowStation, task: UsageMaintenance, preheld: bool) -> Process:
-        """Usage-based maintenance on ``flow``'s unit."""
-        return self.crews.maintain(flow, task, preheld)
+    def maintain(
+        self,
+        flow: FlowStation,
+        task: UsageMaintenance,
+        preheld: bool,
+        then: Then | None = None,
+        argument: Any = None,
+    ) -> None:
+        """Usage-based maintenance on ``flow``'s unit, then ``then(argument)``."""
+        self.crews.maintain(flow, task, preheld, then, argument)
+
+    def start_maintenance(self, flow: FlowStation, task: UsageMaintenance) -> None:
+        """Start usage-based maintenance that has come due (its waiting hold is on)."""
+        self.crews.start_maintenance(flow, task, True)
 
     def planned_maintenance(self, flow: FlowStation, roll: Roll) -> list[UsageMaintenance]:
         """The maintenance a plan puts on ``flow``'s unit right before ``roll``."""
@@ -153,7 +167,7 @@ class Plant:
         """Run to the horizon and collect the replication's numbers."""
         for segment in self.segments:
             segment.start()
-        self.env.run(until=self.horizon)
+        self.env.run_until(self.horizon)
         for segment in self.segments:
             segment.flush()
         if self.quality is not None:

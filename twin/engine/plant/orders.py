@@ -12,8 +12,7 @@ import math
 from array import array
 from dataclasses import dataclass, field
 
-import simpy
-
+from twin.engine.clock import Clock
 from twin.engine.entities import Roll, RollQueue
 from twin.engine.flow import FlowStation, Process
 from twin.engine.options import RunOptions
@@ -37,7 +36,7 @@ class Orders:
 
     def __init__(
         self,
-        env: simpy.Environment,
+        env: Clock,
         scenario: Scenario,
         options: RunOptions,
         quality: QualityModel | None,
