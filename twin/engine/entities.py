@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from stations import DefectType, Equipment, RecipeStep, RollOverhead
+from stations import DefectType, Distribution, Equipment, RecipeStep, RollOverhead
 from twin.engine.clock import Clock
 from twin.engine.states import STATE_NAMES
 from twin.engine.stats import LevelStat
@@ -187,6 +187,25 @@ class AccumulatorLevel:
     level_stat: LevelStat
 
 
+@dataclass(eq=False, slots=True)
+class StepPlan:
+    """What a unit's equipment takes for one recipe step, worked out once.
+
+    ``speed_m_min`` is the web speed, unless ``process_time`` is drawn for each roll (a
+    process-time station); the overheads are the stops before and after a roll on a tool
+    (``load_min``, ``unload_min``) and at the head and tail of an inline segment.
+    """
+
+    step: RecipeStep
+    speed_m_min: float
+    process_time: Distribution | None
+    per_m: dict[str, float]
+    load_min: float
+    unload_min: float
+    head_min: float
+    tail_min: float
+
+
 class StationUnit:
     """One physical tool of a station (a station has ``units`` identical ones).
 
@@ -244,6 +263,32 @@ class StationUnit:
         self._changeovers: dict[tuple[int, int], float] = {}
         self._consumption: dict[int, dict[str, float]] = {}
         self._overheads: dict[int, RollOverhead] = {}
+        self.plans: dict[int, StepPlan] = {}
+        """Each recipe step's :class:`StepPlan`, by the step's id (see :meth:`plan`)."""
+
+    def plan(self, step: RecipeStep) -> StepPlan:
+        """What the unit's equipment takes for ``step`` (memoised in :attr:`plans`)."""
+        plan = self.plans.get(id(step))
+        if plan is None:
+            distribution = self.equipment.roll_process_time(step, self.roll_length_m)
+            drawn = distribution.dist != "fixed"
+            overhead = self._overhead(step)
+            plan = self.plans[id(step)] = StepPlan(
+                step,
+                0.0 if drawn else self.speed_m_min(step),
+                distribution if drawn else None,
+                self.consumption_per_m(step),
+                self.start_of_roll_min(step, False),
+                self.end_of_roll_min(step, False),
+                overhead.unwind_change,
+                overhead.rewind_change,
+            )
+        return plan
+
+    def draw_speed_m_min(self, plan: StepPlan) -> float:
+        """The speed of the next roll, for a step timed per roll (as :meth:`speed_m_min`)."""
+        assert plan.process_time is not None
+        return self.roll_length_m / max(plan.process_time.sample(self.process_stream), 1e-9)
 
     def failure_name(self, mode: int) -> str:
         """The name of failure ``mode`` (the last mode is the web break)."""

@@ -27,7 +27,7 @@ import simpy
 
 from stations import RecipeStep
 from twin.engine.clock import Clock
-from twin.engine.entities import AccumulatorLevel, Roll, RollQueue, StationUnit
+from twin.engine.entities import AccumulatorLevel, Roll, RollQueue, StationUnit, StepPlan
 from twin.engine.records import StateChange
 from twin.engine.states import (
     DOWN,
@@ -173,6 +173,8 @@ class FlowStation:
     """A boundary process (roll end, roll load, changeover) is running for it."""
     per_m: dict[str, float] = field(default_factory=dict)
     """Usage counters' growth per metre for the current step."""
+    plan: StepPlan | None = None
+    """What the unit takes for the current step (a tool's)."""
     last_state: int = -1
     running: bool = False
     entered_at: float = 0.0

@@ -122,7 +122,17 @@ class LevelStat:
     its memory does not grow with the horizon.
     """
 
-    __slots__ = ("_grid", "_next", "_samples", "area", "last_level", "last_t", "maximum", "warmup")
+    __slots__ = (
+        "_grid",
+        "_next",
+        "_next_t",
+        "_samples",
+        "area",
+        "last_level",
+        "last_t",
+        "maximum",
+        "warmup",
+    )
 
     def __init__(self, level: float, warmup: float, horizon: float | None = None) -> None:
         self.last_t = 0.0
@@ -133,14 +143,31 @@ class LevelStat:
         grid = np.linspace(0.0, horizon, SERIES_POINTS).tolist() if horizon is not None else []
         self._grid: list[float] = grid
         self._next = 0
+        self._next_t = grid[0] if grid else math.inf
+        """The next time of the series to keep."""
         self._samples: list[tuple[float, float]] = []
 
     def step(self, t: float, level: float) -> None:
         """The level jumps to ``level`` at ``t`` (it was constant since the last update)."""
-        t0 = max(self.last_t, self.warmup)
+        warmup = self.warmup
+        last = self.last_level
+        t0 = self.last_t
+        if t0 < warmup:
+            t0 = warmup
         if t > t0:
-            self.area += self.last_level * (t - t0)
-        self._record(t, level)
+            self.area += last * (t - t0)
+        if t >= warmup:
+            # the running maximum, as max(maximum, level, the level before if after warm-up)
+            top = self.maximum
+            if level > top:
+                top = level
+            if t > warmup and last > top:
+                top = last
+            self.maximum = top
+        if level != last and self._next_t < t:
+            self._sample_before(t)
+        self.last_t = t
+        self.last_level = level
 
     def ramp(self, t: float, level: float) -> None:
         """The level moved linearly from the last update to ``level`` at ``t``."""
@@ -159,7 +186,7 @@ class LevelStat:
     def _record(self, t: float, level: float) -> None:
         if t >= self.warmup:
             self.maximum = max(self.maximum, level, self.last_level if t > self.warmup else level)
-        if level != self.last_level:
+        if level != self.last_level and self._next_t < t:
             self._sample_before(t)
         self.last_t, self.last_level = t, level
 
@@ -170,6 +197,7 @@ class LevelStat:
             self._samples.append((grid[k], float(self.last_level)))
             k += 1
         self._next = k
+        self._next_t = grid[k] if k < len(grid) else math.inf
 
     @property
     def series(self) -> list[tuple[float, float]]:
