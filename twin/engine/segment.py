@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
+from typing import Any
 
 from twin.engine.clock import Clock
 from twin.engine.entities import AccumulatorLevel, Roll, RollQueue, StationUnit
@@ -64,6 +65,10 @@ class Segment:
         self.updated = 0.0
         self._token = 0
         self.wakeups = 0
+        self._links = [
+            (acc, self.stations[j], self.stations[j + 1]) for j, acc in enumerate(accumulators)
+        ]
+        """Each accumulator with the stations up and down of it."""
 
     # ------------------------------------------------------------------ fluid bookkeeping
     def start(self) -> None:
@@ -81,43 +86,44 @@ class Segment:
 
     def _advance(self) -> None:
         """Move the web at the current rates up to now, and account the time in each state."""
-        now = self.env.now
-        dt = now - self.updated
+        now = self.env._now
+        start = self.updated
+        dt = now - start
         if dt <= 0:
             return
-        start = self.updated
         warmup = self.warmup
         for station in self.stations:
             rate = station.rate
             if rate > 0:
                 metres = rate * dt
                 station.x += metres
-                unit = station.unit
                 if station.step is not None:
+                    unit = station.unit
                     fraction = rate / station.cap
                     for clock in unit.failure_clocks:
                         clock[0] -= dt * fraction
-                    for name, per_m in station.per_m.items():
-                        unit.usage[name] += metres * per_m
+                    if station.per_m:
+                        usage = unit.usage
+                        for name, per_m in station.per_m.items():
+                            usage[name] += metres * per_m
                     unit.metres += metres
             station.account(start, now, warmup)
-        for j, acc in enumerate(self.accumulators):
-            acc.level_stat.ramp(now, self.level(j))
+        for acc, up, down in self._links:
+            acc.level_stat.ramp(now, acc.initial_m + up.x - down.x)
         self.updated = now
 
     def _rates(self) -> None:
         """Rates for the current holds and accumulator levels, with each slowdown's cause."""
         stations = self.stations
         for station in stations:
-            station.rate = 0.0 if station.held() else station.cap
+            station.rate = 0.0 if any(station.holds) else station.cap
             station.cause = STARVED if station.step is None else WORKING
-        accumulators = self.accumulators
-        if not accumulators:
+        links = self._links
+        if not links:
             return
         for _ in range(len(stations)):
             changed = False
-            for j, acc in enumerate(accumulators):
-                up, down = stations[j], stations[j + 1]
+            for acc, up, down in links:
                 level = acc.initial_m + up.x - down.x
                 if level <= EPS_M and down.rate > up.rate:
                     down.rate = up.rate
@@ -133,7 +139,9 @@ class Segment:
     def _next_event(self) -> tuple[float, Callable[[], None] | None]:
         """Minutes until the next thing the rates make happen, and how to land on it exactly."""
         soonest: float = INF
-        land: Callable[[], None] | None = None
+        kind = 0  # what comes soonest: see the landings below
+        first: Any = None
+        second: Any = None
         for station in self.stations:
             rate = station.rate
             if rate <= 0:
@@ -142,31 +150,43 @@ class Segment:
             if piece is not None:
                 delay = (piece.end - station.x) / rate
                 if delay < soonest:
-                    soonest, land = delay, partial(land_on_piece_end, station, piece)
+                    soonest, kind, first, second = delay, 1, station, piece
             if station.step is not None:
+                unit = station.unit
                 fraction = rate / station.cap
-                for clock in station.unit.failure_clocks:
+                for clock in unit.failure_clocks:
                     delay = clock[0] / fraction
                     if delay < soonest:
-                        soonest, land = delay, partial(land_on_zero, clock)
-                usage = station.unit.usage
-                for name, limit, _task in station.unit.usage_tasks:
-                    per_m = station.per_m.get(name, 0.0)
-                    if per_m > 0:
-                        delay = (limit - usage[name]) / (rate * per_m)
-                        if delay < soonest:
-                            soonest, land = delay, partial(usage.__setitem__, name, limit)
-        for j, acc in enumerate(self.accumulators):
-            up, down = self.stations[j], self.stations[j + 1]
+                        soonest, kind, first = delay, 2, clock
+                if unit.usage_tasks:
+                    usage = unit.usage
+                    for name, limit, _task in unit.usage_tasks:
+                        per_m = station.per_m.get(name, 0.0)
+                        if per_m > 0:
+                            delay = (limit - usage[name]) / (rate * per_m)
+                            if delay < soonest:
+                                soonest, kind, first, second = delay, 3, usage, (name, limit)
+        for link in self._links:
+            acc, up, down = link
             net = up.rate - down.rate
             if net > 0:
-                delay = (acc.capacity_m - self.level(j)) / net
+                delay = (acc.capacity_m - (acc.initial_m + up.x - down.x)) / net
                 if delay < soonest:
-                    soonest, land = delay, partial(land_on_level, up, down, acc, acc.capacity_m)
+                    soonest, kind, first, second = delay, 4, link, acc.capacity_m
             elif net < 0:
-                delay = self.level(j) / -net
+                delay = (acc.initial_m + up.x - down.x) / -net
                 if delay < soonest:
-                    soonest, land = delay, partial(land_on_level, up, down, acc, 0.0)
+                    soonest, kind, first, second = delay, 4, link, 0.0
+        land: Callable[[], None] | None = None
+        if kind == 1:
+            land = partial(land_on_piece_end, first, second)
+        elif kind == 2:
+            land = partial(land_on_zero, first)
+        elif kind == 3:
+            land = partial(first.__setitem__, *second)
+        elif kind == 4:
+            up, down, acc = first[1], first[2], first[0]
+            land = partial(land_on_level, up, down, acc, second)
         return max(soonest, 0.0), land
 
     def _track_activity(self) -> None:
@@ -226,6 +246,9 @@ class Segment:
 
     def hold(self, station: FlowStation, kind: int, delta: int) -> None:
         """Put on (+1) or take off (-1) a hold of ``kind`` on ``station``, at the current time."""
+        if self._unchanged(station):
+            station.holds[kind] += delta
+            return
         self._advance()
         station.holds[kind] += delta
         self._handle_due()
@@ -233,10 +256,28 @@ class Segment:
 
     def swap(self, station: FlowStation, old: int, new: int) -> None:
         """Replace a hold of kind ``old`` on ``station`` by one of kind ``new``, now."""
+        if self._unchanged(station):
+            station.holds[old] -= 1
+            station.holds[new] += 1
+            return
         self._advance()
         station.holds[old] -= 1
         station.holds[new] += 1
         self._replan()
+
+    def _unchanged(self, station: FlowStation) -> bool:
+        """Whether a hold put on or taken off ``station`` now changes nothing but its holds.
+
+        So it is for a station between pieces (held starved, at rest, inactive) when the segment
+        was brought up to date at this very moment: no web moved, so nothing came due, no rate
+        changes, and the timer already set stays right. The event log hears every change.
+        """
+        return (
+            station.busy
+            and station.holds[STARVED] > 0
+            and self.env._now == self.updated
+            and self.plant.event_log is None
+        )
 
     # ------------------------------------------------------------------ things that come due
     def _handle_due(self) -> None:

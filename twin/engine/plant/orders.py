@@ -18,7 +18,7 @@ from twin.engine.flow import FlowStation, Process
 from twin.engine.options import RunOptions
 from twin.engine.quality import QualityModel, RollQuality
 from twin.engine.stats import LevelStat
-from twin.scenario import Line, Order, Scenario, UsageMaintenance
+from twin.scenario import Line, Order, Product, RouteStep, Scenario, UsageMaintenance
 
 
 @dataclass(slots=True)
@@ -53,6 +53,7 @@ class Orders:
         self._plan_position: dict[str, int] = {}
         self._planned_rolls = {r for seq in plan.machines.values() for r in seq} if plan else set()
         self._gone: set[str] = set()
+        self._kinds: dict[tuple[str, str], tuple[Product, dict[str, RouteStep], float]] = {}
         self.queues: dict[str, RollQueue] = {}
         self.wip: dict[str, LevelStat] = {}
         self.wip_count: dict[str, int] = {}
@@ -121,11 +122,7 @@ class Orders:
         return min(scenario.lines_for(product), key=lambda ln: self._queued_m(ln.id))
 
     def _release_roll(self, order: Order, k: int, line: Line) -> None:
-        scenario = self.scenario
-        product = scenario.product(order.product)
-        route = scenario.route(product, line)
-        assert route is not None
-        total = scenario.order_length_m(order)
+        product, route, total = self._roll_kind(order, line)
         roll = Roll(
             id=f"{order.id}/{k + 1}",
             order=order.id,
@@ -134,11 +131,24 @@ class Orders:
             width_m=product.web_width_m,
             line=line.id,
             released=self.env.now,
-            route={leg.station.id: leg for leg in route},
+            route=route,
             quality=RollQuality() if self.quality is not None else None,
         )
         self._wip(line.id, +1)
         self.queues[line.id].put(roll, reserved=False)
+
+    def _roll_kind(self, order: Order, line: Line) -> tuple[Product, dict[str, RouteStep], float]:
+        """An order's product, its route on ``line`` by station, and its length (m), once."""
+        key = (order.id, line.id)
+        kind = self._kinds.get(key)
+        if kind is None:
+            scenario = self.scenario
+            product = scenario.product(order.product)
+            route = scenario.route(product, line)
+            assert route is not None
+            legs = {leg.station.id: leg for leg in route}  # read only: shared by the rolls
+            kind = self._kinds[key] = (product, legs, scenario.order_length_m(order))
+        return kind
 
     def _queued_m(self, line_id: str) -> float:
         return self.wip_count[line_id] * self.roll_length_m
