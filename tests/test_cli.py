@@ -146,9 +146,15 @@ def test_simulate_json_has_the_documented_shape() -> None:
 
 def test_simulate_bad_options_exit_2(tmp_path: Path) -> None:
     path = VALIDATION / "two_station_fluid.yaml"
-    result = runner.invoke(app, ["simulate", str(path), "--days", "1", "--warmup", "2"])
+    result = runner.invoke(
+        app, ["simulate", str(path), "--capacity", "--days", "1", "--warmup", "2"]
+    )
     assert result.exit_code == 2
-    assert "--warmup: must be shorter than the horizon" in result.output
+    assert "--warmup: the warm-up must be shorter than the horizon" in result.output
+    # an order-book run counts everything from the start: a warm-up is refused with the reason
+    result = runner.invoke(app, ["simulate", str(path), "--warmup", "0.1"])
+    assert result.exit_code == 2
+    assert "--warmup: a warm-up applies to capacity runs only" in result.output
     result = runner.invoke(app, ["simulate", str(path), "--replications", "0"])
     assert result.exit_code == 2
 

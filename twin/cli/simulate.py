@@ -39,8 +39,21 @@ def simulate_command(
     days: Annotated[
         float | None, typer.Option(help="Horizon in days (default: the scenario's).", min=0.001)
     ] = None,
+    capacity: Annotated[
+        bool,
+        typer.Option(
+            "--capacity",
+            help="A capacity run: every line kept supplied with the product mix (what can the "
+            "plant make?) instead of the order book (will the orders ship?).",
+        ),
+    ] = False,
     warmup: Annotated[
-        float | None, typer.Option(help="Warm-up in days, discarded from statistics.", min=0)
+        float | None,
+        typer.Option(
+            help="Warm-up in days, discarded from a capacity run's statistics (default: the "
+            "scenario's; an order-book run has none).",
+            min=0,
+        ),
     ] = None,
     replications: Annotated[
         int | None, typer.Option(help="Replications (default: the scenario's).", min=1)
@@ -58,10 +71,13 @@ def simulate_command(
         Path | None,
         typer.Option("--schedule", help="Execute a schedule written by 'r2r schedule --out'."),
     ] = None,
+    all_orders: Annotated[
+        bool, typer.Option("--all-orders", help="List every order, not only the riskiest.")
+    ] = False,
     store_file: StoreFile = None,
     no_store: NoStore = False,
 ) -> None:
-    """Simulate a scenario: output, time in state, buffers, orders, with 95 % CIs.
+    """Simulate a scenario: delivery of its order book, or its capacity, with 95 % CIs.
 
     The run is kept in the store (see 'r2r runs') unless --no-store is given: each replication
     as it finishes, so that a run stopped halfway keeps what it finished.
@@ -79,6 +95,7 @@ def simulate_command(
     try:
         options = RunOptions.of(
             scenario,
+            demand="capacity" if capacity else None,
             horizon_min=days * 1440 if days is not None else None,
             warmup_min=warmup * 1440 if warmup is not None else None,
             replications=replications,
@@ -87,8 +104,8 @@ def simulate_command(
             genealogy=genealogy is not None,
             plan=plan,
         )
-    except ValueError:
-        raise UsageError([Problem("--warmup", "must be shorter than the horizon")]) from None
+    except ValueError as error:
+        raise UsageError([Problem("--warmup", str(error))]) from None
     count = options.replications
     run_id = None
     if store is not None:
@@ -127,7 +144,7 @@ def simulate_command(
     if as_json:
         sys.stdout.write(result.model_dump_json(indent=2, exclude={"events", "rolls"}) + "\n")
     else:
-        print_result(result)
+        print_result(result, all_orders)
         if plan is not None:
             print_plan_outcome(result)
         if store is not None:  # JSON readers get nothing but the document
