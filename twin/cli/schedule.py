@@ -90,7 +90,7 @@ def schedule(
         parse_objective(objective)
     except ValueError as error:
         raise UsageError([Problem("--objective", str(error))]) from None
-    store = None if no_store else Store(store_file)
+    store = None if no_store else Store(store_file, for_writing=True)
     result = schedule_plant(scenario, objective, time_limit_s=time_limit, workers=workers)
     solution, explanation = result.solution, result.explanation
     document = result.document(objective)

@@ -52,7 +52,7 @@ def simulate_command(
     as it finishes, so that a run stopped halfway keeps what it finished.
     """
     scenario = load_scenario(file) if as_json else load_checked(file)
-    store = None if no_store else Store(store_file)
+    store = None if no_store else Store(store_file, for_writing=True)
     horizon = days * 1440 if days is not None else scenario.run.horizon
     warm = warmup * 1440 if warmup is not None else min(scenario.run.warmup, horizon / 2)
     if warm >= horizon:

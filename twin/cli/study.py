@@ -106,7 +106,7 @@ def study(
     changes |= {"horizon": days * 1440 if days is not None else None}
     changes |= {"warmup": warmup * 1440 if warmup is not None else None}
     spec = spec.with_changes({k: v for k, v in changes.items() if v is not None})
-    store = Store(store_file)
+    store = Store(store_file, for_writing=True)
     with Progress(
         TextColumn("study"),
         BarColumn(),
