@@ -11,6 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from twin.cli.app import StoreFile, err, guarded, out
+from twin.extras import installed, require
 from twin.scenario import Problem, UsageError
 from twin.store import Store
 
@@ -101,6 +102,9 @@ def study(
     if executor not in ("local", "dask"):
         raise UsageError([Problem("--executor", f"must be local or dask (got {executor!r})")])
     chosen: Executor = "dask" if executor == "dask" else "local"
+    plotting = installed("plotly")
+    if plots is not None:
+        require("plotly", "plots", "--plots")
     spec = load_study(file)
     changes: dict[str, Any] = {"replications": replications}
     changes |= {"horizon": days * 1440 if days is not None else None}
@@ -149,5 +153,12 @@ def study(
         f"(warm-up {spec.warmup_min / 1440:g}) · seed {spec.run_seed} · mean [95 % CI]"
     )
     print_study(result)
-    _write_plots(result, plots or Path("out") / f"study-{result.study_id}")
+    if plotting:
+        _write_plots(result, plots or Path("out") / f"study-{result.study_id}")
+    elif result.factors:
+        err.print(
+            "no plots: they need the 'plots' extra (plotly is not installed): "
+            "pip install 'r2r-twin[plots]'",
+            markup=False,
+        )
     out.print(f"study id: {result.study_id} (r2r show {result.study_id})")
