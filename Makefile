@@ -7,7 +7,7 @@ EXTRAS := all,dev
 # The exact releases the whole suite passes with; `make lock` writes it anew (README).
 CONSTRAINTS := constraints.txt
 
-.PHONY: run test bench lint install clean dashboard lock
+.PHONY: run test bench lint install clean dashboard lock browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,8 +29,12 @@ run: $(STAMP)
 dashboard: $(STAMP)
 	$(BIN)/r2r dashboard
 
-test: $(STAMP)
+test: $(STAMP) browser
 	$(BIN)/python -m pytest -q
+
+# The system Chromium for the browser tests, where this user may install it (else they are skipped).
+browser:
+	@bash .ci/install-chromium --if-possible
 
 bench: $(STAMP)
 	@for script in benchmarks/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
