@@ -19,7 +19,7 @@ class GenericStep(RecipeStep):
 
     station_type: Literal["generic"] = "generic"
     speed_m_min: float | None = Field(
-        default=None, gt=0, description="Web speed for this product, m/min (overrides)."
+        default=None, gt=0, le=1000, description="Web speed for this product, m/min (overrides)."
     )
     process_time: Distribution | None = Field(
         default=None, description="Process time per roll for this product (overrides)."
@@ -36,7 +36,7 @@ class GenericStation(Equipment[GenericStep]):
     max_speed_m_min: float = Field(default=1000.0, gt=0, le=1000, description="Top speed, m/min.")
     load_thread: Duration = Field(default=0.0, description="Load and thread, minutes.")
     unload: Duration = Field(default=0.0, description="Unload, minutes.")
-    speed_m_min: float | None = Field(default=None, gt=0, description="Web speed, m/min.")
+    speed_m_min: float | None = Field(default=None, gt=0, le=1000, description="Web speed, m/min.")
     process_time: Distribution | None = Field(
         default=None, description="Process time per roll (deterministic, exponential, ...)."
     )

@@ -26,6 +26,9 @@ MINUTES_PER_UNIT: dict[str, float] = {
     "w": 10080.0,
     "wk": 10080.0,
 }
+MAX_DURATION_MIN = 100 * 365 * 1440.0
+"""Longest duration accepted anywhere, minutes: a century."""
+
 _DURATION = re.compile(r"^\s*([0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)\s*([a-zA-Z]*)\s*$")
 
 
@@ -43,7 +46,10 @@ def parse_duration(value: object) -> float:
             number, unit = match.groups()
             unit = unit.lower() or "min"
             if unit in MINUTES_PER_UNIT:
-                return float(number) * MINUTES_PER_UNIT[unit]
+                minutes = float(number) * MINUTES_PER_UNIT[unit]
+                if not math.isfinite(minutes):
+                    raise ValueError(f"{value!r} is not a finite duration")
+                return minutes
         raise ValueError(
             f"{value!r} is not a duration; write minutes as a number or a string such as "
             "'45min', '8h', '2d', '90s'"
@@ -53,7 +59,7 @@ def parse_duration(value: object) -> float:
 
 _DURATION_SCHEMA = {
     "anyOf": [
-        {"type": "number", "minimum": 0, "description": "minutes"},
+        {"type": "number", "minimum": 0, "maximum": MAX_DURATION_MIN, "description": "minutes"},
         {
             "type": "string",
             "pattern": r"^\s*[0-9]*\.?[0-9]+\s*(s|sec|min|m|h|hr|d|day|days|w|wk)?\s*$",
@@ -65,7 +71,7 @@ _DURATION_SCHEMA = {
 Duration = Annotated[
     float,
     BeforeValidator(parse_duration),
-    Field(ge=0),
+    Field(ge=0, le=MAX_DURATION_MIN),
     WithJsonSchema(_DURATION_SCHEMA),
     PlainSerializer(lambda minutes: minutes, return_type=float),
 ]

@@ -40,6 +40,8 @@ _LAZY_MODULES: dict[str, tuple[str, ...]] = {
         "load_study",
         "parse_study",
         "run_study",
+        "ScenarioSource",
+        "scenario_files_within",
     ),
 }
 _LAZY = {name: module for module, names in _LAZY_MODULES.items() for name in names}
@@ -65,6 +67,7 @@ __all__ = [
     "RunInfo",
     "Scenario",
     "ScenarioError",
+    "ScenarioSource",
     "SchedulePlan",
     "SimulationResult",
     "StationCapacity",
@@ -83,6 +86,7 @@ __all__ = [
     "parse_scenario",
     "parse_study",
     "run_study",
+    "scenario_files_within",
     "scenario_from_document",
     "schedule_plant",
     "simulate",

@@ -16,9 +16,9 @@ from stations import check_recipe
 from stations.generic import GenericStation
 from stations.li_evaporation import LithiumEvaporator
 from stations.slitting import SlittingStep
+from twin.problems import Problem, did_you_mean
 from twin.scenario.lines import Accumulator, Line
 from twin.scenario.orders import Order, Product
-from twin.scenario.problems import Problem, did_you_mean
 from twin.scenario.upkeep import UsageMaintenance
 
 if TYPE_CHECKING:

@@ -25,4 +25,4 @@ TimeRef = Annotated[
 class Model(BaseModel):
     """Base of every scenario part: unknown fields are mistakes, and parts are immutable."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)

@@ -43,7 +43,9 @@ class UsageMaintenance(Model):
         description="The station's usage counter: wall_deposit_um_m (PECVD), lithium_kg "
         "(lithium evaporation), precursor_g (ALD)."
     )
-    limit: float = Field(gt=0, description="Counter value that triggers the task, counter units.")
+    limit: float = Field(
+        gt=0, le=1e12, description="Counter value that triggers the task, counter units."
+    )
     duration: PositiveDuration = Field(description="How long the station is down, minutes.")
     needs_crew: bool = Field(default=True, description="The task needs an operator.")
 

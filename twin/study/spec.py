@@ -20,7 +20,7 @@ MAX_DESIGN_POINTS = 10_000
 
 
 class _Spec(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Factor(_Spec):
