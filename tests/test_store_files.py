@@ -172,10 +172,10 @@ def _study_file(folder: Path) -> Path:
 
 
 def _writers(tmp_path: Path) -> dict[str, list[object]]:
-    """A command of each kind that writes to the store; the schedule would search for 20 s."""
+    """A command of each kind that writes to the store; the schedule would search for 60 s."""
     return {
         "simulate": ["simulate", FLUID, *SHORT],
-        "schedule": ["schedule", SCENARIOS / "baseline.yaml", "--time-limit", "20"],
+        "schedule": ["schedule", SCENARIOS / "baseline.yaml", "--time-limit", "60"],
         "study": ["study", _study_file(tmp_path), "--workers", "1"],
     }
 
@@ -194,7 +194,7 @@ def test_a_store_on_a_read_only_disk_is_refused_before_any_work_and_can_be_read(
         assert result.returncode == 2, (name, result.stderr)
         assert f"{store}" in result.stderr and "read-only" in result.stderr, name
         assert "Read-only file system" in result.stderr, name  # the OS's reason
-        assert result.stdout == "" and time.monotonic() - started < 15, name  # no work done
+        assert result.stdout == "" and time.monotonic() - started < 40, name  # no work done
     listing = r2r("runs", "--store", store)
     assert listing.returncode == 0 and "s-0001" in listing.stdout, listing.stderr
     assert r2r("show", "s-0001", "--store", store).returncode == 0
