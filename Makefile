@@ -7,7 +7,7 @@ EXTRAS := all,dev
 # The exact releases the whole suite passes with; `make lock` writes it anew (README).
 CONSTRAINTS := constraints.txt
 
-.PHONY: run test bench lint install clean dashboard lock browser
+.PHONY: run test bench fuzz lint install clean dashboard lock browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,11 @@ browser:
 
 bench: $(STAMP)
 	@for script in benchmarks/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+
+# The full fuzz campaign of issue 11 (about 26 000 cases, 20-30 min on 2 cores); make test runs a
+# small profile of it.
+fuzz: $(STAMP)
+	$(BIN)/python -m tests.fuzz.campaign --profile full --workers 2
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
