@@ -13,13 +13,13 @@ from pydantic import Field
 
 from stations.base import (
     DefectType,
-    Finding,
     HeatedZone,
     RecipeStep,
     StepClass,
     Window,
     ramp_minutes,
 )
+from stations.problems import Problem
 from stations.units import Duration, PositiveDuration
 
 TEMPERATURE_WINDOW = Window(100, 600, "°C", "000, claim 1")
@@ -77,7 +77,7 @@ class AnnealOven(HeatedZone[AnnealStep]):
         purge = self.atmosphere_change if previous.atmosphere != step.atmosphere else 0.0
         return ramp + purge
 
-    def check(self, step: AnnealStep) -> list[Finding]:
+    def check(self, step: AnnealStep) -> list[Problem]:
         """Temperature, dwell and atmosphere against claims 1 and 2 of 000."""
         temperature = PRELITHIATED_TEMPERATURE_WINDOW if step.prelithiated else TEMPERATURE_WINDOW
         return [

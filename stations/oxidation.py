@@ -14,13 +14,13 @@ from pydantic import Field
 
 from stations.base import (
     DefectType,
-    Finding,
     HeatedZone,
     RecipeStep,
     StepClass,
     Window,
     ramp_minutes,
 )
+from stations.problems import Problem
 
 GAS_CONSTANT_J_MOL_K = 8.314462618
 KELVIN_OFFSET = 273.15
@@ -99,7 +99,7 @@ class OxidationFurnace(HeatedZone[OxidationStep]):
             previous.temperature_c, step.temperature_c, self.ramp_up_c_min, self.ramp_down_c_min
         )
 
-    def check(self, step: OxidationStep) -> list[Finding]:
+    def check(self, step: OxidationStep) -> list[Problem]:
         """Temperature, oxide thickness and the dwell they imply against the windows of 000."""
         return [
             *TEMPERATURE_WINDOW.check("oxidation temperature", step.temperature_c, "temperature_c"),

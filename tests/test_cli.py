@@ -170,3 +170,36 @@ def test_trace_a_lane_roll_from_a_genealogy_file(tmp_path: Path) -> None:
     result = runner.invoke(app, ["trace", "no-such-roll", str(genealogy)])
     assert result.exit_code == 2
     assert "no finished roll 'no-such-roll'" in result.output
+
+
+def test_simulate_writes_the_event_log_with_causes_and_rolls(tmp_path: Path) -> None:
+    # one tool at 10 m/min on a 1000 m roll, stopped for 'clean' at 30 min: by then it has run
+    # 300 m of roll O/1 (recipe step 0); it works again at 50 min and finishes at 120 min
+    tool = {
+        "id": "T",
+        "equipment": {"type": "generic", "speed_m_min": 10},
+        "maintenance": [
+            {"kind": "calendar", "name": "clean", "every": "30d", "first": 30, "duration": 20}
+            | {"needs_crew": False}
+        ],
+    }
+    document = {
+        "name": "one tool",
+        "roll_length_m": 1000,
+        "products": [{"id": "p", "web_width_m": 1, "recipe": [{"station_type": "generic"}]}],
+        "lines": [{"id": "L", "stations": [tool]}],
+        "orders": [{"id": "O", "product": "p", "length_m": 1000, "due": 1}],
+        "run": {"horizon": "1d", "quality": False},
+    }
+    events = tmp_path / "events.csv"
+    result = runner.invoke(
+        app, ["simulate", str(write(tmp_path, document)), "--events", str(events), "--no-store"]
+    )
+    assert result.exit_code == 0, result.output
+    rows = [line.split(",") for line in events.read_text().splitlines()]
+    assert rows[0] == [
+        "minute", "station", "unit", "state", "cause", "roll", "order", "product", "step", "metres"
+    ]  # fmt: skip
+    assert ["30.0000", "T", "T", "maintenance", "clean", "O/1", "O", "p", "0", "300.000"] in rows
+    assert ["50.0000", "T", "T", "working", "", "O/1", "O", "p", "0", "300.000"] in rows
+    assert ["120.0000", "T", "T", "starved", "", "O/1", "O", "p", "0", "1000.000"] in rows

@@ -16,6 +16,7 @@ from dashboard import editing
 from dashboard.common import kpi_card
 from dashboard.tables import difference_frame
 from twin import (
+    RunOptions,
     ScenarioError,
     Store,
     cli,
@@ -159,12 +160,10 @@ def test_a_short_simulation_shows_the_kpis_of_the_twin() -> None:
     until(at, lambda at: len(at.metric) > 0)
     no_exception(at)
     assert not at.error, [e.value for e in at.error]
+    baseline = load_scenario(ROOT / "scenarios" / BASELINE)
     direct = simulate(
-        load_scenario(ROOT / "scenarios" / BASELINE),
-        replications=2,
-        seed=7,
-        horizon_min=2 * 1440,
-        warmup_min=0,
+        baseline,
+        RunOptions.of(baseline, replications=2, seed=7, horizon_min=2 * 1440, warmup_min=0),
     )
     shown = {m.label: (m.value, m.delta) for m in at.metric}
     assert shown["Output m/h"] == kpi_card("output_m_per_h", direct.kpis["output_m_per_h"])
@@ -243,7 +242,10 @@ def saved_simulations(count: int) -> list[str]:
     return [
         store.save_simulation(
             scenario,
-            simulate(scenario, replications=2, seed=seed, horizon_min=1440, warmup_min=0),
+            simulate(
+                scenario,
+                RunOptions.of(scenario, replications=2, seed=seed, horizon_min=1440, warmup_min=0),
+            ),
             label=f"seed {seed}",
         )
         for seed in range(1, count + 1)
@@ -351,7 +353,9 @@ def test_a_bad_study_file_lists_its_problems_by_path(studies: Path) -> None:
 def test_history_shows_a_stored_schedule_and_simulation() -> None:
     scenario = load_scenario(ROOT / "scenarios" / THREE_TOOLS)
     store = Store()
-    result = simulate(scenario, replications=2, horizon_min=1440, warmup_min=0)
+    result = simulate(
+        scenario, RunOptions.of(scenario, replications=2, horizon_min=1440, warmup_min=0)
+    )
     store.save_simulation(scenario, result)
     schedule = schedule_plant(scenario, time_limit_s=2).document("tardiness-makespan")
     store.save_schedule(scenario, schedule)

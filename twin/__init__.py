@@ -9,8 +9,18 @@ import importlib
 from typing import Any
 
 from twin.capacity import LineCapacity, StationCapacity, static_capacity
-from twin.engine import SchedulePlan, SimulationResult, paired_difference, simulate
-from twin.engine.stats import Estimate, Probability
+from twin.engine import (
+    Estimate,
+    Probability,
+    ReplicationRecord,
+    RunOptions,
+    SchedulePlan,
+    SimulationResult,
+    StateChange,
+    paired_difference,
+    run_replication,
+    simulate,
+)
 from twin.scenario import (
     MAX_DOCUMENT_BYTES,
     Problem,
@@ -39,6 +49,7 @@ _LAZY_MODULES: dict[str, tuple[str, ...]] = {
         "StudySpec",
         "load_study",
         "parse_study",
+        "run_replication",
         "run_study",
         "ScenarioSource",
         "scenario_files_within",
@@ -64,12 +75,15 @@ __all__ = [
     "PlantSchedule",
     "Probability",
     "Problem",
+    "ReplicationRecord",
     "RunInfo",
+    "RunOptions",
     "Scenario",
     "ScenarioError",
     "ScenarioSource",
     "SchedulePlan",
     "SimulationResult",
+    "StateChange",
     "StationCapacity",
     "Store",
     "StoreError",
@@ -85,6 +99,7 @@ __all__ = [
     "parse_document",
     "parse_scenario",
     "parse_study",
+    "run_replication",
     "run_study",
     "scenario_files_within",
     "scenario_from_document",

@@ -95,7 +95,7 @@ def worst_changeover_into(
             continue
         for other_leg in scenario.route(other, line) or []:
             if other_leg.station is leg.station:
-                change = equipment.changeover_min(other_leg.step, leg.step)  # type: ignore[arg-type]
+                change = equipment.changeover_min(other_leg.step, leg.step)
                 worst = max(worst, change)
     return worst
 
@@ -132,7 +132,7 @@ def line_capacity(scenario: Scenario, line: Line, product: Product) -> LineCapac
     for leg in route:
         equipment = leg.station.equipment
         coupling = coupling_of(line, leg.station)
-        process = equipment.roll_process_time(leg.step, length).mean()  # type: ignore[arg-type]
+        process = equipment.roll_process_time(leg.step, length).mean()
         roll_time = roll_minutes(line, leg.station, leg.step, length)
         changeover = worst_changeover_into(scenario, line, product, leg)
         per_roll = roll_time + changeover / campaign

@@ -7,6 +7,7 @@ and a mean is given to 4 significant figures without an exponent.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 
 _NAMES: dict[str, tuple[str, bool]] = {
@@ -87,4 +88,23 @@ def interval(kpi: str, mean: float, low: float, high: float, n: int | None = Non
     return f"{shown(kpi, mean)} [{shown(kpi, low)}, {shown(kpi, high)}]"
 
 
-__all__ = ["interval", "is_share", "kpi_label", "shown", "significant"]
+def moment(start: dt.datetime | None, minutes: float, *, time: bool = True) -> str:
+    """The calendar date (and time) ``minutes`` after ``start``, in the start's time zone.
+
+    A scenario without a start has no calendar: its times read as days and hours from t = 0.
+    """
+    if minutes is None or not math.isfinite(minutes):
+        return "–"
+    if start is None:
+        days, rest = divmod(minutes, 1440.0)
+        return (
+            f"day {int(days)} {int(rest // 60):02d}:{int(rest % 60):02d}"
+            if time
+            else f"day {int(days)}"
+        )
+    when = start + dt.timedelta(minutes=minutes)
+    text = when.strftime("%Y-%m-%d %H:%M" if time else "%Y-%m-%d")
+    return f"{text} {when.tzname()}" if time and when.tzinfo is not None else text
+
+
+__all__ = ["interval", "is_share", "kpi_label", "moment", "shown", "significant"]

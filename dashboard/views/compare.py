@@ -18,7 +18,7 @@ from dashboard.common import (
     start_job,
     table,
 )
-from twin import SimulationResult, load_scenario, simulate
+from twin import RunOptions, SimulationResult, load_scenario, simulate
 
 JOB = "compare-job"
 
@@ -59,12 +59,12 @@ def _same_seeds() -> None:
     def work(progress: Progress) -> list[tuple[str, SimulationResult]]:
         results = []
         for index, scenario in enumerate(scenarios):
+            options = RunOptions.of(
+                scenario, replications=int(replications), seed=int(seed), horizon_min=days * 1440
+            )
             result = simulate(
                 scenario,
-                replications=int(replications),
-                seed=int(seed),
-                horizon_min=days * 1440,
-                warmup_min=min(scenario.run.warmup, days * 1440 / 2),
+                options,
                 progress=lambda done, total, index=index: progress(index * total + done, 2 * total),
             )
             results.append((open_store().save_simulation(scenario, result), result))

@@ -249,11 +249,14 @@ def study_case(seed: int) -> str:
 @functools.cache
 def genealogy_seed() -> str:
     """A genealogy the twin writes: one replication of a day of the baseline."""
-    from twin.engine import simulate
+    from twin.engine import RunOptions, simulate
     from twin.scenario import load_scenario
 
     scenario = load_scenario(SCENARIOS / "baseline.yaml")
-    result = simulate(scenario, replications=1, horizon_min=1440, warmup_min=0, genealogy=True)
+    result = simulate(
+        scenario,
+        RunOptions.of(scenario, replications=1, horizon_min=1440, warmup_min=0, genealogy=True),
+    )
     return json.dumps({"scenario": result.scenario, "seed": result.seed, "rolls": result.rolls})
 
 

@@ -54,7 +54,7 @@ def _guard(check: Callable[[], list[str]]) -> list[str]:
 def scenario_violations(text: str, fmt: str, deep: bool, schedule: bool = False) -> list[str]:
     """Load a scenario; if it is valid and ``deep``, describe it and simulate a day of it."""
     from twin.capacity import static_capacity
-    from twin.engine import simulate
+    from twin.engine import RunOptions, simulate
     from twin.scenario import parse_scenario
 
     def check() -> list[str]:
@@ -62,7 +62,10 @@ def scenario_violations(text: str, fmt: str, deep: bool, schedule: bool = False)
         if deep:
             static_capacity(scenario)
             horizon = 1440.0
-            simulate(scenario, replications=1, horizon_min=horizon, warmup_min=0.0)
+            simulate(
+                scenario,
+                RunOptions.of(scenario, replications=1, horizon_min=horizon, warmup_min=0.0),
+            )
         if schedule and scenario.orders:
             from twin.schedule.plant import schedule_plant
 

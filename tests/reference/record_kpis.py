@@ -28,23 +28,21 @@ REPLICATIONS = 5
 
 def record() -> dict[str, Any]:
     """Each scenario's replications: every metric, each order's completion, bottleneck shares."""
-    from twin.engine import run_replication
+    from twin.engine import RunOptions, run_replication
     from twin.scenario import load_scenario
 
     document: dict[str, Any] = {}
     for name in SCENARIOS:
         scenario = load_scenario(ROOT / name)
-        warmup = min(scenario.run.warmup, HORIZON_MIN / 2)
+        options = RunOptions.of(scenario, horizon_min=HORIZON_MIN)
         runs = []
         for replication in range(REPLICATIONS):
-            result, shares = run_replication(
-                scenario, replication, horizon_min=HORIZON_MIN, warmup_min=warmup
-            )
+            record = run_replication(scenario, options, replication)
             runs.append(
                 {
-                    "metrics": result.metrics,
-                    "orders": {k: v["completion_min"] for k, v in result.orders.items()},
-                    "bottleneck": shares,
+                    "metrics": record.flatten(),
+                    "orders": {k: v.completion_min for k, v in record.orders.items()},
+                    "bottleneck": record.bottleneck,
                 }
             )
         document[name] = runs

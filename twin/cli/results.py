@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from rich.table import Table
 
+from twin import Estimate, SimulationResult
 from twin.cli.app import out
-from twin.engine import SimulationResult
-from twin.engine.stats import Estimate
 
 
 def ci(estimate: Estimate | None, digits: int = 1) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import sys
 from pathlib import Path
@@ -14,7 +16,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from twin.cli.app import NoStore, ScenarioFile, StoreFile, err, guarded, load_checked
 from twin.cli.outputs import write_outputs
 from twin.cli.results import print_plan_outcome, print_result
-from twin.engine import SchedulePlan, simulate
+from twin.engine import ReplicationRecord, RunOptions, SchedulePlan, StateChange, simulate
 from twin.files import check_output, read_input
 from twin.scenario import (
     InputError,
@@ -73,20 +75,29 @@ def simulate_command(
     if events is not None and genealogy is not None and events.resolve() == genealogy.resolve():
         raise UsageError([Problem("--genealogy", f"{genealogy}: is also the --events file")])
     scenario = load_scenario(file) if as_json else load_checked(file)
-    horizon = days * 1440 if days is not None else scenario.run.horizon
-    warm = warmup * 1440 if warmup is not None else min(scenario.run.warmup, horizon / 2)
-    if warm >= horizon:
-        raise UsageError([Problem("--warmup", "must be shorter than the horizon")])
-    count = replications or scenario.run.replications
     plan = _load_plan(schedule_file, scenario) if schedule_file is not None else None
-    run_seed = scenario.run.seed if seed is None else seed
+    try:
+        options = RunOptions.of(
+            scenario,
+            horizon_min=days * 1440 if days is not None else None,
+            warmup_min=warmup * 1440 if warmup is not None else None,
+            replications=replications,
+            seed=seed,
+            event_log=events is not None,
+            genealogy=genealogy is not None,
+            plan=plan,
+        )
+    except ValueError:
+        raise UsageError([Problem("--warmup", "must be shorter than the horizon")]) from None
+    count = options.replications
     run_id = None
     if store is not None:
-        run_id = store.begin_simulation(scenario, replications=count, seed=run_seed)
+        run_id = store.begin_simulation(scenario, replications=count, seed=options.seed)
 
-    def keep(replication: int, kpis: dict[str, float], shares: dict[str, float]) -> None:
+    def keep(record: ReplicationRecord) -> None:
         if store is not None and run_id is not None:
-            store.add_replication(run_id, TaskOutcome(0, replication, kpis, shares, 0.0))
+            outcome = TaskOutcome(0, record.replication, record.flatten(), record.bottleneck, 0.0)
+            store.add_replication(run_id, outcome)
 
     with Progress(
         TextColumn("simulating"),
@@ -101,13 +112,7 @@ def simulate_command(
         try:
             result = simulate(
                 scenario,
-                replications=count,
-                seed=run_seed,
-                horizon_min=horizon,
-                warmup_min=warm,
-                event_log=events is not None,
-                genealogy=genealogy is not None,
-                plan=plan,
+                options,
                 progress=lambda done, _total: bar.update(task, completed=done),
                 replication_done=keep,
             )
@@ -129,14 +134,51 @@ def simulate_command(
             err.print(f"stored as {run_id} in {store.path}", markup=False)
     outputs: list[tuple[str, Path, str]] = []
     if events is not None:
-        lines = ["minute,station,state"] + [
-            f"{t:.4f},{s},{state}" for t, s, state in result.events or []
-        ]
-        outputs.append(("--events", events, "\n".join(lines) + "\n"))
+        outputs.append(("--events", events, events_csv(result.events or [])))
     if genealogy is not None:
         document = {"scenario": result.scenario, "seed": result.seed, "rolls": result.rolls}
         outputs.append(("--genealogy", genealogy, json.dumps(document)))
     write_outputs(outputs)
+
+
+EVENT_COLUMNS = (
+    "minute",
+    "station",
+    "unit",
+    "state",
+    "cause",
+    "roll",
+    "order",
+    "product",
+    "step",
+    "metres",
+)
+"""The event log's columns, one row per state change of a station unit."""
+
+
+def events_csv(events: list[StateChange]) -> str:
+    """The event log as CSV: a header, then one row per state change (empty where unknown)."""
+    text = io.StringIO()
+    writer = csv.writer(text, lineterminator="\n")
+    writer.writerow(EVENT_COLUMNS)
+    for e in events:
+        metres = "" if e.metres is None else f"{e.metres:.3f}"
+        minute = f"{e.minute:.4f}"
+        writer.writerow(
+            (
+                minute,
+                e.station,
+                e.unit,
+                e.state,
+                e.cause,
+                e.roll,
+                e.order,
+                e.product,
+                e.step,
+                metres,
+            )
+        )
+    return text.getvalue()
 
 
 def _load_plan(path: Path, scenario: Scenario) -> SchedulePlan:

@@ -11,7 +11,7 @@ import typer
 from rich.table import Table
 
 from twin.cli.app import guarded, out
-from twin.engine import simulate
+from twin.engine import RunOptions, simulate
 from twin.files import read_input
 from twin.genealogy import (
     MAX_GENEALOGY_BYTES,
@@ -34,8 +34,14 @@ def _rolls(source: Path, days: float | None) -> Genealogy:
         return genealogy_from_document(document, str(source))
     fmt = "json" if source.suffix.lower() == ".json" else "yaml"
     scenario = parse_scenario(data, fmt, str(source))
-    horizon = days * 1440 if days is not None else scenario.run.horizon
-    result = simulate(scenario, replications=1, horizon_min=horizon, warmup_min=0.0, genealogy=True)
+    options = RunOptions.of(
+        scenario,
+        horizon_min=days * 1440 if days is not None else None,
+        warmup_min=0.0,
+        replications=1,
+        genealogy=True,
+    )
+    result = simulate(scenario, options)
     return genealogy_from_document({"scenario": scenario.name, "rolls": result.rolls or []}, "")
 
 

@@ -177,9 +177,8 @@ def _line_as_far_as_sound(node: dict[str, Any]) -> Line:
         if sound is None:
             equipment = station.get("equipment")
             kind = equipment.get("type") if isinstance(equipment, dict) else None
-            sound = Station.model_construct(
-                id=str(station.get("id")), equipment=_Unchecked(str(kind))
-            )
+            unchecked: Any = _Unchecked(str(kind))  # stands in for equipment that did not validate
+            sound = Station.model_construct(id=str(station.get("id")), equipment=unchecked)
         stations.append(sound)
     return Line.model_construct(id=str(node.get("id")), stations=stations, buffers=[])
 
@@ -196,7 +195,7 @@ def partial_problems(document: dict[str, Any]) -> list[Problem]:
     sound_lines = _sound(Line, _items(document, "lines"))
     found = [p for li, line in sound_lines for p in _check_line(li, line)]
     products = _sound(Product, _items(document, "products"))
-    whole = Scenario.model_construct(
+    whole = Scenario.model_construct(  # type: ignore[call-arg]  # no roll length: not needed
         name="",
         start=None,
         products=[p for _, p in products],
@@ -275,7 +274,7 @@ def _check_line(li: int, line: Line) -> Iterator[Problem]:
 def _check_product(scenario: Scenario, pi: int, product: Product) -> Iterator[Problem]:
     base = f"products[{pi}]"
     for index, finding in check_recipe(product.recipe):
-        yield Problem(f"{base}.recipe[{index}].{finding.field}", finding.message, finding.severity)
+        yield Problem(f"{base}.recipe[{index}].{finding.path}", finding.message, finding.severity)
     lines = scenario.lines_for(product)
     if not lines:
         types = " → ".join(step.station_type for step in product.recipe)
@@ -290,8 +289,8 @@ def _check_product(scenario: Scenario, pi: int, product: Product) -> Iterator[Pr
         for leg in route:
             path = f"{base}.recipe[{leg.step_index}]"
             equipment = leg.station.equipment
-            for finding in equipment.check(leg.step):  # type: ignore[arg-type]
-                key = (f"{path}.{finding.field}", finding.message)
+            for finding in equipment.check(leg.step):
+                key = (f"{path}.{finding.path}", finding.message)
                 if key not in reported:
                     reported.add(key)
                     yield Problem(key[0], finding.message, finding.severity)

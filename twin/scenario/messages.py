@@ -111,9 +111,9 @@ def _message(error: Any) -> str:
         message += f": {ctx['error']}"
     value = error.get("input")
     if kind not in ("missing", "extra_forbidden") and isinstance(value, int | float | str):
-        shown = repr(value) if isinstance(value, str) else f"{value:g}"
-        if len(shown) <= 60 and not (isinstance(value, str) and shown in message):
-            message += f" (got {shown})"
+        given = repr(value) if isinstance(value, str) else f"{value:g}"
+        if len(given) <= 60 and not (isinstance(value, str) and given in message):
+            message += f" (got {given})"
     return message
 
 

@@ -62,6 +62,8 @@ class Scenario(Model):
     run: RunSettings = Field(default_factory=RunSettings, description="Run settings.")
 
     _warnings: list[Problem] = PrivateAttr(default_factory=list)
+    _routes: dict[tuple[str, str], list[RouteStep] | None] = PrivateAttr(default_factory=dict)
+    """Routes by (product, line): a scenario is immutable, so each is worked out once."""
 
     @model_validator(mode="after")
     def _consistent(self, info: ValidationInfo) -> Scenario:
@@ -96,6 +98,12 @@ class Scenario(Model):
 
         Steps map in order onto stations of the same type; a station with no step is passed by.
         """
+        key = (product.id, line.id)
+        if key not in self._routes:
+            self._routes[key] = self._route(product, line)
+        return self._routes[key]
+
+    def _route(self, product: Product, line: Line) -> list[RouteStep] | None:
         route: list[RouteStep] = []
         position = 0
         for index, step in enumerate(product.recipe):

@@ -41,6 +41,11 @@ class Product(Model):
             object.__setattr__(self, "recipe", completed)
         return self
 
+    def ah_per_m2(self) -> float:
+        """Rated Ah per m² of good area: Si loading (mg/cm² × 10 = g/m²) × rated mAh/g / 1000."""
+        loading = sum(step.silicon_loading_mg_cm2() for step in self.recipe)
+        return loading * 10 * self.rated_capacity_mah_g / 1000
+
 
 class Order(Model):
     """An order: a length (or area) of a product, released and due at given times."""

@@ -7,6 +7,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from twin.engine import RunOptions
 from twin.scenario import Problem, ScenarioError, value_at
 from twin.study.spec import MAX_DESIGN_POINTS, Factor, StudySpec, design_points
 
@@ -29,9 +30,8 @@ class Batch:
     token: str
     documents: tuple[str, ...]
     kpis: tuple[str, ...]
-    seed: int
-    horizon_min: float
-    warmup_min: float
+    options: RunOptions
+    """How every task runs (its replication number aside)."""
 
 
 @dataclass(frozen=True)
@@ -74,9 +74,7 @@ class StudyPlan:
             token=hashlib.sha256(key.encode("utf-8")).hexdigest(),
             documents=tuple(documents),
             kpis=tuple(spec.kpi_names),
-            seed=spec.run_seed,
-            horizon_min=spec.horizon_min,
-            warmup_min=spec.warmup_min,
+            options=spec.options(),
         )
         return cls(spec, points, batch)
 

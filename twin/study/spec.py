@@ -11,6 +11,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from stations import Duration, PositiveDuration
+from twin.engine import RunOptions
 from twin.scenario import Problem, Scenario, ScenarioError
 from twin.study.checks import check_study
 from twin.study.kpis import default_kpis
@@ -225,33 +226,43 @@ class StudySpec(_Spec):
                 self.objective,
             )
         )
-        if not 0 <= self.warmup_min < self.horizon_min:
+        try:
+            self.options()
+        except ValueError:
             problems.append(Problem("warmup", "must be shorter than the horizon"))
         if problems:
             raise ScenarioError(problems)
         return self
 
+    def options(self) -> RunOptions:
+        """How every design point runs: the scenario's settings with the study's overrides."""
+        return RunOptions.of(
+            self.scenario,
+            horizon_min=self.horizon,
+            warmup_min=self.warmup,
+            replications=self.replications,
+            seed=self.seed,
+        )
+
     @property
     def run_replications(self) -> int:
         """Replications of each design point."""
-        return self.replications or self.scenario.run.replications
+        return self.options().replications
 
     @property
     def run_seed(self) -> int:
         """The seed every design point runs with."""
-        return self.scenario.run.seed if self.seed is None else self.seed
+        return self.options().seed
 
     @property
     def horizon_min(self) -> float:
         """Simulated time of each replication, minutes."""
-        return self.horizon if self.horizon is not None else self.scenario.run.horizon
+        return self.options().horizon_min
 
     @property
     def warmup_min(self) -> float:
         """Time discarded from statistics, minutes (at most half an overridden horizon)."""
-        if self.warmup is not None:
-            return self.warmup
-        return min(self.scenario.run.warmup, self.horizon_min / 2)
+        return self.options().warmup_min
 
     @property
     def kpi_names(self) -> list[str]:

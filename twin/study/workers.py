@@ -45,18 +45,12 @@ def replicate(batch: Batch, point: int, replication: int) -> TaskOutcome:
     """Run one task: replication ``replication`` of design point ``point``."""
     scenario = _scenario(batch, point)
     started = time.perf_counter()
-    result, shares = run_replication(
-        scenario,
-        replication,
-        seed=batch.seed,
-        horizon_min=batch.horizon_min,
-        warmup_min=batch.warmup_min,
-    )
+    record = run_replication(scenario, batch.options, replication)
     return TaskOutcome(
         point=point,
         replication=replication,
-        kpis=kpi_values(result.metrics, shares, batch.kpis),
-        bottleneck=dict(shares),
+        kpis=kpi_values(record.flatten(), record.bottleneck, batch.kpis),
+        bottleneck=dict(record.bottleneck),
         seconds=time.perf_counter() - started,
     )
 
