@@ -39,6 +39,7 @@ from twin.scenario import (
 _LAZY_MODULES: dict[str, tuple[str, ...]] = {
     "twin.schedule.plant": ("OBJECTIVES", "PlantSchedule", "schedule_plant", "to_plan"),
     "twin.store": ("RunInfo", "Store", "StoreError"),
+    "twin.bundled": ("bundled_folder",),
     "twin.report": ("export", "export_bytes"),
     "twin.study": (
         "Design",
@@ -89,6 +90,7 @@ __all__ = [
     "StudyInterrupted",
     "StudyResult",
     "StudySpec",
+    "bundled_folder",
     "export",
     "export_bytes",
     "load_scenario",

@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 import pandas as pd
 
+from twin.extras import require
 from twin.files import check_output, write_output
 from twin.store import Store
 
@@ -97,6 +98,7 @@ def export_bytes(store: Store, run_id: str, fmt: Format) -> tuple[str, bytes]:
         raise ValueError(f"{info.id} is a {info.kind}; it exports as JSON only")
     if fmt == "csv":
         return name, next(iter(frames.values())).to_csv(index=False).encode("utf-8")
+    require("openpyxl", "excel", "an Excel export")
     buffer = io.BytesIO()
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
         for table, frame in frames.items():

@@ -82,7 +82,7 @@ def simulate_command(
     The run is kept in the store (see 'r2r runs') unless --no-store is given: each replication
     as it finishes, so that a run stopped halfway keeps what it finished.
     """
-    store = None if no_store else Store(store_file)
+    store = None if no_store else Store(store_file, for_writing=True)
     inputs = [file, *([schedule_file] if schedule_file else [])]
     where = store.path if store is not None else None
     for option, path in (("--events", events), ("--genealogy", genealogy)):
