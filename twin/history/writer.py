@@ -1,0 +1,82 @@
+"""Writing state changes in the event-log format (``r2r simulate --events``).
+
+The writer takes any records with the attributes of :class:`~twin.history.format.StateRecord`
+(the engine's state changes), so the twin's own logs are valid input for ``r2r calibrate``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from twin.history.format import COLUMNS, DEFAULT_START, StateRecord
+
+
+def _stamps(start: dt.datetime, minutes: np.ndarray) -> np.ndarray:
+    """ISO 8601 date-times to the millisecond: naive for a naive start, else UTC with ``Z``."""
+    if start.tzinfo is not None:
+        base = np.datetime64(start.astimezone(dt.UTC).replace(tzinfo=None), "ms")
+        return np.datetime_as_string(
+            base + np.round(minutes * 60_000).astype("timedelta64[ms]"), unit="ms"
+        ).astype(object) + "Z"
+    base = np.datetime64(start, "ms")
+    stamps = base + np.round(minutes * 60_000).astype("timedelta64[ms]")
+    return np.datetime_as_string(stamps, unit="ms")
+
+
+def events_frame(
+    records: Sequence[StateRecord], start: dt.datetime | None, horizon_min: float
+) -> pd.DataFrame:
+    """The records as a table of the format; each state ends at the unit's next change."""
+    start = start or DEFAULT_START
+    minutes = np.array([r.minute for r in records], dtype=float)
+    ends = np.full(len(records), float(horizon_min))
+    last: dict[str, int] = {}
+    for index, record in enumerate(records):
+        previous = last.get(record.unit)
+        if previous is not None:
+            ends[previous] = record.minute
+        last[record.unit] = index
+    ends = np.maximum(ends, minutes)
+
+    def text(values: list[str | None]) -> list[str]:
+        return ["" if v is None else str(v) for v in values]
+
+    return pd.DataFrame(
+        {
+            "time": _stamps(start, minutes),
+            "end": _stamps(start, ends),
+            "station": [r.station for r in records],
+            "unit": [r.unit for r in records],
+            "state": [r.state for r in records],
+            "cause": text([r.cause for r in records]),
+            "roll": text([r.roll for r in records]),
+            "order": text([r.order for r in records]),
+            "product": text([r.product for r in records]),
+            "step": pd.array([r.step for r in records], dtype="Int64"),
+            "metres": pd.array(
+                [None if r.metres is None else round(r.metres, 3) for r in records],
+                dtype="Float64",
+            ),
+        },
+        columns=list(COLUMNS),
+    )
+
+
+def write_event_log(
+    records: Sequence[StateRecord],
+    path: str | Path,
+    start: dt.datetime | None,
+    horizon_min: float,
+) -> None:
+    """Write the records to ``path``: Parquet for ``.parquet``/``.pq``, else CSV."""
+    frame = events_frame(records, start, horizon_min)
+    path = Path(path)
+    if path.suffix.lower() in (".parquet", ".pq"):
+        frame.to_parquet(path, index=False)
+    else:
+        frame.to_csv(path, index=False)
