@@ -98,10 +98,7 @@ def simulate_command(
                 err.print(f"interrupted: {run_id} keeps the {done} finished replications' KPIs")
             raise
     if events is not None:
-        lines = ["minute,station,state"] + [
-            f"{t:.4f},{s},{state}" for t, s, state in result.events or []
-        ]
-        events.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        _write_events(events, result.events or [], scenario, horizon)
     if genealogy is not None:
         document = {"scenario": result.scenario, "seed": result.seed, "rolls": result.rolls}
         genealogy.write_text(json.dumps(document), encoding="utf-8")
@@ -115,6 +112,17 @@ def simulate_command(
         store.finish_simulation(run_id, result)
         if not as_json:  # JSON readers get nothing but the document
             err.print(f"stored as {run_id} in {store.path}", markup=False)
+
+
+def _write_events(path: Path, events: list[Any], scenario: Scenario, horizon: float) -> None:
+    """The first replication's state changes in the event-log format (CSV, or Parquet by suffix).
+
+    Until the engine yields typed state records, its ``(minute, unit, state)`` tuples are adapted
+    with causes, rolls and metres unknown.
+    """
+    from twin.history import records_from_events, write_event_log
+
+    write_event_log(records_from_events(events), path, scenario.start, horizon)
 
 
 def _load_plan(path: Path, scenario: Scenario) -> SchedulePlan:

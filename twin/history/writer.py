@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from twin.history.format import COLUMNS, DEFAULT_START, StateRecord
+from twin.history.reader import EventLog
 
 
 def _stamps(start: dt.datetime, minutes: np.ndarray) -> np.ndarray:
@@ -80,3 +81,34 @@ def write_event_log(
         frame.to_parquet(path, index=False)
     else:
         frame.to_csv(path, index=False)
+
+
+def records_log(
+    records: Sequence[StateRecord], horizon_min: float, name: str = "the twin"
+) -> EventLog:
+    """The records as a checked-in-memory :class:`EventLog` (the twin's own log, no file)."""
+    count = len(records)
+    frame = pd.DataFrame(
+        {
+            "row": np.arange(2, count + 2),
+            "unit": [r.unit for r in records],
+            "station": [r.station for r in records],
+            "state": [r.state for r in records],
+            "start": np.array([r.minute for r in records], dtype=float),
+            "cause": [r.cause or "" for r in records],
+            "roll": [r.roll or "" for r in records],
+            "order": [r.order or "" for r in records],
+            "product": [r.product or "" for r in records],
+            "step": np.array([-1 if r.step is None else r.step for r in records], dtype=np.int64),
+            "metres": np.array(
+                [np.nan if r.metres is None else r.metres for r in records], dtype=float
+            ),
+        }
+    )
+    order = np.lexsort((frame["start"].to_numpy(), pd.factorize(frame["unit"])[0]))
+    frame = frame.iloc[order].reset_index(drop=True)
+    frame["end"] = (
+        frame.groupby("unit", sort=False)["start"].shift(-1).fillna(horizon_min).to_numpy()
+    )
+    origin = pd.Timestamp(DEFAULT_START, tz="UTC")
+    return EventLog(frame, origin, float(horizon_min), name, count)
