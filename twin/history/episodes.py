@@ -3,9 +3,13 @@
 The twin's failures are operation-dependent (DESIGN.md): a failure clock runs only while the
 station works, in proportion to its speed when it is slowed. So the time to failure of a mode is
 the *operating* time between two of its failures; starved, blocked, off-shift and idle time does
-not count. An up-period is right-censored where the log ends, where a gap in the log or the log's
-start cuts it (the tool's age there is unknown: it lasted at least what the log shows), and at
-planned maintenance when maintenance renews the tool.
+not count. An up-period is right-censored where the log ends, where a gap in the log cuts it, and
+at planned maintenance when maintenance renews the tool (the period after it starts as new).
+
+The up-period the log's start cuts (and one after a gap) began at an age the log does not show.
+It is left out: counting its time as a censored up-period while dropping the failure that ends it
+would bias the mean time to failure up by one failure's worth, badly so when a log holds only a
+few failures; counting it as exact would take a residual life for a whole one.
 
 A failure is a ``down`` state (the waiting-for-crew time right before it is the crew wait); the
 repair is the ``down`` time, through an off-shift that it continues after. A repair that an
@@ -176,9 +180,7 @@ class _UnitWalk:
     def _fail(self, key: str) -> None:
         self._track(key)
         length = self.operating - self.renewed[key]
-        if self.open_start[key]:
-            self.h.ttf[key].at_least(length)
-        else:
+        if not self.open_start[key]:
             self.h.ttf[key].exact(length)
         self.renewed[key] = self.operating
         self.open_start[key] = False
@@ -186,7 +188,8 @@ class _UnitWalk:
 
     def _censor_all(self, open_after: bool) -> None:
         for key in self.renewed:
-            self.h.ttf[key].at_least(self.operating - self.renewed[key])
+            if not self.open_start[key]:
+                self.h.ttf[key].at_least(self.operating - self.renewed[key])
             self.renewed[key] = self.operating
             self.open_start[key] = open_after
 
