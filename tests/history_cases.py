@@ -25,7 +25,9 @@ def one_station_lines(
     """``count`` independent one-station lines kept busy, each with the same failure mode."""
     lines, orders = [], []
     days = float(horizon.removesuffix("d"))
-    length = round(days * 1440 * 10 * 1.05 / 20_000) * 20_000  # a little more than the horizon makes
+    length = (
+        round(days * 1440 * 10 * 1.05 / 20_000) * 20_000
+    )  # a little more than the horizon makes
     for k in range(count):
         lines.append(
             {
@@ -34,13 +36,16 @@ def one_station_lines(
                     {
                         "id": f"S{k}",
                         "equipment": {"type": "generic", "speed_m_min": 10},
-                        "failures": [{"name": "fault", "ttf": ttf, "ttr": ttr, "needs_crew": False}],
+                        "failures": [
+                            {"name": "fault", "ttf": ttf, "ttr": ttr, "needs_crew": False}
+                        ],
                     }
                 ],
             }
         )
-        orders.append({"id": f"O{k}", "product": "P", "length_m": length, "line": f"L{k}",
-                       "due": "400d"})
+        orders.append(
+            {"id": f"O{k}", "product": "P", "length_m": length, "line": f"L{k}", "due": "400d"}
+        )
     document = {
         "name": f"{count} one-station lines",
         "roll_length_m": 20_000,  # long rolls: few roll boundaries, a fast simulation
@@ -133,5 +138,12 @@ def doubled(document: dict[str, Any], path: list[Any]) -> dict[str, Any]:
     return copy_
 
 
-__all__ = ["DATA", "CensoringOutcome", "censoring_experiment", "doubled", "math",
-           "one_station_lines", "twin_log"]
+__all__ = [
+    "DATA",
+    "CensoringOutcome",
+    "censoring_experiment",
+    "doubled",
+    "math",
+    "one_station_lines",
+    "twin_log",
+]

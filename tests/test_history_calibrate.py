@@ -58,7 +58,7 @@ def test_round_trip_intervals_contain_every_true_parameter(round_trip: tuple) ->
 
 
 def test_calibrated_yaml_changes_only_fitted_values_and_keeps_comments(round_trip: tuple) -> None:
-    scenario, _, calibration = round_trip
+    _, _, calibration = round_trip
     original = ROUND_TRIP.read_text()
     text = calibrated_yaml(original, calibration)
     before, after = original.splitlines(), text.splitlines()
@@ -103,9 +103,7 @@ def test_operating_time_not_calendar_time() -> None:
     document = {
         "name": "half-starved",
         "roll_length_m": 10_000,
-        "products": [
-            {"id": "P", "web_width_m": 1.0, "recipe": [{"station_type": "generic"}] * 2}
-        ],
+        "products": [{"id": "P", "web_width_m": 1.0, "recipe": [{"station_type": "generic"}] * 2}],
         "lines": [
             {
                 "id": "L",

@@ -30,7 +30,9 @@ ScenarioOption = Annotated[
 ]
 ColumnsOption = Annotated[
     Path | None,
-    typer.Option("--columns", help="Column map for a plant's own export (YAML).", show_default=False),
+    typer.Option(
+        "--columns", help="Column map for a plant's own export (YAML).", show_default=False
+    ),
 ]
 SkipOption = Annotated[
     bool, typer.Option("--skip-bad-rows", help="Drop bad rows (and say which) instead of stopping.")
@@ -62,8 +64,15 @@ def _print_calibration(calibration: Calibration) -> None:
     from twin.history.calibrate import describe
 
     table = Table(title="failure modes", title_justify="left")
-    for name in ("station", "mode", "failures", "time to failure (min)", "repair (min)",
-                 "crew wait min", "scenario gets"):
+    for name in (
+        "station",
+        "mode",
+        "failures",
+        "time to failure (min)",
+        "repair (min)",
+        "crew wait min",
+        "scenario gets",
+    ):
         table.add_column(name)
     for mode in calibration.modes:
         ttf, ttr = mode.ttf.best, mode.ttr.best
@@ -200,11 +209,15 @@ def validate_history_command(
     scenario_file: ScenarioOption,
     state: Annotated[
         Path | None,
-        typer.Option(help="Plant state at the log's start (arrives with issue 15).", show_default=False),
+        typer.Option(
+            help="Plant state at the log's start (arrives with issue 15).", show_default=False
+        ),
     ] = None,
     orders: Annotated[
         Path | None,
-        typer.Option(help="Orders of the logged period (arrives with issue 15).", show_default=False),
+        typer.Option(
+            help="Orders of the logged period (arrives with issue 15).", show_default=False
+        ),
     ] = None,
     replications: Annotated[int, typer.Option(help="Replications of the replay.", min=2)] = 10,
     seed: Annotated[int | None, typer.Option(help="Seed (default: the scenario's).")] = None,

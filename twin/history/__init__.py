@@ -15,8 +15,14 @@ scipy, pyarrow and ruamel.yaml load only when these modules are imported, never 
 from twin.history.calibrate import Calibration, calibrate, calibrated_yaml
 from twin.history.columns import ColumnMap, ColumnMapError, load_column_map
 from twin.history.files import LogFileError
-from twin.history.format import COLUMNS, DEFAULT_START, STATES, LogRecord, StateRecord
-from twin.history.format import records_from_events
+from twin.history.format import (
+    COLUMNS,
+    DEFAULT_START,
+    STATES,
+    LogRecord,
+    StateRecord,
+    records_from_events,
+)
 from twin.history.reader import EventLog, LogError, read_event_log
 from twin.history.report import calibration_html, write_calibration_report
 from twin.history.validate import HistoryValidation, Verdict, validate_history

@@ -204,7 +204,8 @@ def _modelled_speeds(scenario: Scenario) -> dict[str, dict[str, float]]:
     for product in scenario.products:
         for line in scenario.lines_for(product):
             for leg in scenario.route(product, line) or []:
-                time = leg.station.equipment.roll_process_time(leg.step, length)
+                equipment: Any = leg.station.equipment
+                time = equipment.roll_process_time(leg.step, length)
                 if time.dist == "fixed" and time.mean() > 0:
                     speeds.setdefault(leg.station.id, {})[product.id] = length / time.mean()
     return speeds
@@ -309,7 +310,7 @@ def _calibrate_modes(
                 f"{len(names)} modes (no cause column): fitted as one, the scenario's modes kept"
             )
             continue
-        if failure is None:
+        if failure is None or index is None:
             mode.notes.append(f"mode {key!r} is not in the scenario: reported, not added")
             continue
         if not history.causes_named and len(names) > 1:
@@ -470,8 +471,9 @@ def _changeovers(calibration: Calibration, station: Station, history: StationHis
         )
     for (kind, before, after), minutes in sorted(groups.items()):
         first, second = steps.get((station.id, before)), steps.get((station.id, after))
+        equipment: Any = station.equipment
         modelled = (
-            station.equipment.changeover_min(first, second)
+            equipment.changeover_min(first, second)
             if first is not None and second is not None
             else math.nan
         )

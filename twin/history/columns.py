@@ -64,7 +64,9 @@ class ColumnMap(Model):
         try:
             zoneinfo.ZoneInfo(value)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {value!r} (an IANA name such as Europe/Berlin)")
+            raise ValueError(
+                "unknown time zone (give an IANA name such as Europe/Berlin)"
+            ) from None
         return value
 
     def header(self, column: str) -> str:

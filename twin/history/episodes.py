@@ -364,9 +364,7 @@ def station_histories(
         station = stations[station_id]
         history = histories.setdefault(station_id, StationHistory(station_id))
         history.units.add(str(units[first]))
-        walk = _UnitWalk(
-            history, station, nominal_speeds.get(station_id, {}), maintenance_renews
-        )
+        walk = _UnitWalk(history, station, nominal_speeds.get(station_id, {}), maintenance_renews)
         for i in range(first, stop):
             if i > first and starts[i] - ends[i - 1] > GAP_MIN:
                 walk.gap()

@@ -30,11 +30,16 @@ def read_limited(path: str | Path, limit: int) -> bytes:
         flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)  # a FIFO must not block the open
         descriptor = os.open(path, flags)
     except OSError as error:
-        raise LogFileError([Problem("", f"cannot read the file: {error.strerror}")], where) from None
-    with os.fdopen(descriptor, "rb") as handle:
+        raise LogFileError(
+            [Problem("", f"cannot read the file: {error.strerror}")], where
+        ) from None
+    try:
         if not stat.S_ISREG(os.fstat(descriptor).st_mode):
             raise LogFileError([Problem("", "is not a regular file")], where)
-        data = handle.read(limit + 1)
+        with os.fdopen(descriptor, "rb", closefd=False) as handle:
+            data = handle.read(limit + 1)
+    finally:
+        os.close(descriptor)
     if len(data) > limit:
         raise LogFileError([Problem("", f"the file is larger than {limit:,} bytes")], where)
     return data

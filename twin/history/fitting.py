@@ -168,7 +168,7 @@ class DurationFit:
 def _significant(value: float, digits: int = 4) -> float:
     if not math.isfinite(value) or value == 0:
         return value
-    return round(value, digits - 1 - int(math.floor(math.log10(abs(value)))))
+    return round(value, digits - 1 - math.floor(math.log10(abs(value))))
 
 
 # ------------------------------------------------------------------------------- families
@@ -184,7 +184,7 @@ def _frozen(family: str, theta: np.ndarray) -> Any:
 
 
 def _mle(family: str, data: stats.CensoredData) -> np.ndarray:
-    """scipy's censored maximum-likelihood fit, as log-parameters."""
+    """Scipy's censored maximum-likelihood fit, as log-parameters."""
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
         if family == "exponential":

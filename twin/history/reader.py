@@ -80,7 +80,7 @@ class _Problems:
         self.groups: dict[tuple[str, str], _Bad] = {}
         self.bad = np.zeros(0, dtype=bool)
 
-    def add(self, kind: str, subject: str, message: str, rows: Sequence[int]) -> None:
+    def add(self, kind: str, subject: str, message: str, rows: Sequence[int] | np.ndarray) -> None:
         if len(rows) == 0:
             return
         group = self.groups.setdefault((kind, subject), _Bad(message, []))
@@ -142,8 +142,11 @@ def _csv_columns(
 
 def _positions(header: list[str], columns: ColumnMap, where: str) -> dict[str, int]:
     """Where each column of the format is in the header; the required ones must be there."""
-    found = {name: header.index(columns.header(name)) for name in COLUMNS if columns.header(name)
-             in header}
+    found = {
+        name: header.index(columns.header(name))
+        for name in COLUMNS
+        if columns.header(name) in header
+    }
     missing = [name for name in REQUIRED if name not in found]
     if missing:
         wanted = ", ".join(repr(columns.header(m)) for m in missing)
@@ -215,8 +218,9 @@ def _times(
         if isinstance(local.dtype, pd.DatetimeTZDtype):  # a format with %z
             result[naive] = local.dt.tz_convert("UTC")
         else:
-            result[naive] = _localize(local, units[naive], columns, what, rows[naive.to_numpy()],
-                                      problems)
+            result[naive] = _localize(
+                local, units[naive], columns, what, rows[naive.to_numpy()], problems
+            )
     unparsed = (result.isna() & (text != "")).to_numpy()
     empty = text == ""
     if unparsed.any():
@@ -318,9 +322,7 @@ def _check_names(
         if name not in stations:
             close = difflib.get_close_matches(str(name), sorted(stations), n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
-            message = (
-                f"unknown station {_short(name)}{hint}" if name else "has no station"
-            )
+            message = f"unknown station {_short(name)}{hint}" if name else "has no station"
             problems.add("station", str(name), message, rows[station.index.get_indexer(index)])
     good_station = station.isin(stations).to_numpy()
     bad_unit = good_station & ~unit.isin(known).to_numpy()
@@ -335,9 +337,7 @@ def _check_names(
         problems.add("unit", str(name), message, rows[mask])
 
 
-def _check_order(
-    frame: pd.DataFrame, rows: np.ndarray, has_end: bool, problems: _Problems
-) -> None:
+def _check_order(frame: pd.DataFrame, rows: np.ndarray, has_end: bool, problems: _Problems) -> None:
     """Time going backwards for a unit, and (with ends) states that overlap the one before."""
     valid = frame["start"].notna().to_numpy()
     part = frame[valid]
@@ -355,14 +355,15 @@ def _check_order(
     ends = part["end"].where(part["end"].notna(), part["start"])
     reversed_ = (part["end"] < part["start"]).to_numpy()
     problems.add("parse", "end-before", "ends before it starts", part_rows[reversed_])
-    last_end = ends.groupby(part["unit"], sort=False).cummax().groupby(
-        part["unit"], sort=False
-    ).shift(1)
+    last_end = (
+        ends.groupby(part["unit"], sort=False).cummax().groupby(part["unit"], sort=False).shift(1)
+    )
     overlap = (part["start"] < last_end).to_numpy() & ~backwards
     for name in pd.unique(part["unit"][overlap]):
         mask = overlap & (part["unit"] == name).to_numpy()
-        problems.add("overlap", str(name), f"overlaps the state before it on {name}",
-                     part_rows[mask])
+        problems.add(
+            "overlap", str(name), f"overlaps the state before it on {name}", part_rows[mask]
+        )
 
 
 # ------------------------------------------------------------------------------- reading
@@ -402,9 +403,11 @@ def read_event_log(
     unit = _text(raw.get("unit"), count)
     unit = unit.where(unit != "", station)
     mapped = state_names.map(lambda s: columns.state(s) or "")
-    for name_, index in state_names[mapped == ""].groupby(
-        state_names[mapped == ""].to_numpy(), sort=False
-    ).groups.items():
+    for name_, index in (
+        state_names[mapped == ""]
+        .groupby(state_names[mapped == ""].to_numpy(), sort=False)
+        .groups.items()
+    ):
         message = (
             f"unmapped state name {_short(name_)} (map it onto one of {', '.join(STATES)} in "
             "the column map's states)"

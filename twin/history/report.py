@@ -33,7 +33,12 @@ tr.best td { background: #eaf6ea; font-weight: 600; }
 .note { color: #8a5a00; } .plots { display: flex; flex-wrap: wrap; gap: 8px; }
 .small { color: #666; font-size: 0.85em; }
 """
-_COLOURS = {"exponential": "#1f77b4", "weibull": "#d62728", "lognormal": "#2ca02c", "gamma": "#9467bd"}
+_COLOURS = {
+    "exponential": "#1f77b4",
+    "weibull": "#d62728",
+    "lognormal": "#2ca02c",
+    "gamma": "#9467bd",
+}
 
 
 def _table(headers: list[str], rows: list[list[Any]], best: int | None = None) -> str:
@@ -283,8 +288,8 @@ def calibration_html(calibration: Calibration, original: str | None = None) -> s
         parts.append(f"<p class='note'>{html.escape(note)}</p>")
     changes = calibration.changes()
     parts.append("<h2>Differences from the input scenario</h2>")
+    rows: list[list[Any]] = []
     if changes:
-        rows = []
         for change in changes:
             path = ""
             for key in change.path:
@@ -332,8 +337,15 @@ def calibration_html(calibration: Calibration, original: str | None = None) -> s
     ]
     parts.append(
         _table(
-            ["station · product", "rolls", "working h", "metres", "m/min", "twin m/min",
-             "working min/roll"],
+            [
+                "station · product",
+                "rolls",
+                "working h",
+                "metres",
+                "m/min",
+                "twin m/min",
+                "working min/roll",
+            ],
             rows,
         )
         if rows
@@ -342,8 +354,13 @@ def calibration_html(calibration: Calibration, original: str | None = None) -> s
     )
     parts.append("<h2>Changeovers</h2>")
     rows = [
-        [f"{c.station} · {c.from_product or '?'} → {c.to_product or '?'}", c.kind, c.count,
-         c.mean_min, c.modelled_min]
+        [
+            f"{c.station} · {c.from_product or '?'} → {c.to_product or '?'}",
+            c.kind,
+            c.count,
+            c.mean_min,
+            c.modelled_min,
+        ]
         for c in calibration.changeovers
     ]
     parts.append(

@@ -18,6 +18,7 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
+import pandas as pd
 from scipy import stats
 
 from twin.engine import run_replication
@@ -137,11 +138,12 @@ def _line_measures(log: EventLog, scenario: Scenario) -> dict[str, dict[str, flo
         ends = rolls.groupby("roll", sort=False)["end"].max()
         on_it = set(rolls.groupby("unit", sort=False)["roll"].last())
         done = ends[~ends.index.isin(on_it) | (ends < log.end_min - TOLERANCE)]
-        orders = rolls.groupby("roll", sort=False)["order"].first()
+        firsts = rolls.groupby("roll", sort=False)["order"].first()
+        orders = {str(k): str(v) for k, v in firsts.items()}
         leads = [
-            end - releases[orders[roll]]
+            float(end) - releases[orders[str(roll)]]
             for roll, end in done.items()
-            if orders.get(roll) in releases
+            if orders.get(str(roll)) in releases
         ]
         measures[line.id] = {
             "rolls finished": float(len(done)),
@@ -286,8 +288,6 @@ def validate_history(
     )
 
 
-def _timestamp(when: object) -> object:
-    import pandas as pd
-
+def _timestamp(when: object) -> pd.Timestamp:
     stamp = pd.Timestamp(when)  # type: ignore[arg-type]
     return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")

@@ -21,9 +21,12 @@ def _stamps(start: dt.datetime, minutes: np.ndarray) -> np.ndarray:
     """ISO 8601 date-times to the millisecond: naive for a naive start, else UTC with ``Z``."""
     if start.tzinfo is not None:
         base = np.datetime64(start.astimezone(dt.UTC).replace(tzinfo=None), "ms")
-        return np.datetime_as_string(
-            base + np.round(minutes * 60_000).astype("timedelta64[ms]"), unit="ms"
-        ).astype(object) + "Z"
+        return (
+            np.datetime_as_string(
+                base + np.round(minutes * 60_000).astype("timedelta64[ms]"), unit="ms"
+            ).astype(object)
+            + "Z"
+        )
     base = np.datetime64(start, "ms")
     stamps = base + np.round(minutes * 60_000).astype("timedelta64[ms]")
     return np.datetime_as_string(stamps, unit="ms")

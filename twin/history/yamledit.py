@@ -9,6 +9,7 @@ document dumps back byte for byte.
 from __future__ import annotations
 
 import io
+import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -34,7 +35,7 @@ def _indentation(text: str) -> tuple[int, int, int]:
     """(mapping, sequence, offset) indentation of a YAML text, as ruamel's ``indent`` takes."""
     lines = text.splitlines()
     mapping = 2
-    for previous, line in zip(lines, lines[1:], strict=False):
+    for previous, line in itertools.pairwise(lines):
         key = re.match(r"^(\s*)[^\s#-][^:]*:\s*(#.*)?$", previous)
         dash = re.match(r"^(\s*)- ", line)
         if key and dash:
@@ -93,9 +94,11 @@ def apply_changes(text: str, changes: Sequence[Change], source: str = "scenario"
             trail.append((node, key))
             node = node[key]
         old = node[last]
-        new = _flow(change.value) if isinstance(old, CommentedMap) or isinstance(
-            change.value, dict
-        ) else change.value
+        new = (
+            _flow(change.value)
+            if isinstance(old, CommentedMap) or isinstance(change.value, dict)
+            else change.value
+        )
         node[last] = new
         flow_parent = isinstance(node, CommentedMap | CommentedSeq) and node.fa.flow_style()
         if flow_parent and trail:

@@ -1,0 +1,34 @@
+"""Validating the twin against history: it passes its own log and fails where it is wrong."""
+
+from __future__ import annotations
+
+import yaml
+
+from tests.history_cases import DATA, doubled, twin_log
+from twin.history import validate_history
+from twin.scenario import load_scenario, scenario_from_document
+
+PLANT = DATA / "three_lines.yaml"
+
+
+def test_true_parameters_pass_and_a_doubled_repair_fails_on_that_station_only() -> None:
+    scenario = load_scenario(PLANT)
+    log = twin_log(scenario, seed=999)  # the plant's history: another seed than the replay's
+    true = validate_history(log, scenario, replications=6)
+    assert true.inside, [v.summary() for v in true.stations if not v.inside]
+    assert {v.subject for v in true.stations} == {"X", "Y", "Z"}
+    y = true.station("Y")
+    metrics = {c.metric for c in y.comparisons}
+    assert {"working share", "down share", "failures", "mean repair min"} <= metrics
+    document = yaml.safe_load(PLANT.read_text())
+    wrong = scenario_from_document(
+        doubled(document, ["lines", 1, "stations", 0, "failures", 0, "ttr", "mean"])
+    )
+    check = validate_history(log, wrong, replications=6)
+    assert not check.station("Y").inside
+    assert check.station("X").inside and check.station("Z").inside
+    worst = check.station("Y").worst
+    assert worst is not None and worst.observed < worst.low  # the log repairs faster
+    lines = {v.subject: v.inside for v in check.lines}
+    assert lines == {"LX": True, "LY": False, "LZ": True}
+    assert "empty plant" in check.notes[0]
