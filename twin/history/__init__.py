@@ -13,7 +13,7 @@ scipy, pyarrow and ruamel.yaml load only when these modules are imported, never 
 """
 
 from twin.history.calibrate import Calibration, calibrate, calibrated_yaml
-from twin.history.columns import ColumnMap, ColumnMapError, load_column_map
+from twin.history.columns import ColumnMap, ColumnMapError, load_column_map, parse_column_map
 from twin.history.files import LogFileError
 from twin.history.format import (
     COLUMNS,
@@ -47,6 +47,7 @@ __all__ = [
     "calibration_html",
     "events_frame",
     "load_column_map",
+    "parse_column_map",
     "read_event_log",
     "records_from_events",
     "records_log",

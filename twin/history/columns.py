@@ -80,20 +80,23 @@ class ColumnMap(Model):
         return name if name in STATES else None
 
 
-def load_column_map(path: str | Path) -> ColumnMap:
-    """Read and check a column map file; every mistake by its path in one ColumnMapError."""
-    where = str(path)
-    data = read_limited(path, MAX_CONFIG_BYTES)
-    fmt: Literal["yaml", "json"] = "json" if str(path).lower().endswith(".json") else "yaml"
+def parse_column_map(data: bytes | str, name: str = "column map") -> ColumnMap:
+    """Check a column map from its text (YAML or JSON, by ``name``'s suffix)."""
+    fmt: Literal["yaml", "json"] = "json" if name.lower().endswith(".json") else "yaml"
     try:
         document = parse_document(data, fmt)
     except ValueError as error:
-        raise ColumnMapError([Problem("", f"the document {error}")], where) from None
+        raise ColumnMapError([Problem("", f"the document {error}")], name) from None
     if document is None:
         document = {}
     if not isinstance(document, dict):
-        raise ColumnMapError([Problem("", "a column map must be a mapping of fields")], where)
+        raise ColumnMapError([Problem("", "a column map must be a mapping of fields")], name)
     try:
         return ColumnMap.model_validate(document)
     except ValidationError as error:
-        raise ColumnMapError(validation_problems(error, document), where) from None
+        raise ColumnMapError(validation_problems(error, document), name) from None
+
+
+def load_column_map(path: str | Path) -> ColumnMap:
+    """Read and check a column map file; every mistake by its path in one ColumnMapError."""
+    return parse_column_map(read_limited(path, MAX_CONFIG_BYTES), str(path))

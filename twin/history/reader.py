@@ -104,6 +104,20 @@ def _short(value: object) -> str:
 
 
 # ------------------------------------------------------------------------------- raw columns
+def _header(text: str, columns: ColumnMap, where: str) -> list[str]:
+    """The header row's names (the required ones must be there)."""
+    reader = csv.reader(io.StringIO(text[:1_000_000], newline=""), delimiter=columns.delimiter)
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise LogFileError([Problem("", "is empty")], where) from None
+    except csv.Error:
+        raise LogFileError([Problem("", "is not a CSV file with a header row")], where) from None
+    names = [h.strip().lstrip("\ufeff") for h in header]
+    _positions(names, columns, where)
+    return names
+
+
 def _csv_columns(
     text: str, columns: ColumnMap, problems: _Problems, where: str
 ) -> tuple[dict[str, list[str]], np.ndarray, int]:
@@ -138,6 +152,47 @@ def _csv_columns(
     problems.add("parse", "short", f"has fewer fields than the header's {width}", short)
     problems.add("parse", "long", f"has more fields than the header's {width}", wrong)
     return values, np.asarray(rows, dtype=np.int64), number - 1
+
+
+def _arrow_csv_columns(
+    data: bytes, header: list[str], columns: ColumnMap, where: str
+) -> tuple[dict[str, pd.Series], np.ndarray, int] | None:
+    """The fast path for a clean CSV (pyarrow); None when a row is bad or lines do not map.
+
+    pyarrow does not say which line a bad row was on, so a file with bad rows, blank lines or
+    values spanning lines is read again by :func:`_csv_columns`, which numbers every row.
+    """
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    positions = _positions(header, columns, where)
+    if len(set(header)) != len(header):
+        return None
+    invalid: list[int] = []
+
+    def bad(_row: object) -> str:
+        invalid.append(1)
+        return "skip"
+
+    try:
+        table = pacsv.read_csv(
+            io.BytesIO(data),
+            parse_options=pacsv.ParseOptions(delimiter=columns.delimiter, invalid_row_handler=bad),
+            convert_options=pacsv.ConvertOptions(
+                column_types={name: pa.string() for name in header},
+                include_columns=[header[i] for i in positions.values()],
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except (pa.ArrowException, ValueError):
+        return None
+    lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+    if invalid or table.num_rows != lines - 1:
+        return None
+    values = {name: table.column(header[index]).to_pandas() for name, index in positions.items()}
+    count = table.num_rows
+    return values, np.arange(2, count + 2, dtype=np.int64), count
 
 
 def _positions(header: list[str], columns: ColumnMap, where: str) -> dict[str, int]:
@@ -396,13 +451,20 @@ def read_event_log(
             raise LogFileError(
                 [Problem("", "is neither UTF-8 CSV text nor a Parquet file")], where
             ) from None
-        raw, rows, total = _csv_columns(text, columns, problems, where)
+        header = _header(text, columns, where)
+        body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
+        fast = _arrow_csv_columns(body, header, columns, where)
+        if fast is None:
+            raw, rows, total = _csv_columns(text, columns, problems, where)
+        else:
+            raw, rows, total = fast
     count = len(rows)
     state_names = _text(raw["state"], count)
     station = _text(raw["station"], count).replace(columns.stations)
     unit = _text(raw.get("unit"), count)
     unit = unit.where(unit != "", station)
-    mapped = state_names.map(lambda s: columns.state(s) or "")
+    names = {name: columns.state(name) or "" for name in pd.unique(state_names)}
+    mapped = state_names.map(names)
     for name_, index in (
         state_names[mapped == ""]
         .groupby(state_names[mapped == ""].to_numpy(), sort=False)
