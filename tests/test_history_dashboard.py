@@ -56,9 +56,9 @@ def test_a_log_made_by_the_twin_shows_fits_and_downloads() -> None:
 def test_an_uploaded_log_with_bad_rows_lists_them_by_row() -> None:
     at = history_page()
     bad = (
-        "time,station,state\n2026-12-07T06:00:00,A,working\n2026-12-07T07:00:00,Q,working\n"
-        "2026-12-07T08:00:00,A,flying\n"
-    ).encode()
+        b"time,station,state\n2026-12-07T06:00:00,A,working\n2026-12-07T07:00:00,Q,working\n"
+        b"2026-12-07T08:00:00,A,flying\n"
+    )
     at.file_uploader(key="history-log").upload("plant.csv", bad, "text/csv")
     at.run()
     assert not at.exception
