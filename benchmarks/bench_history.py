@@ -8,7 +8,9 @@
 3. The censoring experiment of tests/test_history_calibrate.py in full: 30 seeds x 20 stations
    of two-month logs; the coverage of the 95 % intervals and the naive estimator's bias.
 
-``python benchmarks/bench_history.py [--quick]`` (``--quick`` skips the coverage run).
+``python benchmarks/bench_history.py [--quick] [--tuples]``: ``--quick`` skips the coverage run;
+``--tuples`` logs the baseline year from today's ``(minute, unit, state)`` engine log instead of
+full state records (causes, rolls, products and metres unknown).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.history_cases import censoring_experiment  # noqa: E402
+from tests.history_cases import censoring_experiment, recorded_run  # noqa: E402
 from twin.engine import simulate  # noqa: E402
 from twin.history import (  # noqa: E402
     calibrate,
@@ -112,10 +114,14 @@ def main() -> None:
 
     year, _ = year_of_baseline()
     started = time.perf_counter()
-    result = simulate(year, replications=1, warmup_min=0.0, event_log=True)
+    if "--tuples" in sys.argv:  # today's engine log: causes, rolls and metres unknown
+        result = simulate(year, replications=1, warmup_min=0.0, event_log=True)
+        records = records_from_events(result.events or [])
+    else:  # full state records (a stand-in for the engine's StateChange until it lands)
+        records, _ = recorded_run(year)
     simulated = time.perf_counter() - started
     events = OUT / "baseline-year.csv"
-    write_event_log(records_from_events(result.events or []), events, year.start, 365 * 1440)
+    write_event_log(records, events, year.start, 365 * 1440)
     started = time.perf_counter()
     log = read_event_log(events, baseline)
     calibration = calibrate(log, baseline)

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from twin.engine import simulate
-from twin.history import EventLog, records_from_events, records_log
+from twin.history import EventLog, LogRecord, records_from_events, records_log
 from twin.history.episodes import station_histories
 from twin.history.fitting import Sample, fit_durations, fit_family
 from twin.scenario import Scenario, scenario_from_document
@@ -126,6 +126,81 @@ def censoring_experiment(seeds: int, stations: int = 10) -> CensoringOutcome:
     return CensoringOutcome(truth, ours, ours_covered, naive, naive_covered, too_few)
 
 
+def recorded_run(
+    scenario: Scenario, seed: int | None = None, horizon_min: float | None = None
+) -> tuple[list[LogRecord], dict[str, float]]:
+    """One replication with full state records: causes, rolls, products, steps and metres.
+
+    A stand-in, for tests and the benchmark only, for the engine's ``StateChange`` records (the
+    engine branch of issue 12): it wraps one Plant's hooks from outside. Delete it when the engine
+    yields the records itself.
+    """
+    from twin.engine.flow import SETUP, STATE_NAMES
+    from twin.engine.plant import Plant
+
+    plant = Plant(scenario, 0, seed, horizon_min, 0.0, True, False, None)
+    records: list[LogRecord] = []
+    cause: dict[str, str] = {}
+    last: dict[str, tuple[int, str]] = {}
+    steps = {(p.id, id(step)): k for p in scenario.products for k, step in enumerate(p.recipe)}
+    draw_ttf, maintain, crew_task = plant.draw_ttf, plant.maintain, plant.crew_task
+
+    def on_failure(unit: Any, mode: int) -> float:
+        cause[unit.name] = unit.spec.failures[mode].name
+        return draw_ttf(unit, mode)
+
+    def on_task(unit: Any, task: Any, preheld: bool) -> Any:
+        cause[unit.name] = task.name
+        return maintain(unit, task, preheld)
+
+    def on_crew_task(unit: Any, state: int, minutes: float, task: str, *args: Any) -> Any:
+        if state == SETUP:
+            cause[unit.name] = "changeover" if task == "setup" else "roll_change"
+        return crew_task(unit, state, minutes, task, *args)
+
+    def log_states(flows: list[Any]) -> None:
+        for flow in flows:
+            state, unit = flow.state(), flow.unit
+            name = STATE_NAMES[state]
+            why = cause.get(unit.name, "") if name in ("down", "maintenance", "setup") else ""
+            if last.get(unit.name) == (state, why):
+                continue
+            last[unit.name] = (state, why)
+            flow.last_state = state
+            piece = flow.piece
+            roll = piece.roll if piece is not None else None
+            step = roll.route.get(unit.station_id) if roll is not None else None
+            records.append(
+                LogRecord(
+                    plant.env.now,
+                    unit.station_id,
+                    unit.name,
+                    name,
+                    why or None,
+                    roll.id if roll else None,
+                    roll.order if roll else None,
+                    roll.product if roll else None,
+                    steps.get((roll.product, id(step))) if roll and step else None,
+                    max(flow.x - piece.start, 0.0) if piece is not None else None,
+                )
+            )
+
+    plant.draw_ttf = on_failure  # type: ignore[method-assign]
+    plant.maintain = on_task  # type: ignore[method-assign]
+    plant.crew_task = on_crew_task  # type: ignore[method-assign]
+    plant.log_states = log_states  # type: ignore[method-assign]
+    if plant.quality is not None:
+        web_break = plant.quality.web_break
+
+        def on_break(roll: Any, unit: Any, offset: float) -> None:
+            cause[unit.name] = "web_break"
+            web_break(roll, unit, offset)
+
+        plant.quality.web_break = on_break  # type: ignore[method-assign]
+    result = plant.run()
+    return records, result.metrics
+
+
 def doubled(document: dict[str, Any], path: list[Any]) -> dict[str, Any]:
     """A copy of ``document`` with the repair mean at ``path`` doubled (minutes or '2h')."""
     copy_ = copy.deepcopy(document)
@@ -145,5 +220,6 @@ __all__ = [
     "doubled",
     "math",
     "one_station_lines",
+    "recorded_run",
     "twin_log",
 ]

@@ -13,8 +13,14 @@ import numpy as np
 import pytest
 import yaml
 
-from tests.history_cases import DATA, censoring_experiment, one_station_lines, twin_log
-from twin.history import calibrate, calibrated_yaml, calibration_html
+from tests.history_cases import (
+    DATA,
+    censoring_experiment,
+    one_station_lines,
+    recorded_run,
+    twin_log,
+)
+from twin.history import calibrate, calibrated_yaml, calibration_html, records_log
 from twin.history.episodes import station_histories
 from twin.history.fitting import Sample, fit_durations
 from twin.scenario import load_scenario, parse_scenario, scenario_from_document
@@ -176,3 +182,71 @@ def test_baseline_log_without_causes_keeps_multi_mode_stations() -> None:
         assert change.path[:2] == ("lines", change.path[1])
     text = calibrated_yaml((root / "scenarios" / "baseline.yaml").read_text(), calibration)
     assert text.count("\n") == (root / "scenarios" / "baseline.yaml").read_text().count("\n")
+
+
+def test_a_slowed_inline_station_fails_by_operating_time_in_proportion_to_speed() -> None:
+    """U runs 10 m/min into an accumulator that D empties at 5 m/min: U works at half speed.
+
+    Its failure clock runs at half rate, so calendar working time between failures is twice
+    the 5 h it takes at full speed; the log's metres turn it back into operating time.
+    """
+    document = {
+        "name": "inline, slowed",
+        "roll_length_m": 20_000,
+        "products": [{"id": "P", "web_width_m": 1.0, "recipe": [{"station_type": "generic"}] * 2}],
+        "lines": [
+            {
+                "id": "L",
+                "stations": [
+                    {
+                        "id": "U",
+                        "equipment": {"type": "generic", "speed_m_min": 10},
+                        "failures": [
+                            {
+                                "name": "fault",
+                                "ttf": {"dist": "exponential", "mean": "5h"},
+                                "ttr": {"dist": "fixed", "value": 10},
+                                "needs_crew": False,
+                            }
+                        ],
+                    },
+                    {"id": "D", "equipment": {"type": "generic", "speed_m_min": 5}},
+                ],
+                "buffers": [
+                    {"kind": "accumulator", "id": "A", "between": ["U", "D"], "capacity_m": 100}
+                ],
+            }
+        ],
+        "orders": [{"id": "O", "product": "P", "length_m": 500_000, "due": "300d"}],
+        "run": {"horizon": "40d", "seed": 2, "quality": False},
+    }
+    scenario = scenario_from_document(document)
+    records, _ = recorded_run(scenario)
+    calibration = calibrate(records_log(records, scenario.run.horizon), scenario)
+    (mode,) = [m for m in calibration.modes if m.station == "U"]
+    assert mode.failures > 80
+    assert mode.ttf.family("exponential").parameter("mean").covers(5 * 60)
+    (speed,) = [s for s in calibration.speeds if s.station == "U"]
+    assert speed.modelled_m_min == 10 and 4.5 < speed.speed_m_min < 5.5  # slowed to D's pace
+    # without metres (today's engine log) the same station is only reported, not written
+    tuples = calibrate(twin_log(scenario), scenario)
+    (plain,) = [m for m in tuples.modes if m.station == "U"]
+    assert plain.new_ttf is None and any("inline" in note for note in plain.notes)
+    assert plain.ttf.family("exponential").parameter("mean").value > 1.7 * 5 * 60
+
+
+def test_full_records_give_causes_speeds_and_changeovers_of_the_baseline() -> None:
+    root = Path(__file__).resolve().parent.parent
+    scenario = load_scenario(root / "scenarios" / "baseline.yaml")
+    records, _ = recorded_run(scenario, horizon_min=28 * 1440)
+    calibration = calibrate(records_log(records, 28 * 1440), scenario)
+    by_station = {(s.station, s.product): s for s in calibration.speeds}
+    coater = by_station[("PC2", "CuSi-A11-475")]  # roll-coupled: full speed while working
+    assert coater.speed_m_min == pytest.approx(coater.modelled_m_min, rel=1e-3)
+    assert coater.mean_roll_min == pytest.approx(1500 / coater.modelled_m_min, rel=1e-3)
+    assert calibration.changeovers and all(
+        c.mean_min == pytest.approx(c.modelled_min) for c in calibration.changeovers
+    )
+    modes = {(m.station, m.mode) for m in calibration.modes}
+    assert ("PC1", "plasma source arc-out") in modes and ("PC1", "vacuum pump or leak") in modes
+    assert not [m for m in calibration.modes if m.mode == ""]  # every failure names its mode

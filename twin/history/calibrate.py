@@ -265,11 +265,15 @@ def calibrate(
     calibration = Calibration(
         log.source.rsplit("/", 1)[-1], scenario, log.end_min, histories, [], [], [], [], []
     )
+    frame = log.frame
+    named = bool(((frame["state"] == "down") & (frame["cause"] != "")).any())
     for station_id, history in histories.items():
+        history.causes_named = history.causes_named or named
         station = stations[station_id]
         line_index, station_index = positions[station_id]
         base: tuple[str | int, ...] = ("lines", line_index, "stations", station_index)
-        _calibrate_modes(calibration, station, history, base, level)
+        slowed = station_id in inline and not history.timed_by_product
+        _calibrate_modes(calibration, station, history, base, level, slowed)
         _calibrate_tasks(calibration, station, history, base)
         _calibrate_speeds(calibration, station, history, base, modelled, inline, level)
         _changeovers(calibration, station, history)
@@ -284,7 +288,9 @@ def _calibrate_modes(
     history: StationHistory,
     base: tuple[str | int, ...],
     level: float,
+    slowed: bool = False,
 ) -> None:
+    """Each failure mode's fits; ``slowed``: an inline station whose log has no metres."""
     names = [f.name for f in station.failures]
     keys = list(dict.fromkeys(names + list(history.ttf) + list(history.ttr)))
     for key in keys:
@@ -319,10 +325,16 @@ def _calibrate_modes(
         if failure.needs_crew is False and any(w > 1e-6 for w in mode.crew_waits):
             mode.notes.append("repairs waited for a crew, but the scenario says needs_crew: false")
         path = (*base, "failures", index)
-        for what, fit, current, attr in (
-            ("time to failure", mode.ttf, failure.ttf, "ttf"),
-            ("time to repair", mode.ttr, failure.ttr, "ttr"),
-        ):
+        durations = [("time to repair", mode.ttr, failure.ttr, "ttr")]
+        if slowed:
+            mode.notes.append(
+                "time to failure kept: an inline station's working time includes time slowed by "
+                "its neighbours, which only the log's metres can tell apart (the fit above is "
+                "in working time, an upper bound)"
+            )
+        else:
+            durations.insert(0, ("time to failure", mode.ttf, failure.ttf, "ttf"))
+        for what, fit, current, attr in durations:
             chosen = fit.best_writable
             if chosen is None:
                 mode.notes.append(

@@ -97,7 +97,7 @@ class StationHistory:
     failures: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     web_breaks: int = 0
     causes_named: bool = False
-    """True when some failure in the log names its mode."""
+    """True when failures in the log name their mode (set by the calibration for the whole log)."""
     maintenance_min: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     maintenance_every: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     setups: list[Setup] = field(default_factory=list)
