@@ -140,29 +140,29 @@ def recorded_run(
 
     plant = Plant(scenario, 0, seed, horizon_min, 0.0, True, False, None)
     records: list[LogRecord] = []
-    cause: dict[str, str] = {}
+    cause: dict[tuple[str, str], str] = {}  # (unit, state) -> what the state is for
     last: dict[str, tuple[int, str]] = {}
     steps = {(p.id, id(step)): k for p in scenario.products for k, step in enumerate(p.recipe)}
     draw_ttf, maintain, crew_task = plant.draw_ttf, plant.maintain, plant.crew_task
 
     def on_failure(unit: Any, mode: int) -> float:
-        cause[unit.name] = unit.spec.failures[mode].name
+        cause[unit.name, "down"] = unit.spec.failures[mode].name
         return draw_ttf(unit, mode)
 
     def on_task(unit: Any, task: Any, preheld: bool) -> Any:
-        cause[unit.name] = task.name
+        cause[unit.name, "maintenance"] = task.name
         return maintain(unit, task, preheld)
 
     def on_crew_task(unit: Any, state: int, minutes: float, task: str, *args: Any) -> Any:
         if state == SETUP:
-            cause[unit.name] = "changeover" if task == "setup" else "roll_change"
+            cause[unit.name, "setup"] = "changeover" if task == "setup" else "roll_change"
         return crew_task(unit, state, minutes, task, *args)
 
     def log_states(flows: list[Any]) -> None:
         for flow in flows:
             state, unit = flow.state(), flow.unit
             name = STATE_NAMES[state]
-            why = cause.get(unit.name, "") if name in ("down", "maintenance", "setup") else ""
+            why = cause.get((unit.name, name), "")
             if last.get(unit.name) == (state, why):
                 continue
             last[unit.name] = (state, why)
@@ -193,7 +193,7 @@ def recorded_run(
         web_break = plant.quality.web_break
 
         def on_break(roll: Any, unit: Any, offset: float) -> None:
-            cause[unit.name] = "web_break"
+            cause[unit.name, "down"] = "web_break"
             web_break(roll, unit, offset)
 
         plant.quality.web_break = on_break  # type: ignore[method-assign]

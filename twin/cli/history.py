@@ -98,7 +98,7 @@ def _print_calibration(calibration: Calibration) -> None:
     tasks = [t for t in calibration.tasks if t.durations]
     if tasks:
         table = Table(title="planned maintenance", title_justify="left")
-        for name in ("station", "task", "n", "mean duration min", "median interval h"):
+        for name in ("station", "task", "n", "median duration min", "median interval h"):
             table.add_column(name)
         for task in tasks:
             intervals = sorted(task.intervals)
@@ -107,7 +107,7 @@ def _print_calibration(calibration: Calibration) -> None:
                 task.station,
                 task.task or "(not attributed)",
                 str(len(task.durations)),
-                f"{sum(task.durations) / len(task.durations):.1f}",
+                f"{sorted(task.durations)[len(task.durations) // 2]:.1f}",
                 f"{median:.1f}",
             )
         out.print(table)

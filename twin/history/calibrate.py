@@ -384,15 +384,17 @@ def _calibrate_tasks(
         if task is None or index is None or len(durations) < MIN_TASKS:
             continue
         path = (*base, "maintenance", index)
-        mean = float(np.mean(durations))
+        # the median: a task the log shows cut short by another (overlapping tasks, a repair
+        # hiding its start) must not move a duration that is fixed in the scenario
+        median = float(np.median(durations))
         log_name = calibration.log_name
-        if _differs(mean, task.duration):
-            result.new_duration = mean
+        if _differs(median, task.duration):
+            result.new_duration = median
             calibration._changes.append(
                 Change(
                     (*path, "duration"),
-                    duration_text(mean),
-                    f"{task.name} duration calibrated from {log_name}: mean of "
+                    duration_text(median),
+                    f"{task.name} duration calibrated from {log_name}: median of "
                     f"{len(durations)} (was {duration_text(task.duration)})",
                 )
             )

@@ -3,7 +3,9 @@
 A sample is a list of durations, each exact, right-censored (it lasted at least ``low``) or
 interval-censored (it ended between ``low`` and ``high``), in :class:`scipy.stats.CensoredData`.
 Each candidate family (exponential, Weibull, lognormal, gamma, all with location 0) is fitted with
-scipy's censored maximum likelihood; families are ranked by AIC. Parameter intervals are Wald
+scipy's censored maximum likelihood; families are ranked by AIC, and the simplest family within 2
+of the lowest AIC is chosen (Burnham and Anderson's rule: such models are equally supported, and
+a few failures should not switch a memoryless mode to a two-parameter family). Parameter intervals are Wald
 intervals on the log of each parameter from the observed information (a numerical Hessian of the
 log-likelihood), carried to the scenario's parameters (lognormal mean and cv) by the delta method.
 The goodness of fit is the largest distance between the fitted CDF and the Kaplan-Meier estimate.
@@ -146,13 +148,13 @@ class DurationFit:
 
     @property
     def best(self) -> FamilyFit | None:
-        """The family with the lowest AIC, if any could be fitted."""
-        return self.fits[0] if self.fits else None
+        """The chosen family: the simplest within :data:`AIC_SUPPORT` of the lowest AIC."""
+        return _choose(self.fits)
 
     @property
     def best_writable(self) -> FamilyFit | None:
-        """The best family the scenario format can express."""
-        return next((f for f in self.fits if f.family in WRITABLE), None)
+        """The chosen family among those the scenario format can express."""
+        return _choose([f for f in self.fits if f.family in WRITABLE])
 
     def family(self, name: str) -> FamilyFit | None:
         """The fit of family ``name``, if it was fitted."""
@@ -163,6 +165,19 @@ class DurationFit:
         best = min(f.aic for f in self.fits)
         weights = {f.family: math.exp(-(f.aic - best) / 2) for f in self.fits}
         return weights[fit.family] / sum(weights.values())
+
+
+AIC_SUPPORT = 2.0
+"""Families within this much of the lowest AIC are equally supported; the simplest is chosen."""
+
+
+def _choose(fits: Sequence[FamilyFit]) -> FamilyFit | None:
+    """The simplest fit (fewest parameters) within :data:`AIC_SUPPORT` of the lowest AIC."""
+    if not fits:
+        return None
+    lowest = min(f.aic for f in fits)
+    supported = [f for f in fits if f.aic - lowest <= AIC_SUPPORT]
+    return min(supported, key=lambda f: (len(f.parameters), f.aic))
 
 
 def _significant(value: float, digits: int = 4) -> float:

@@ -200,7 +200,7 @@ def _fit_table(fit: DurationFit) -> str:
     table = _table(
         ["family", "parameters [95 % CI] (min)", "AIC", "ΔAIC", "weight", "KS distance", "mean"],
         rows,
-        best=0,
+        best=fit.fits.index(fit.best) if fit.best is not None else None,
     )
     note = f"<p class='note'>{html.escape(fit.note)}</p>" if fit.note else ""
     return table + note
@@ -308,7 +308,7 @@ def calibration_html(calibration: Calibration, original: str | None = None) -> s
         [
             f"{t.station} · {t.task or 'not attributed'}",
             len(t.durations),
-            duration_text(float(np.mean(t.durations))) if t.durations else "–",
+            duration_text(float(np.median(t.durations))) if t.durations else "–",
             duration_text(t.scenario_duration) if t.scenario_duration else "–",
             duration_text(float(np.median(t.intervals))) if t.intervals else "–",
             duration_text(t.scenario_every) if t.scenario_every else "–",
@@ -317,7 +317,7 @@ def calibration_html(calibration: Calibration, original: str | None = None) -> s
     ]
     parts.append(
         _table(
-            ["task", "n", "mean duration", "scenario", "median interval", "scenario every"], rows
+            ["task", "n", "median duration", "scenario", "median interval", "scenario every"], rows
         )
         if rows
         else "<p>No planned maintenance in the log.</p>"
