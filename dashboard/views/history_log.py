@@ -131,12 +131,13 @@ def _changes(calibration: Any) -> pd.DataFrame:
         value = change.value
         rows.append(
             {
+                "what": change.what,
                 "path": path,
                 "new value": describe_distribution(value) if isinstance(value, dict) else value,
                 "from": change.comment,
             }
         )
-    return pd.DataFrame(rows, columns=["path", "new value", "from"])
+    return pd.DataFrame(rows, columns=["what", "path", "new value", "from"])
 
 
 def _fits(fit: Any) -> pd.DataFrame:
@@ -184,7 +185,8 @@ def _modes(calibration: Any) -> None:
         st.dataframe(_fits(fit), hide_index=True, width="stretch")
         left, right = st.columns(2)
         left.plotly_chart(probability_figure(fit, "data and fits"), key=f"history-p-{key}")
-        right.plotly_chart(qq_figure(fit, f"Q-Q, {fit.fits[0].family}"), key=f"history-q-{key}")
+        chosen = fit.best.family if fit.best is not None else ""
+        right.plotly_chart(qq_figure(fit, f"Q-Q, {chosen}"), key=f"history-q-{key}")
 
 
 def _validate(log: Any, scenario: Scenario) -> None:

@@ -158,6 +158,8 @@ class Calibration:
     speeds: list[SpeedRow]
     changeovers: list[ChangeoverRow]
     notes: list[str]
+    maintenance_renews: bool = True
+    """Whether planned maintenance was taken to renew a tool (censoring its up-period)."""
     process_times: dict[str, DurationFit] = field(default_factory=dict)
     """Per-roll process times fitted for generic process-time stations, by station."""
     _changes: list[Change] = field(default_factory=list)
@@ -265,6 +267,7 @@ def calibrate(
     calibration = Calibration(
         log.source.rsplit("/", 1)[-1], scenario, log.end_min, histories, [], [], [], [], []
     )
+    calibration.maintenance_renews = maintenance_renews
     frame = log.frame
     named = bool(((frame["state"] == "down") & (frame["cause"] != "")).any())
     for station_id, history in histories.items():
@@ -354,6 +357,7 @@ def _calibrate_modes(
                     (*path, attr),
                     document,
                     _comment(calibration.log_name, what, fit, chosen, describe(current)),
+                    f"{station.id} · {key} · {what}",
                 )
             )
 
@@ -396,6 +400,7 @@ def _calibrate_tasks(
                     duration_text(median),
                     f"{task.name} duration calibrated from {log_name}: median of "
                     f"{len(durations)} (was {duration_text(task.duration)})",
+                    f"{station.id} · {task.name} · duration",
                 )
             )
         if every is not None and len(intervals) >= MIN_TASKS:
@@ -408,6 +413,7 @@ def _calibrate_tasks(
                         duration_text(median),
                         f"{task.name} interval calibrated from {log_name}: median of "
                         f"{len(intervals)} (was {duration_text(every)})",
+                        f"{station.id} · {task.name} · interval",
                     )
                 )
 
@@ -452,6 +458,7 @@ def _calibrate_speeds(
                 _significant(row.speed_m_min),
                 f"calibrated from {log_name}: metres over working time of {row.rolls} rolls "
                 f"(was {speed:g})",
+                f"{station.id} · speed m/min",
             )
         )
     process_time = getattr(equipment, "process_time", None)
@@ -468,6 +475,7 @@ def _calibrate_speeds(
                     (*base, "equipment", "process_time"),
                     document,
                     _comment(log_name, "per-roll time", fit, chosen, describe(process_time)),
+                    f"{station.id} · per-roll process time",
                 )
             )
 

@@ -3,11 +3,12 @@
 A sample is a list of durations, each exact, right-censored (it lasted at least ``low``) or
 interval-censored (it ended between ``low`` and ``high``), in :class:`scipy.stats.CensoredData`.
 Each candidate family (exponential, Weibull, lognormal, gamma, all with location 0) is fitted with
-scipy's censored maximum likelihood; families are ranked by AIC, and the simplest family within 2
-of the lowest AIC is chosen (Burnham and Anderson's rule: such models are equally supported, and
-a few failures should not switch a memoryless mode to a two-parameter family). Parameter intervals are Wald
-intervals on the log of each parameter from the observed information (a numerical Hessian of the
-log-likelihood), carried to the scenario's parameters (lognormal mean and cv) by the delta method.
+scipy's censored maximum likelihood; families are ranked by AIC, and the simplest family within
+2 of the lowest AIC is chosen (Burnham and Anderson: such models are equally supported, and a few
+failures should not switch a memoryless mode to a two-parameter family). Parameter intervals are
+Wald intervals on the log of each parameter from the observed information (a numerical Hessian of
+the log-likelihood), carried to the scenario's parameters (lognormal mean and cv) by the delta
+method.
 The goodness of fit is the largest distance between the fitted CDF and the Kaplan-Meier estimate.
 """
 

@@ -244,7 +244,8 @@ def _mode_section(mode: ModeCalibration, figures: _Figures) -> str:
         if fit.fits:
             parts.append("<div class='plots'>")
             parts.append(figures.div(probability_figure(fit, f"{what}: data and fits")))
-            parts.append(figures.div(qq_figure(fit, f"Q-Q, {fit.fits[0].family}")))
+            chosen = fit.best.family if fit.best is not None else ""
+            parts.append(figures.div(qq_figure(fit, f"Q-Q, {chosen}")))
             parts.append("</div>")
     return "\n".join(parts)
 
@@ -280,9 +281,15 @@ def calibration_html(calibration: Calibration, original: str | None = None) -> s
         f"<p>The log covers {calibration.span_min / 1440:.1f} days and "
         f"{len(calibration.histories)} stations. Times to failure are operating time (working, "
         "in proportion to speed where the log's metres show a slowed station), right-censored "
-        "at the log's end, at gaps and at the log's start, and at planned maintenance. Fits by "
-        "censored maximum likelihood (scipy.stats), families ranked by AIC, 95 % Wald "
-        "intervals, KS distance to the Kaplan-Meier estimate.</p>",
+        "at the log's end and at gaps"
+        + (
+            ", and at planned maintenance, which renews the tool"
+            if calibration.maintenance_renews
+            else "; planned maintenance does not renew the tool (up-periods run on through it)"
+        )
+        + ". The up-period the log's start cuts, of unknown age, is left out. Fits by censored "
+        "maximum likelihood (scipy.stats); the simplest family within 2 of the lowest AIC is "
+        "chosen; 95 % Wald intervals; KS distance to the Kaplan-Meier estimate.</p>",
     ]
     for note in calibration.notes:
         parts.append(f"<p class='note'>{html.escape(note)}</p>")
@@ -295,8 +302,8 @@ def calibration_html(calibration: Calibration, original: str | None = None) -> s
             for key in change.path:
                 path += f"[{key}]" if isinstance(key, int) else (f".{key}" if path else key)
             value = describe(change.value) if isinstance(change.value, dict) else change.value
-            rows.append([path, str(value), change.comment])
-        parts.append(_table(["path", "new value", "from"], rows))
+            rows.append([change.what, path, str(value), change.comment])
+        parts.append(_table(["what", "path", "new value", "from"], rows))
     else:
         parts.append("<p>No value changed: the log confirms the scenario or has too little.</p>")
     parts.append(figures.div(_states_figure(calibration)))

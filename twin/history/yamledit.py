@@ -29,6 +29,8 @@ class Change:
     path: tuple[str | int, ...]
     value: Any
     comment: str
+    what: str = ""
+    """What the value is, in the plant's terms: ``PC1 · arc-out · time to failure``."""
 
 
 def _indentation(text: str) -> tuple[int, int, int]:
