@@ -217,6 +217,8 @@ def page() -> None:
         "maximum likelihood (operating time between failures), maintenance, speeds."
     )
     scenario = require_scenario()
+    label = st.session_state.get("scenario_label", "")
+    st.markdown(f"Calibrating **{scenario.name}** ({label}); pick another on the Scenario page.")
     with boundary():
         _source(scenario)
     if "history-bytes" not in st.session_state:
