@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench lint install clean dashboard
+.PHONY: run test bench fuzz lint install clean dashboard
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,11 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	@for script in benchmarks/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+
+# The full fuzz campaign of issue 11 (about 26 000 cases, 20-30 min on 2 cores); make test runs a
+# small profile of it.
+fuzz: $(STAMP)
+	$(BIN)/python -m tests.fuzz.campaign --profile full --workers 2
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -28,10 +28,12 @@ from twin import (
     RunInfo,
     Scenario,
     ScenarioError,
+    ScenarioSource,
     SimulationResult,
     Store,
     export_bytes,
     parse_document,
+    scenario_files_within,
     scenario_from_document,
 )
 
@@ -70,6 +72,25 @@ def bundled_files(env: str, folder: str, *patterns: str) -> dict[str, Path]:
 def bundled_scenarios() -> dict[str, Path]:
     """The bundled scenarios (``R2R_SCENARIOS`` names another folder)."""
     return bundled_files("R2R_SCENARIOS", "scenarios", "*.yaml", "validation/*.yaml")
+
+
+def study_scenarios() -> ScenarioSource:
+    """What a study launched here may name: a bundled scenario, or one uploaded this session.
+
+    The dashboard runs on a server: a study file must not make it read any other file there.
+    """
+    folders = [
+        Path(os.environ.get("R2R_STUDIES") or ROOT / "studies"),
+        Path(os.environ.get("R2R_SCENARIOS") or ROOT / "scenarios"),
+    ]
+    return scenario_files_within(folders, st.session_state.get("uploads", {}))
+
+
+def remember_upload(name: str) -> None:
+    """Keep the current scenario, just uploaded as ``name``, for studies of this session."""
+    scenario = st.session_state.get("scenario")
+    if scenario is not None:
+        st.session_state.setdefault("uploads", {})[name] = scenario
 
 
 def set_document(document: Any, label: str) -> None:

@@ -65,7 +65,7 @@ class SpatialAld(Equipment[AldStep]):
         default=0.1, gt=0, le=5, description="Growth per cycle, nm (outside: about 0.1 nm)."
     )
     precursor_g_per_m2_cycle: float = Field(
-        default=0.002, ge=0, description="Precursor used per m² per cycle, g (assumed)."
+        default=0.002, ge=0, le=100, description="Precursor used per m² per cycle, g (assumed)."
     )
     precursor_change: Duration = Field(
         default=60.0, description="Change of precursor when the material changes, minutes."

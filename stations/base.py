@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import ClassVar, Generic, Literal, TypeVar
+from typing import Annotated, ClassVar, Generic, Literal, TypeVar
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
@@ -110,7 +110,7 @@ class RollOverhead:
 class RecipeStep(BaseModel):
     """One step of a product's recipe, for one station type (``station_type`` says which)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     station_type: str
     label: str | None = Field(default=None, description="A name for the step in reports.")
@@ -148,7 +148,7 @@ class Equipment(BaseModel, Generic[StepT]):
     Subclasses are parametrised by their recipe-step class, ``Equipment[AnnealStep]``.
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     type: str
     step_type: ClassVar[StepClass] = RecipeStep
@@ -173,7 +173,7 @@ class Equipment(BaseModel, Generic[StepT]):
     recipe_change: Duration = Field(
         default=0.0, description="Fixed time to change between two different recipes, minutes."
     )
-    defect_rates_per_m2: dict[DefectType, float] | None = Field(
+    defect_rates_per_m2: dict[DefectType, Annotated[float, Field(ge=0, le=1000)]] | None = Field(
         default=None,
         description="Defects laid per m² of web by type; omitted types use the type's defaults.",
     )

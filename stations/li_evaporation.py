@@ -109,6 +109,7 @@ class LithiumEvaporator(Equipment[LithiumStep]):
     sticking_per_m2: float = Field(
         default=0.5,
         ge=0,
+        le=1000,
         description="Sticking spots per m² when prelithiated silicon is wound with no "
         "supplemental layer on it (000; rate assumed).",
     )

@@ -40,7 +40,7 @@ WALL_DEPOSIT = "wall_deposit_um_m"
 class CapLayer(BaseModel):
     """A supplemental layer deposited in the PECVD tool at the end of the silicon."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     material: Literal["SiNx", "SiO2", "SiOx"] = Field(description="Cap material.")
     thickness_nm: float = Field(gt=0, le=5000, description="Cap thickness, nm.")
@@ -98,10 +98,13 @@ class PecvdCoater(Equipment[PecvdStep]):
     gas_change: Duration = Field(
         default=30.0, description="Purge to switch between doped and undoped silicon, minutes."
     )
-    ramp_c_min: float = Field(default=5.0, gt=0, description="Substrate heater ramp, °C/min.")
+    ramp_c_min: float = Field(
+        default=5.0, gt=0, le=1000, description="Substrate heater ramp, °C/min."
+    )
     particle_rise_per_m2: float = Field(
         default=0.002,
         ge=0,
+        le=1000,
         description="Particles per m² added per 1000 µm·m of wall deposit since the last chamber "
         "clean (assumed: flakes from the walls grow with the deposit).",
     )

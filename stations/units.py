@@ -7,6 +7,7 @@ Inside the twin, time is in minutes, length in metres, speed in m/min and temper
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from typing import Annotated
@@ -26,6 +27,9 @@ MINUTES_PER_UNIT: dict[str, float] = {
     "w": 10080.0,
     "wk": 10080.0,
 }
+MAX_DURATION_MIN = 100 * 365 * 1440.0
+"""Longest duration accepted anywhere, minutes: a century."""
+
 _DURATION = re.compile(r"^\s*([0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)\s*([a-zA-Z]*)\s*$")
 
 
@@ -38,22 +42,31 @@ def parse_duration(value: object) -> float:
             raise ValueError("must be a finite duration")
         return float(value)
     if isinstance(value, str):
-        match = _DURATION.match(value)
-        if match:
-            number, unit = match.groups()
-            unit = unit.lower() or "min"
-            if unit in MINUTES_PER_UNIT:
-                return float(number) * MINUTES_PER_UNIT[unit]
-        raise ValueError(
-            f"{value!r} is not a duration; write minutes as a number or a string such as "
-            "'45min', '8h', '2d', '90s'"
-        )
+        return _parse_text(value)
     raise ValueError("must be a duration such as 45, '45min', '8h' or '2d'")
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_text(value: str) -> float:
+    """A duration written as text, in minutes (books repeat the same few, so it is cached)."""
+    match = _DURATION.match(value)
+    if match:
+        number, unit = match.groups()
+        unit = unit.lower() or "min"
+        if unit in MINUTES_PER_UNIT:
+            minutes = float(number) * MINUTES_PER_UNIT[unit]
+            if not math.isfinite(minutes):
+                raise ValueError(f"{value!r} is not a finite duration")
+            return minutes
+    raise ValueError(
+        f"{value!r} is not a duration; write minutes as a number or a string such as "
+        "'45min', '8h', '2d', '90s'"
+    )
 
 
 _DURATION_SCHEMA = {
     "anyOf": [
-        {"type": "number", "minimum": 0, "description": "minutes"},
+        {"type": "number", "minimum": 0, "maximum": MAX_DURATION_MIN, "description": "minutes"},
         {
             "type": "string",
             "pattern": r"^\s*[0-9]*\.?[0-9]+\s*(s|sec|min|m|h|hr|d|day|days|w|wk)?\s*$",
@@ -65,7 +78,7 @@ _DURATION_SCHEMA = {
 Duration = Annotated[
     float,
     BeforeValidator(parse_duration),
-    Field(ge=0),
+    Field(ge=0, le=MAX_DURATION_MIN),
     WithJsonSchema(_DURATION_SCHEMA),
     PlainSerializer(lambda minutes: minutes, return_type=float),
 ]

@@ -44,7 +44,7 @@ def test_validate_lists_every_problem_and_exits_2(
 def test_missing_file_and_garbage_exit_2(tmp_path: Path) -> None:
     result = runner.invoke(app, ["validate", str(tmp_path / "none.yaml")])
     assert result.exit_code == 2
-    assert "cannot read the file" in result.output
+    assert "cannot read the scenario: no such file" in result.output
     garbage = tmp_path / "garbage.yaml"
     garbage.write_text("name: [unclosed\n", encoding="utf-8")
     result = runner.invoke(app, ["describe", str(garbage)])

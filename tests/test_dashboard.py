@@ -315,7 +315,7 @@ def studies(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def test_a_study_launched_from_the_dashboard_shows_its_design_points(studies: Path) -> None:
-    (studies / "small.yaml").write_text(STUDY.format(scenario=ROOT / "scenarios" / THREE_TOOLS))
+    (studies / "small.yaml").write_text(STUDY.format(scenario=THREE_TOOLS))
     at = page("studies").run()
     no_exception(at)
     widget(at.button, "Launch the study").click().run()
@@ -326,8 +326,23 @@ def test_a_study_launched_from_the_dashboard_shows_its_design_points(studies: Pa
     assert any(run.id in c.value for c in at.caption)
 
 
+@pytest.mark.parametrize(
+    "named", ["/etc/passwd", "../../../../../../etc/passwd", str(ROOT / "scenarios" / BASELINE)]
+)
+def test_a_study_may_name_only_bundled_or_uploaded_scenarios(studies: Path, named: str) -> None:
+    # issue 11: on the server a study file must not read any other file, nor echo its lines
+    (studies / "sneaky.yaml").write_text(STUDY.format(scenario=named))
+    at = page("studies").run()
+    no_exception(at)
+    problems = at.table[0].value.reset_index()
+    assert list(problems["path"]) == ["scenario"]
+    [message] = problems["message"]
+    assert "neither a bundled scenario nor one uploaded" in message or "absolute path" in message
+    assert "root" not in message
+
+
 def test_a_bad_study_file_lists_its_problems_by_path(studies: Path) -> None:
-    study = STUDY.format(scenario=ROOT / "scenarios" / THREE_TOOLS)
+    study = STUDY.format(scenario=THREE_TOOLS)
     (studies / "bad.yaml").write_text(study.replace("replications: 2", "replications: 0"))
     at = page("studies").run()
     no_exception(at)

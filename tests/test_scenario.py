@@ -246,7 +246,7 @@ def test_not_utf8_and_not_a_mapping() -> None:
 
 
 def test_unreadable_file(tmp_path: Any) -> None:
-    with pytest.raises(ScenarioError, match="cannot read the file"):
+    with pytest.raises(ScenarioError, match="cannot read the scenario: no such file"):
         load_scenario(tmp_path / "missing.yaml")
 
 

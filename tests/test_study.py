@@ -117,7 +117,7 @@ def test_a_bad_scenario_and_missing_file_are_reported() -> None:
     with pytest.raises(ScenarioError) as caught:
         parse_study(study_text(scenario="nowhere.yaml"))
     assert str(caught.value.problems[0]).startswith("scenario: nowhere.yaml: cannot read")
-    with pytest.raises(ScenarioError, match="cannot read the file"):
+    with pytest.raises(ScenarioError, match="cannot read the study: no such file"):
         load_study("nowhere-study.yaml")
 
 

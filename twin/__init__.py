@@ -39,6 +39,8 @@ _LAZY_MODULES: dict[str, tuple[str, ...]] = {
         "load_study",
         "parse_study",
         "run_study",
+        "ScenarioSource",
+        "scenario_files_within",
     ),
 }
 _LAZY = {name: module for module, names in _LAZY_MODULES.items() for name in names}
@@ -64,6 +66,7 @@ __all__ = [
     "RunInfo",
     "Scenario",
     "ScenarioError",
+    "ScenarioSource",
     "SchedulePlan",
     "SimulationResult",
     "StationCapacity",
@@ -81,6 +84,7 @@ __all__ = [
     "parse_scenario",
     "parse_study",
     "run_study",
+    "scenario_files_within",
     "scenario_from_document",
     "schedule_plant",
     "simulate",

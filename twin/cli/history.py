@@ -15,6 +15,8 @@ import typer
 from rich.table import Table
 
 from twin.cli.app import err, guarded, load_checked, out
+from twin.cli.outputs import write_outputs
+from twin.files import check_output, read_input
 from twin.scenario import MAX_DOCUMENT_BYTES, Problem, UsageError
 
 if TYPE_CHECKING:
@@ -142,21 +144,29 @@ def calibrate_command(
     fitted by censored maximum likelihood and chosen by AIC. The calibrated scenario keeps the
     original's comments and layout; each changed value says where it came from.
     """
-    from twin.history import calibrate, calibrated_yaml, write_calibration_report
-    from twin.history.files import read_limited
+    from twin.history import calibrate, calibrated_yaml, calibration_html
 
+    inputs = [log_file, scenario_file, *([columns_file] if columns_file else [])]
+    check_output(out_file, "--out", inputs=inputs)
+    if report is not None:
+        check_output(report, "--report", inputs=inputs)
+        if report.resolve() == out_file.resolve():
+            raise UsageError([Problem("--report", f"{report}: is also the --out file")])
     scenario = load_checked(scenario_file)
-    original = read_limited(scenario_file, MAX_DOCUMENT_BYTES).decode("utf-8")
+    original = read_input(scenario_file, limit=MAX_DOCUMENT_BYTES, what="scenario")
     log = _read_log(log_file, scenario, columns_file, skip_bad_rows)
     calibration = calibrate(log, scenario, maintenance_renews=not no_renewal)
     _print_calibration(calibration)
-    text = calibrated_yaml(original, calibration)
+    try:
+        text = calibrated_yaml(original.decode("utf-8"), calibration)
+    except UnicodeDecodeError:
+        raise UsageError([Problem("--scenario", "is not UTF-8 text")]) from None
     calibration.calibrated_scenario()  # the new values must make a valid scenario
-    out_file.write_text(text, encoding="utf-8")
-    err.print(f"{len(calibration.changes())} values calibrated; wrote {out_file}", markup=False)
+    err.print(f"{len(calibration.changes())} values calibrated", markup=False)
+    outputs: list[tuple[str, Path, str | bytes]] = [("--out", out_file, text)]
     if report is not None:
-        write_calibration_report(calibration, report)
-        err.print(f"report: {report}", markup=False)
+        outputs.append(("--report", report, calibration_html(calibration)))
+    write_outputs(outputs)
 
 
 def _print_validation(validation: HistoryValidation) -> None:

@@ -12,6 +12,8 @@ from rich.table import Table
 
 from twin.capacity import LineCapacity, static_capacity
 from twin.cli.app import ScenarioFile, guarded, load_checked, out
+from twin.cli.outputs import write_outputs
+from twin.files import check_output
 from twin.scenario import Scenario, load_scenario
 
 
@@ -34,12 +36,13 @@ def schema(
     ] = None,
 ) -> None:
     """Print the JSON Schema of the scenario format, for editors that check YAML files."""
+    if output is not None:
+        check_output(output, "--output")
     document = json.dumps(Scenario.model_json_schema(by_alias=True), indent=2)
     if output is None:
         sys.stdout.write(document + "\n")
     else:
-        output.write_text(document + "\n", encoding="utf-8")
-        out.print(f"wrote {output}")
+        write_outputs([("--output", output, document + "\n")])
 
 
 def _capacity_table(capacity: LineCapacity, width_m: float) -> Table:

@@ -9,8 +9,10 @@ from twin.engine import SimulationResult
 from twin.engine.stats import Estimate
 
 
-def ci(estimate: Estimate, digits: int = 1) -> str:
-    """``mean ± half-width`` of an estimate's 95 % interval."""
+def ci(estimate: Estimate | None, digits: int = 1) -> str:
+    """``mean ± half-width`` of an estimate's 95 % interval ("–" when there is no value)."""
+    if estimate is None or estimate.mean != estimate.mean:
+        return "–"
     half = (estimate.ci_high - estimate.ci_low) / 2
     return f"{estimate.mean:.{digits}f} ± {half:.{digits}f}"
 

@@ -11,6 +11,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from twin.cli.app import StoreFile, err, guarded, out
+from twin.cli.outputs import write_outputs
+from twin.files import check_output
 from twin.scenario import Problem, UsageError
 from twin.store import Store
 
@@ -53,12 +55,21 @@ def print_study(result: StudyResult) -> None:
 
 
 def _write_plots(result: StudyResult, folder: Path) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    for factor, figure in result.figures().items():
+    """An HTML page per factor, beside one copy of plotly's script, in ``folder``."""
+    figures = result.figures()
+    if not figures:
+        return
+    from plotly.offline import get_plotlyjs
+
+    pages: list[tuple[str, Path, str | bytes]] = [
+        ("--plots", folder / "plotly.min.js", get_plotlyjs())
+    ]
+    for factor, figure in figures.items():
         name = re.sub(r"[^A-Za-z0-9_.-]+", "_", factor).strip("_") or "factor"
-        figure.write_html(folder / f"{name}.html", include_plotlyjs="directory")
-    if result.factors:
-        out.print(f"plots: {folder}/")
+        pages.append(
+            ("--plots", folder / f"{name}.html", figure.to_html(include_plotlyjs="directory"))
+        )
+    write_outputs(pages)
 
 
 @guarded
@@ -97,6 +108,8 @@ def study(
     and writes a plot of the KPIs against each factor.
     """
     from twin.study import StudyInterrupted, load_study, run_study
+
+    check_output(plots or Path("out"), "--plots", inputs=[file], folder=True)
 
     if executor not in ("local", "dask"):
         raise UsageError([Problem("--executor", f"must be local or dask (got {executor!r})")])
@@ -149,5 +162,5 @@ def study(
         f"(warm-up {spec.warmup_min / 1440:g}) · seed {spec.run_seed} · mean [95 % CI]"
     )
     print_study(result)
-    _write_plots(result, plots or Path("out") / f"study-{result.study_id}")
     out.print(f"study id: {result.study_id} (r2r show {result.study_id})")
+    _write_plots(result, plots or Path("out") / f"study-{result.study_id}")

@@ -26,7 +26,7 @@ from twin.history.format import (
 from twin.history.reader import EventLog, LogError, read_event_log
 from twin.history.report import calibration_html, write_calibration_report
 from twin.history.validate import HistoryValidation, Verdict, validate_history
-from twin.history.writer import events_frame, records_log, write_event_log
+from twin.history.writer import event_log_bytes, events_frame, records_log, write_event_log
 
 __all__ = [
     "COLUMNS",
@@ -45,6 +45,7 @@ __all__ = [
     "calibrate",
     "calibrated_yaml",
     "calibration_html",
+    "event_log_bytes",
     "events_frame",
     "load_column_map",
     "parse_column_map",

@@ -21,7 +21,8 @@ from typing import Literal
 
 from pydantic import Field, ValidationError, field_validator
 
-from twin.history.files import MAX_CONFIG_BYTES, read_limited
+from twin.files import read_input
+from twin.history.files import MAX_CONFIG_BYTES
 from twin.history.format import COLUMNS, STATES
 from twin.scenario import InputError, Model, Problem, parse_document, validation_problems
 
@@ -94,9 +95,13 @@ def parse_column_map(data: bytes | str, name: str = "column map") -> ColumnMap:
     try:
         return ColumnMap.model_validate(document)
     except ValidationError as error:
-        raise ColumnMapError(validation_problems(error, document), name) from None
+        problems = [
+            Problem(p.path.replace('["[key]"]', "").replace(".[key]", ""), p.message, p.severity)
+            for p in validation_problems(error, document)
+        ]
+        raise ColumnMapError(problems, name) from None
 
 
 def load_column_map(path: str | Path) -> ColumnMap:
     """Read and check a column map file; every mistake by its path in one ColumnMapError."""
-    return parse_column_map(read_limited(path, MAX_CONFIG_BYTES), str(path))
+    return parse_column_map(read_input(path, limit=MAX_CONFIG_BYTES, what="column map"), str(path))

@@ -18,8 +18,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from twin.files import read_input
 from twin.history.columns import ColumnMap
-from twin.history.files import MAX_LOG_BYTES, LogFileError, read_limited
+from twin.history.files import MAX_LOG_BYTES, LogFileError
 from twin.history.format import COLUMNS, REQUIRED, STATES
 from twin.scenario import InputError, Problem, Scenario
 
@@ -437,7 +438,10 @@ def read_event_log(
     """
     columns = columns or ColumnMap()
     where = name or (str(source) if not isinstance(source, bytes) else "the log")
-    data = source if isinstance(source, bytes) else read_limited(source, MAX_LOG_BYTES)
+    if isinstance(source, bytes):
+        data = source
+    else:
+        data = read_input(source, limit=MAX_LOG_BYTES, what="log")
     if len(data) > MAX_LOG_BYTES:
         raise LogFileError([Problem("", f"the file is larger than {MAX_LOG_BYTES:,} bytes")], where)
     problems = _Problems()

@@ -7,6 +7,7 @@ The writer takes any records with the attributes of :class:`~twin.history.format
 from __future__ import annotations
 
 import datetime as dt
+import io
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -71,19 +72,34 @@ def events_frame(
     )
 
 
+def event_log_bytes(
+    records: Sequence[StateRecord],
+    start: dt.datetime | None,
+    horizon_min: float,
+    *,
+    parquet: bool = False,
+) -> bytes:
+    """The records as the bytes of a log file: CSV (UTF-8), or Parquet."""
+    frame = events_frame(records, start, horizon_min)
+    if parquet:
+        buffer = io.BytesIO()
+        frame.to_parquet(buffer, index=False)
+        return buffer.getvalue()
+    return str(frame.to_csv(index=False)).encode("utf-8")
+
+
 def write_event_log(
     records: Sequence[StateRecord],
     path: str | Path,
     start: dt.datetime | None,
     horizon_min: float,
 ) -> None:
-    """Write the records to ``path``: Parquet for ``.parquet``/``.pq``, else CSV."""
-    frame = events_frame(records, start, horizon_min)
+    """Write the records to ``path`` (atomically): Parquet for ``.parquet``/``.pq``, else CSV."""
+    from twin.files import write_output
+
     path = Path(path)
-    if path.suffix.lower() in (".parquet", ".pq"):
-        frame.to_parquet(path, index=False)
-    else:
-        frame.to_csv(path, index=False)
+    parquet = path.suffix.lower() in (".parquet", ".pq")
+    write_output(path, event_log_bytes(records, start, horizon_min, parquet=parquet))
 
 
 def records_log(

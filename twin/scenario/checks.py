@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import math
 from collections import Counter
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
@@ -16,9 +17,9 @@ from stations import check_recipe
 from stations.generic import GenericStation
 from stations.li_evaporation import LithiumEvaporator
 from stations.slitting import SlittingStep
+from twin.problems import Problem, did_you_mean
 from twin.scenario.lines import Accumulator, Line
 from twin.scenario.orders import Order, Product
-from twin.scenario.problems import Problem, did_you_mean
 from twin.scenario.upkeep import UsageMaintenance
 
 if TYPE_CHECKING:
@@ -119,9 +120,15 @@ def reference_problems(document: dict[str, Any]) -> Iterator[Problem]:
         yield from refer(f"orders[{oi}].line", "line", order_.get("line"))
 
 
-def check_scenario(scenario: Scenario) -> Iterator[Problem]:
-    """Every reference and process-window problem of a structurally valid scenario, with paths."""
-    references = list(reference_problems(scenario.model_dump(mode="json", by_alias=True)))
+def check_scenario(scenario: Scenario, document: Any = None) -> Iterator[Problem]:
+    """Every reference and process-window problem of a structurally valid scenario, with paths.
+
+    ``document`` is the one the scenario was validated from, when there is one: its references
+    are the scenario's, and it need not be made again.
+    """
+    if not isinstance(document, dict):
+        document = scenario.model_dump(mode="json", by_alias=True)
+    references = list(reference_problems(document))
     yield from references
     if references:
         return
@@ -131,8 +138,26 @@ def check_scenario(scenario: Scenario) -> Iterator[Problem]:
         yield from _check_product(scenario, pi, product)
     for oi, order in enumerate(scenario.orders):
         yield from _check_order(scenario, oi, order)
+    yield from _check_book_size(scenario)
     if scenario.run.warmup >= scenario.run.horizon:
         yield Problem("run.warmup", "must be shorter than run.horizon")
+
+
+MAX_BOOK_ROLLS = 100_000
+"""Most rolls an order book may need (a plant-year of the baseline book is about 1 700)."""
+
+
+def _check_book_size(scenario: Scenario) -> Iterator[Problem]:
+    rolls = sum(
+        math.ceil(scenario.order_length_m(order) / scenario.roll_length_m - 1e-9)
+        for order in scenario.orders
+    )
+    if rolls > MAX_BOOK_ROLLS:
+        yield Problem(
+            "roll_length_m",
+            f"the order book needs {rolls:,} rolls of {scenario.roll_length_m:g} m, more than "
+            f"the {MAX_BOOK_ROLLS:,} accepted: make the rolls longer or the book smaller",
+        )
 
 
 def _check_line(li: int, line: Line) -> Iterator[Problem]:

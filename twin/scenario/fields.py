@@ -11,8 +11,12 @@ from stations import Duration
 
 Identifier = Annotated[
     str,
-    StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$"),
-    Field(description="An identifier: letters, digits, '_', '.', '-'; at most 64 characters."),
+    StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_\-]{0,63}$"),
+    Field(
+        description="An identifier: a letter or digit, then letters, digits, '_' or '-'; at most "
+        "64 characters. No dots or slashes: roll ids are built from order ids ('SO-1/3', lane "
+        "'SO-1/3.L2') and KPI names from line and station ids ('lines.INL1.output_m2_per_h')."
+    ),
 ]
 TimeRef = Annotated[
     dt.datetime | dt.date | Duration,
@@ -25,4 +29,4 @@ TimeRef = Annotated[
 class Model(BaseModel):
     """Base of every scenario part: unknown fields are mistakes, and parts are immutable."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)

@@ -76,7 +76,9 @@ class Accumulator(Model):
     id: Identifier
     between: tuple[Identifier, Identifier] = Field(description="Upstream and downstream station.")
     capacity_m: float = Field(ge=0, le=100_000, description="Web the accumulator holds, m.")
-    initial_m: float = Field(default=0.0, ge=0, description="Web in it at the start, m.")
+    initial_m: float = Field(
+        default=0.0, ge=0, le=100_000, description="Web in it at the start, m."
+    )
 
 
 Buffer = Annotated[RollStore | Accumulator, Field(discriminator="kind")]

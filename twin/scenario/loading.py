@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
+from twin.files import FileError, read_input
+from twin.problems import Problem, ScenarioError
 from twin.scenario.documents import MAX_DOCUMENT_BYTES, parse_document
 from twin.scenario.model import Scenario
-from twin.scenario.problems import Problem, ScenarioError
 
 
 def scenario_from_document(document: Any, source: str | None = None) -> Scenario:
@@ -27,17 +28,14 @@ def parse_scenario(
 
 
 def load_scenario(path: str | Path) -> Scenario:
-    """Load and validate a scenario file (``.yaml``, ``.yml`` or ``.json``)."""
-    path = Path(path)
+    """Load and validate a scenario file (``.yaml``, ``.yml`` or ``.json``).
+
+    The file goes through :func:`twin.files.read_input`: a regular file of at most
+    :data:`MAX_DOCUMENT_BYTES`.
+    """
     try:
-        if path.stat().st_size > MAX_DOCUMENT_BYTES:
-            raise ScenarioError(
-                [Problem("", f"the file is larger than {MAX_DOCUMENT_BYTES // 1_000_000} MB")],
-                str(path),
-            )
-        data = path.read_bytes()
-    except OSError as error:
-        problem = Problem("", f"cannot read the file: {error.strerror}")
-        raise ScenarioError([problem], str(path)) from None
-    fmt: Literal["yaml", "json"] = "json" if path.suffix.lower() == ".json" else "yaml"
+        data = read_input(path, limit=MAX_DOCUMENT_BYTES, what="scenario")
+    except FileError as error:  # to a caller, a scenario it cannot read is one it cannot use
+        raise ScenarioError(error.problems, error.source) from None
+    fmt: Literal["yaml", "json"] = "json" if Path(path).suffix.lower() == ".json" else "yaml"
     return parse_scenario(data, fmt, str(path))

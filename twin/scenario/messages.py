@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Sequence
 from typing import Any
 
 from pydantic import ValidationError
 
-from twin.scenario.problems import Problem, did_you_mean
+from twin.problems import Problem, did_you_mean
 
 
 def _format_loc(loc: Sequence[str | int], document: Any) -> str:
@@ -27,8 +29,25 @@ def _format_loc(loc: Sequence[str | int], document: Any) -> str:
             node = node[key]
         elif not last or key.startswith(("function-", "tagged-union")):
             continue
-        parts.append(f".{key}" if parts else key)
+        parts.append(path_key(key, first=not parts))
     return "".join(parts)
+
+
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def path_key(key: Any, first: bool = False) -> str:
+    """A mapping key as a step of a path: ``.name`` for a plain name, else ``["..."]`` quoted.
+
+    An empty key, a key with spaces or dots, or a key that is no string at all must not make a
+    path that reads like another (or like none); a long key is cut short.
+    """
+    if isinstance(key, str) and _NAME.match(key):
+        return key if first else f".{key}"
+    shown = json.dumps(key if isinstance(key, str) else str(key), ensure_ascii=False)
+    if len(shown) > 42:
+        shown = shown[:40] + '…"'
+    return f"[{shown}]"
 
 
 _MESSAGES: dict[str, str] = {
@@ -40,9 +59,35 @@ _MESSAGES: dict[str, str] = {
     "less_than_equal": "must be <= {le}",
     "too_short": "must have at least {min_length} item(s)",
     "too_long": "must have at most {max_length} item(s)",
+    "string_too_short": "must have at least {min_length} character(s)",
+    "string_too_long": "must have at most {max_length} characters",
+    "string_type": "must be text",
     "string_pattern_mismatch": (
-        "must be an identifier (letters, digits, '_', '.', '-'; at most 64 characters)"
+        "must be an identifier: a letter or digit, then letters, digits, '_' or '-' (no dots or "
+        "spaces), at most 64 characters"
     ),
+    "int_type": "must be a whole number",
+    "int_parsing": "must be a whole number",
+    "int_from_float": "must be a whole number",
+    "float_type": "must be a number",
+    "float_parsing": "must be a number",
+    "finite_number": "must be a finite number",
+    "bool_type": "must be true or false",
+    "bool_parsing": "must be true or false",
+    "dict_type": "must be a mapping of fields",
+    "model_type": "must be a mapping of fields",
+    "model_attributes_type": "must be a mapping of fields",
+    "list_type": "must be a list",
+    "tuple_type": "must be a list",
+    "date_type": "must be a date (YYYY-MM-DD)",
+    "date_parsing": "must be a date (YYYY-MM-DD)",
+    "date_from_datetime_parsing": "must be a date (YYYY-MM-DD)",
+    "datetime_type": "must be a date-time (YYYY-MM-DD HH:MM)",
+    "datetime_parsing": "must be a date-time (YYYY-MM-DD HH:MM)",
+    "datetime_from_date_parsing": "must be a date-time (YYYY-MM-DD HH:MM)",
+    "time_type": "must be a time of day (HH:MM)",
+    "time_parsing": "must be a time of day (HH:MM)",
+    "dict_keys": "must have text keys",
 }
 
 

@@ -6,17 +6,17 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from pydantic import Field, PrivateAttr, ValidationError, model_validator
+from pydantic import Field, PrivateAttr, ValidationError, ValidationInfo, model_validator
 
 from stations import Duration, PositiveDuration, RecipeStep
+from twin.problems import Problem, ScenarioError
 from twin.scenario.calendars import Calendar, Crew
 from twin.scenario.checks import check_scenario, reference_problems
 from twin.scenario.fields import Model
 from twin.scenario.lines import Line, Station
 from twin.scenario.messages import validation_problems
 from twin.scenario.orders import Order, Product
-from twin.scenario.paths import set_path
-from twin.scenario.problems import Problem, ScenarioError
+from twin.scenario.paths import PathError, set_path
 
 
 class RunSettings(Model):
@@ -63,8 +63,9 @@ class Scenario(Model):
     _warnings: list[Problem] = PrivateAttr(default_factory=list)
 
     @model_validator(mode="after")
-    def _consistent(self) -> Scenario:
-        problems = list(check_scenario(self))
+    def _consistent(self, info: ValidationInfo) -> Scenario:
+        document = (info.context or {}).get("document")
+        problems = list(check_scenario(self, document))
         errors = [p for p in problems if p.severity == "error"]
         if errors:
             raise ScenarioError(errors)
@@ -140,8 +141,14 @@ class Scenario(Model):
     def with_changes(self, changes: dict[str, Any]) -> Scenario:
         """A validated copy with values replaced at dotted paths, e.g. ``lines[0].calendar``."""
         document = self.model_dump(mode="json", by_alias=True, exclude_none=True)
+        problems = []
         for path, value in changes.items():
-            set_path(document, path, value)
+            try:
+                set_path(document, path, value)
+            except PathError as error:
+                problems.append(Problem(str(path), str(error).removeprefix(f"{path!r}: ")))
+        if problems:
+            raise ScenarioError(problems, f"{self.name} (changed)")
         return Scenario.from_document(document, source=f"{self.name} (changed)")
 
     @classmethod
@@ -149,8 +156,16 @@ class Scenario(Model):
         """Validate a parsed document (dicts and lists); every mistake in one ScenarioError."""
         if not isinstance(document, dict):
             raise ScenarioError([Problem("", "a scenario must be a mapping of fields")], source)
+        known = cls.model_fields.keys()
+        if document and not any(key in known for key in document):
+            # Not a scenario at all (another program's file, say): say so without quoting it.
+            fields = ", ".join(list(known)[:5])
+            problem = Problem(
+                "", f"is not a scenario: it has none of a scenario's fields ({fields}, ...)"
+            )
+            raise ScenarioError([problem], source)
         try:
-            return cls.model_validate(document)
+            return cls.model_validate(document, context={"document": document})
         except ValidationError as error:
             problems = validation_problems(error, document) + list(reference_problems(document))
             raise ScenarioError(problems, source) from None

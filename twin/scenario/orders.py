@@ -24,6 +24,7 @@ class Product(Model):
     max_defects_per_m2: float = Field(
         default=0.5,
         ge=0,
+        le=1e6,
         description="Specification: a lane roll with more unmarked defects per m² is downgraded.",
     )
     recipe: list[RecipeStepSpec] = Field(

@@ -21,7 +21,13 @@ and a result never depends on which worker ran it or in what order tasks finishe
 """
 
 from twin.study.kpis import LINE_KPIS, OUTPUT_KPIS, PLANT_KPIS, available_kpis, default_kpis
-from twin.study.loading import load_study, parse_study
+from twin.study.loading import (
+    ScenarioSource,
+    load_study,
+    parse_study,
+    scenario_files,
+    scenario_files_within,
+)
 from twin.study.plan import StudyPlan
 from twin.study.results import StudyResult
 from twin.study.run import Executor, Progress, StudyInterrupted, run_study
@@ -35,6 +41,7 @@ __all__ = [
     "Executor",
     "Factor",
     "Progress",
+    "ScenarioSource",
     "StudyInterrupted",
     "StudyPlan",
     "StudyResult",
@@ -45,4 +52,6 @@ __all__ = [
     "load_study",
     "parse_study",
     "run_study",
+    "scenario_files",
+    "scenario_files_within",
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
-from twin.scenario import Problem, Scenario, ScenarioError, value_at
+from twin.scenario import PathError, Problem, Scenario, ScenarioError, value_at
 from twin.study.kpis import available_kpis, default_kpis
 
 if TYPE_CHECKING:
@@ -29,8 +29,8 @@ def check_study(
         labels.add(factor.label)
         try:
             value_at(document, factor.path)
-        except (KeyError, IndexError, TypeError, ValueError):
-            yield Problem(f"{where}.path", f"{factor.path!r} is not in the base scenario")
+        except PathError as error:
+            yield Problem(f"{where}.path", f"{error} (in the base scenario)")
             continue
         if design is not None and design.kind == "latin_hypercube":
             if factor.range is None:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from twin.files import FileError, read_input
 from twin.scenario import (
     Problem,
     Scenario,
@@ -19,12 +22,74 @@ from twin.scenario import (
 from twin.study.checks import check_study
 from twin.study.spec import Design, Factor, StudySpec
 
+MAX_STUDY_BYTES = 5_000_000
+"""Largest study file read, bytes."""
 
-def parse_study(text: str | bytes, source: str = "<study>") -> StudySpec:
+ScenarioSource = Callable[[str], Scenario]
+"""Finds the scenario a study's ``scenario:`` names; raises ScenarioError when it may not."""
+
+
+def scenario_files(folder: str | Path) -> ScenarioSource:
+    """Any scenario file the user can read, a relative path taken from ``folder``.
+
+    What the CLI and scripts use: the user names files on their own machine.
+    """
+
+    def find(name: str) -> Scenario:
+        path = Path(name)
+        return load_scenario(path if path.is_absolute() else Path(folder) / path)
+
+    return find
+
+
+def scenario_files_within(
+    folders: Sequence[str | Path], uploads: Mapping[str, Scenario] | None = None
+) -> ScenarioSource:
+    """Only scenarios in ``folders`` (tried in order for a relative path), or one of ``uploads``.
+
+    What a server uses: a study uploaded to the dashboard may name a bundled scenario or one
+    uploaded in the same session, never another file on the server. Absolute paths and paths
+    that leave the folders (``../../etc/passwd``, links out of them) are refused.
+    """
+    roots = [Path(os.path.realpath(folder)) for folder in folders]
+    uploaded = dict(uploads or {})
+
+    def find(name: str) -> Scenario:
+        if name in uploaded:
+            return uploaded[name]
+        path = Path(name)
+        if path.is_absolute():
+            raise ScenarioError(
+                [Problem("", "must name a bundled or uploaded scenario, not an absolute path")]
+            )
+        for root in roots:
+            candidate = Path(os.path.realpath(root / path))
+            if not any(candidate.is_relative_to(r) for r in roots):
+                continue
+            if candidate.is_file():
+                return load_scenario(candidate)
+        known = ", ".join(sorted(uploaded)) or "none"
+        raise ScenarioError(
+            [
+                Problem(
+                    "",
+                    f"is neither a bundled scenario nor one uploaded in this session "
+                    f"(uploaded: {known})",
+                )
+            ]
+        )
+
+    return find
+
+
+def parse_study(
+    text: str | bytes, source: str = "<study>", scenarios: ScenarioSource | None = None
+) -> StudySpec:
     """Parse and check a study from YAML or JSON text; raise ScenarioError listing every problem.
 
-    A relative scenario path is taken from the study file's folder (``source``), or from the
-    working directory when the text comes from elsewhere.
+    ``scenarios`` finds the scenario a study names by path; by default
+    :func:`scenario_files` of the study file's folder (``source``), or of the working directory
+    when the text comes from elsewhere.
     """
     try:
         document = parse_document(text)
@@ -33,7 +98,8 @@ def parse_study(text: str | bytes, source: str = "<study>") -> StudySpec:
     if not isinstance(document, dict):
         raise ScenarioError([Problem("", "a study must be a mapping of fields")], source)
     problems: list[Problem] = []
-    base = _base_scenario(document.get("scenario"), Path(source).parent, problems)
+    find = scenarios if scenarios is not None else scenario_files(Path(source).parent)
+    base = _base_scenario(document.get("scenario"), find, problems)
     try:
         return StudySpec.model_validate({**document, "scenario": base})
     except ScenarioError as error:
@@ -46,14 +112,13 @@ def parse_study(text: str | bytes, source: str = "<study>") -> StudySpec:
     raise ScenarioError(problems, source)
 
 
-def _base_scenario(node: Any, folder: Path, problems: list[Problem]) -> Scenario | None:
+def _base_scenario(node: Any, find: ScenarioSource, problems: list[Problem]) -> Scenario | None:
     if node is None:
         problems.append(Problem("scenario", "is required (a scenario file, or one inline)"))
         return None
     try:
         if isinstance(node, str):
-            path = Path(node)
-            return load_scenario(path if path.is_absolute() else folder / path)
+            return find(node)
         return scenario_from_document(node)
     except ScenarioError as error:
         where = f"{error.source}: " if error.source else ""
@@ -86,12 +151,10 @@ def _partial_problems(document: dict[str, Any], base: Scenario) -> list[Problem]
     )
 
 
-def load_study(path: str | Path) -> StudySpec:
-    """Load and check a study file (YAML or JSON)."""
-    path = Path(path)
+def load_study(path: str | Path, scenarios: ScenarioSource | None = None) -> StudySpec:
+    """Load and check a study file (YAML or JSON); ``scenarios`` as for :func:`parse_study`."""
     try:
-        text = path.read_bytes()
-    except OSError as error:
-        problem = Problem("", f"cannot read the file: {error.strerror}")
-        raise ScenarioError([problem], str(path)) from None
-    return parse_study(text, str(path))
+        text = read_input(path, limit=MAX_STUDY_BYTES, what="study")
+    except FileError as error:
+        raise ScenarioError(error.problems, error.source) from None
+    return parse_study(text, str(path), scenarios)

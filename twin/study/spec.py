@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -19,8 +19,12 @@ MAX_DESIGN_POINTS = 10_000
 """Most design points a study may have."""
 
 
+Bound = Annotated[int | float, Field(ge=-1e15, le=1e15)]
+"""A bound of a factor's range: finite, and within ±10^15."""
+
+
 class _Spec(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Factor(_Spec):
@@ -36,7 +40,7 @@ class Factor(_Spec):
     )
     name: str | None = Field(default=None, max_length=64, description="Column label (the path).")
     values: list[Any] | None = Field(default=None, min_length=1, max_length=1000)
-    range: tuple[int | float, int | float] | None = Field(
+    range: tuple[Bound, Bound] | None = Field(
         default=None, description="[low, high], both included."
     )
     levels: int | None = Field(

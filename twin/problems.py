@@ -1,4 +1,4 @@
-"""A problem found in an input document: its path, its message, and whether it stops the load."""
+"""Problems in what the user gave (a document, a file, an option): each by its path, all at once."""
 
 from __future__ import annotations
 
