@@ -16,7 +16,7 @@ navigation = st.navigation(
         st.Page(compare.page, title="Compare", url_path="compare"),
         st.Page(studies.page, title="Studies", url_path="studies"),
         st.Page(history.page, title="History", url_path="history"),
-        st.Page(history_log.page, title="Plant history", url_path="plant-history"),
+        st.Page(history_log.page, title="Calibrate", url_path="calibrate"),
     ]
 )
 with boundary():

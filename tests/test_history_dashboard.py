@@ -1,4 +1,4 @@
-"""The Plant history page in Streamlit's AppTest: upload a log, see the fits, download."""
+"""The Calibrate page in Streamlit's AppTest: upload a log, see the fits, download."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ def history_page(scenario_file: Path = DATA / "round_trip.yaml") -> AppTest:
 def test_the_page_asks_for_a_log() -> None:
     at = history_page()
     assert not at.exception
-    assert at.title[0].value == "Plant history"
+    assert at.title[0].value == "Calibrate"
     assert "Upload a log" in at.info[0].value
 
 

@@ -1,4 +1,4 @@
-"""The Plant history page end to end: a log uploaded in headless Chromium shows its fits.
+"""The Calibrate page end to end: a log uploaded in headless Chromium shows its fits.
 
 Uses the dashboard's browser-test fixtures (system Chromium through Playwright).
 """
@@ -27,7 +27,7 @@ def test_upload_a_log_see_the_fits_and_download(app_url: str, page: Page, tmp_pa
     expect(page.get_by_text("round_trip.yaml: 'History round trip' is valid")).to_be_visible(
         timeout=30_000
     )
-    page.get_by_role("link", name="Plant history").click()
+    page.get_by_role("link", name="Calibrate", exact=True).click()
     expect(page.get_by_text("Event log (CSV or Parquet)")).to_be_visible(timeout=30_000)
     expect(page.get_by_text("Calibrating History round trip")).to_be_visible()
     page.locator('[data-testid="stFileUploaderDropzoneInput"]').first.set_input_files(str(log))
@@ -36,5 +36,5 @@ def test_upload_a_log_see_the_fits_and_download(app_url: str, page: Page, tmp_pa
     expect(page.locator(".js-plotly-plot").first).to_be_visible(timeout=30_000)
     assert page.locator(".js-plotly-plot").count() >= 4
     assert page.locator('[data-testid="stException"]').count() == 0
-    page.screenshot(path=str(tmp_path / "plant-history.png"), full_page=True)
-    assert (tmp_path / "plant-history.png").stat().st_size > 10_000
+    page.screenshot(path=str(tmp_path / "calibrate.png"), full_page=True)
+    assert (tmp_path / "calibrate.png").stat().st_size > 10_000

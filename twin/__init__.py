@@ -42,6 +42,15 @@ _LAZY_MODULES: dict[str, tuple[str, ...]] = {
         "ScenarioSource",
         "scenario_files_within",
     ),
+    # event logs, calibration and validation (issue 16): scipy, pyarrow and ruamel.yaml
+    "twin.history": (
+        "ColumnMap",
+        "calibrate",
+        "calibrated_yaml",
+        "read_event_log",
+        "validate_history",
+        "write_event_log",
+    ),
 }
 _LAZY = {name: module for module, names in _LAZY_MODULES.items() for name in names}
 
@@ -56,6 +65,7 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "MAX_DOCUMENT_BYTES",
     "OBJECTIVES",
+    "ColumnMap",
     "Design",
     "Estimate",
     "Factor",
@@ -75,6 +85,8 @@ __all__ = [
     "StudyInterrupted",
     "StudyResult",
     "StudySpec",
+    "calibrate",
+    "calibrated_yaml",
     "export",
     "export_bytes",
     "load_scenario",
@@ -83,6 +95,7 @@ __all__ = [
     "parse_document",
     "parse_scenario",
     "parse_study",
+    "read_event_log",
     "run_study",
     "scenario_files_within",
     "scenario_from_document",
@@ -90,5 +103,7 @@ __all__ = [
     "simulate",
     "static_capacity",
     "to_plan",
+    "validate_history",
     "value_at",
+    "write_event_log",
 ]

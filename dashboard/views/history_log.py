@@ -1,4 +1,4 @@
-"""Plant history page: upload an event log, see the fitted distributions, download the result.
+"""Calibrate page: upload a plant's event log, see the fitted distributions, download the result.
 
 The log (CSV or Parquet, README "Event logs") is read against the current scenario with the same
 reader as ``r2r calibrate``; a column map maps a plant's own export. Bad rows are listed by row.
@@ -210,8 +210,8 @@ def _validate(log: Any, scenario: Scenario) -> None:
 
 
 def page() -> None:
-    """The Plant history page."""
-    st.title("Plant history")
+    """The Calibrate page."""
+    st.title("Calibrate")
     st.caption(
         "Calibrate the current scenario from an event log: failures and repairs by censored "
         "maximum likelihood (operating time between failures), maintenance, speeds."
