@@ -32,6 +32,7 @@ from twin.history import (  # noqa: E402
     calibrated_yaml,
     read_event_log,
     records_from_events,
+    validate_history,
     write_calibration_report,
     write_event_log,
 )
@@ -112,7 +113,11 @@ def main() -> None:
         )
         assert seconds < 20, "a million rows must be read and checked in under 20 s"
 
-    year, _ = year_of_baseline()
+    year, document = year_of_baseline()
+    import yaml
+
+    scenario_year = OUT / "baseline-year.yaml"
+    scenario_year.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
     started = time.perf_counter()
     if "--tuples" in sys.argv:  # today's engine log: causes, rolls and metres unknown
         result = simulate(year, replications=1, warmup_min=0.0, event_log=True)
@@ -139,6 +144,15 @@ def main() -> None:
         f"{len(calibration.changes())} values changed -> {report}"
     )
 
+    started = time.perf_counter()
+    validation = validate_history(log, year, replications=10)
+    inside = [v.subject for v in validation.stations if v.inside]
+    outside = [f"{v.subject} ({v.summary()})" for v in validation.stations if not v.inside]
+    print(
+        f"validate-history of the baseline year against its own scenario, 10 replications, in "
+        f"{time.perf_counter() - started:.1f} s: {len(inside)} of {len(validation.stations)} "
+        f"stations inside; outside: {'; '.join(outside) or 'none'}"
+    )
     if quick:
         return
     started = time.perf_counter()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import yaml
 
-from tests.history_cases import DATA, doubled, twin_log
-from twin.history import validate_history
+from tests.history_cases import DATA, doubled, recorded_run, twin_log
+from twin.history import records_log, validate_history
 from twin.scenario import load_scenario, scenario_from_document
 
 PLANT = DATA / "three_lines.yaml"
@@ -13,13 +13,20 @@ PLANT = DATA / "three_lines.yaml"
 
 def test_true_parameters_pass_and_a_doubled_repair_fails_on_that_station_only() -> None:
     scenario = load_scenario(PLANT)
-    log = twin_log(scenario, seed=999)  # the plant's history: another seed than the replay's
+    # the plant's history, with rolls and causes: another seed than the replay's
+    records, _ = recorded_run(scenario, seed=999)
+    log = records_log(records, scenario.run.horizon)
     true = validate_history(log, scenario, replications=6)
     assert true.inside, [v.summary() for v in true.stations if not v.inside]
     assert {v.subject for v in true.stations} == {"X", "Y", "Z"}
     y = true.station("Y")
     metrics = {c.metric for c in y.comparisons}
     assert {"working share", "down share", "failures", "mean repair min"} <= metrics
+    line = next(v for v in true.lines if v.subject == "LY")
+    assert "rolls finished" in {c.metric for c in line.comparisons}
+    # today's engine log, without rolls: the stations are compared, the lines' output is not
+    plain = validate_history(twin_log(scenario, seed=999), scenario, replications=3)
+    assert plain.inside and "names no rolls" in plain.lines[0].note
     document = yaml.safe_load(PLANT.read_text())
     wrong = scenario_from_document(
         doubled(document, ["lines", 1, "stations", 0, "failures", 0, "ttr", "mean"])
