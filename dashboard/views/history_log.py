@@ -61,6 +61,11 @@ def _source(scenario: Scenario) -> None:
             key="history-columns",
         )
         st.checkbox("Skip bad rows (and list them)", key="history-skip")
+        st.checkbox(
+            "Planned maintenance renews a tool (it censors the up-period it cuts)",
+            value=True,
+            key="history-renews",
+        )
         if log is not None and st.session_state.get("history-log-id") != log.file_id:
             if log.size > MAX_LOG_UPLOAD_BYTES:
                 st.error(
@@ -101,7 +106,8 @@ def _original_text(scenario: Scenario) -> str:
 
 def _calibrate(scenario: Scenario) -> Any:
     name, data = st.session_state["history-bytes"]
-    key = hashlib.sha256(data).hexdigest() + str(st.session_state.get("history-skip"))
+    renews = bool(st.session_state.get("history-renews", True))
+    key = hashlib.sha256(data).hexdigest() + str(st.session_state.get("history-skip")) + str(renews)
     key += str(st.session_state.get("document_version", 0))
     cached = st.session_state.get("history-result")
     if cached is not None and cached[0] == key:
@@ -115,7 +121,7 @@ def _calibrate(scenario: Scenario) -> Any:
             skip_bad_rows=bool(st.session_state.get("history-skip")),
             name=name,
         )
-        calibration = history.calibrate(log, scenario)
+        calibration = history.calibrate(log, scenario, maintenance_renews=renews)
     st.session_state["history-result"] = (key, (log, calibration))
     return log, calibration
 
