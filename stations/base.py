@@ -258,7 +258,9 @@ class Equipment(BaseModel, Generic[StepT]):
 
     def roll_process_time(self, step: StepT, length_m: float) -> Distribution:
         """Minutes to process a roll of ``length_m`` once it is loaded: length / web speed."""
-        return Fixed(value=length_m / self.web_speed_m_min(step))
+        # Worked out, not given: no input limit applies (a slow layer may take longer than any
+        # duration a person types), so the value is not validated again.
+        return Fixed.model_construct(value=length_m / self.web_speed_m_min(step))
 
     def roll_time_min(self, step: StepT, length_m: float) -> float:
         """Mean minutes a roll-coupled tool spends on a roll of ``length_m``: overhead + process."""

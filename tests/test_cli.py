@@ -36,8 +36,11 @@ def test_validate_lists_every_problem_and_exits_2(
     result = runner.invoke(app, ["validate", str(write(tmp_path, small_plant))])
     assert result.exit_code == 2
     assert "2 problems in" in result.output
-    assert "lines[0].stations[2].equipment.max_speed_m_min: must be > 0 (got 0)" in result.output
-    assert "orders[0].product: unknown product 'nope'" in result.output
+    assert (
+        "lines[0] (A).stations[2] (AN).equipment.max_speed_m_min: must be > 0 (got 0) "
+        "(line 40, column 7)" in result.output
+    )
+    assert "orders[0] (O1).product: unknown product 'nope' (line 49, column 3)" in result.output
     assert "Traceback" not in result.output
 
 
@@ -77,7 +80,7 @@ def test_warnings_are_shown_but_do_not_fail(tmp_path: Path, small_plant: dict[st
     )
     result = runner.invoke(app, ["validate", str(write(tmp_path, small_plant))])
     assert result.exit_code == 0, result.output
-    assert "products[0].recipe[2].role: prelithiated silicon wound without a supplemental" in (
+    assert "products[0] (si_ni).recipe[2].role: prelithiated silicon wound without a" in (
         result.output
     )
 

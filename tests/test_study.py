@@ -93,7 +93,8 @@ def test_every_mistake_is_listed_by_its_path() -> None:
     messages = [str(p) for p in caught.value.problems]
     paths = {p.path for p in caught.value.problems}
     assert {"replications", "surprise", "factors[2]", "factors[0].path", "kpis[1]"} <= paths
-    assert f"factors[1].values[2]: {ACCUMULATOR}: must be >= 0 (got -5)" in messages, messages
+    named = "lines[0] (INL1).buffers[1] (ACC2).capacity_m"
+    assert f"factors[1].values[2]: {named}: must be >= 0 (got -5)" in messages, messages
     unknown = next(m for m in messages if m.startswith("kpis[1]"))
     assert "unknown KPI 'throughput'" in unknown and "lines.INL1.wip_rolls" in unknown
     assert caught.value.source == "study.yaml"

@@ -39,9 +39,10 @@ def run(*arguments: str) -> Any:
 
 
 def problems_of(document: Any) -> list[str]:
+    """Each problem as ``path: message``, its path by position (ids are tested on their own)."""
     with pytest.raises(ScenarioError) as caught:
         scenario_from_document(document, "test.yaml")
-    return [str(p) for p in caught.value.problems]
+    return [f"{p.path}: {p.message}" if p.path else p.message for p in caught.value.problems]
 
 
 # ------------------------------------------------------------- 1. only the files the user meant

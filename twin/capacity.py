@@ -12,7 +12,6 @@ station's figure by its availability MTBF / (MTBF + MTTR).
 
 from __future__ import annotations
 
-import math
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
@@ -75,9 +74,7 @@ def coupling_of(line: Line, station: Station) -> Coupling:
 def rolls_per_order(scenario: Scenario, product: Product) -> float:
     """Mean number of standard rolls in one order of ``product`` (1 when it has no orders)."""
     counts = [
-        math.ceil(scenario.order_length_m(order) / scenario.roll_length_m - 1e-9)
-        for order in scenario.orders
-        if order.product == product.id
+        scenario.order_rolls(order) for order in scenario.orders if order.product == product.id
     ]
     return sum(counts) / len(counts) if counts else 1.0
 

@@ -10,14 +10,25 @@ from typing import Literal
 
 @dataclass(frozen=True)
 class Problem:
-    """One mistake (or warning) in a scenario document, at ``path``."""
+    """One mistake (or warning) in what the user gave, at ``path``.
+
+    ``path`` counts list items by position (``lines[0].stations[1].units``), so a program can
+    follow it; ``named`` is the same path with the ids a person wrote beside the positions
+    (``lines[0] (INL1).stations[1] (PC1).units``), and ``line`` and ``column`` say where the
+    value stands in the file, when they are known. An empty path is the whole document.
+    """
 
     path: str
     message: str
     severity: Literal["error", "warning"] = "error"
+    named: str = ""
+    line: int | None = None
+    column: int | None = None
 
     def __str__(self) -> str:
-        return f"{self.path}: {self.message}" if self.path else self.message
+        where = f" (line {self.line}, column {self.column})" if self.line is not None else ""
+        path = self.named or self.path
+        return f"{path}: {self.message}{where}" if path else f"{self.message}{where}"
 
 
 class InputError(Exception):

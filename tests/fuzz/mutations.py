@@ -89,7 +89,9 @@ def _value(rng: random.Random, document: Any, current: Any) -> Any:
         return rng.choice(ids)
     if roll < 0.85 and isinstance(current, int | float) and not isinstance(current, bool):
         return current * rng.choice([0, -1, 1e-6, 1e-3, 10, 1e6, 0.999999, 1.000001])
-    return copy.deepcopy(_get(document, rng.choice(_places(document))))
+    borrowed = _get(document, rng.choice(_places(document)))
+    small = len(json.dumps(borrowed, default=str)) < 2000  # no copying a part into itself
+    return copy.deepcopy(borrowed) if small else rng.choice(NUMBERS)
 
 
 def nudge(document: Any, rng: random.Random) -> Any:

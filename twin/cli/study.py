@@ -12,6 +12,7 @@ from rich.table import Table
 
 from twin.cli.app import StoreFile, err, guarded, out
 from twin.cli.outputs import write_outputs
+from twin.display import interval, kpi_label
 from twin.files import check_output
 from twin.scenario import Problem, UsageError
 from twin.store import Store
@@ -20,38 +21,28 @@ if TYPE_CHECKING:
     from twin.study import Executor, StudyResult
 
 
-def _interval(mean: float, low: float, high: float) -> str:
-    if mean != mean:  # NaN: no replication gave a value
-        return "–"
-    return f"{mean:.4g} [{low:.4g}, {high:.4g}]"
-
-
 def print_study(result: StudyResult) -> None:
-    """The design points × KPIs (mean [95 % CI]) a few KPIs per table, and the best point."""
-    table = result.table
-    for start in range(0, len(result.kpis), 3):
-        kpis = result.kpis[start : start + 3]
-        grid = Table(title_justify="left")
-        for name in ("point", *result.factors, *kpis):
-            grid.add_column(name, justify="left" if name in result.factors else "right")
-        if start + 3 >= len(result.kpis):
-            for name in ("n", "bottleneck"):
-                grid.add_column(name, justify="right")
-        for point, row in table.iterrows():
-            cells = [str(point), *(str(row[f]) for f in result.factors)]
-            cells += [_interval(row[k], row[f"{k}_low"], row[f"{k}_high"]) for k in kpis]
-            if start + 3 >= len(result.kpis):
-                cells += [str(row["n"]), str(row["bottleneck"])]
-            grid.add_row(*cells)
-        out.print(grid)
+    """The design points × KPIs (mean [95 % CI]) in one table, then the decision."""
+    table = Table(title_justify="left")
+    for name in ("point", *result.factors):
+        table.add_column(name, justify="left")
+    for kpi in result.kpis:
+        table.add_column(kpi_label(kpi), justify="right")
+    table.add_column("n", justify="right")
+    table.add_column("bottleneck", justify="left")
+    for point, row in result.table.iterrows():
+        cells = [str(point), *(str(result.points[int(point)][f]) for f in result.factors)]
+        cells += [
+            interval(k, row[k], row[f"{k}_low"], row[f"{k}_high"], int(row["n"]))
+            for k in result.kpis
+        ]
+        table.add_row(*cells, str(row["n"]), str(row["bottleneck"]))
+    out.print(table)
     if result.tasks_done:
-        best = result.best_for_objective()
-        kpi = result.objective
-        at = ", ".join(f"{f}={best[f]}" for f in result.factors) or "the base scenario"
-        out.print(
-            f"best for {kpi}: point {best.name} ({at}): "
-            f"{_interval(best[kpi], best[f'{kpi}_low'], best[f'{kpi}_high'])}"
-        )
+        decision = result.decision()
+        labels = {p: result.point_label(p) for p in range(len(result.points))}
+        for line in decision.lines(labels, kpi_label(decision.kpi)):
+            out.print(line, markup=False)
 
 
 def _write_plots(result: StudyResult, folder: Path) -> None:

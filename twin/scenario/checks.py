@@ -11,6 +11,7 @@ import itertools
 import math
 from collections import Counter
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from stations import check_recipe
@@ -18,7 +19,7 @@ from stations.generic import GenericStation
 from stations.li_evaporation import LithiumEvaporator
 from stations.slitting import SlittingStep
 from twin.problems import Problem, did_you_mean
-from twin.scenario.lines import Accumulator, Line
+from twin.scenario.lines import Accumulator, Line, Station
 from twin.scenario.orders import Order, Product
 from twin.scenario.upkeep import UsageMaintenance
 
@@ -143,15 +144,84 @@ def check_scenario(scenario: Scenario, document: Any = None) -> Iterator[Problem
         yield Problem("run.warmup", "must be shorter than run.horizon")
 
 
+@dataclass(frozen=True)
+class _Unchecked:
+    """A station of a broken document that did not validate: only its type is known."""
+
+    type: str
+    web_width_m: float = math.inf
+
+    def check(self, step: Any) -> list[Any]:
+        """Nothing can be checked against equipment that is not sound."""
+        return []
+
+
+def _sound(model: type[Any], nodes: list[tuple[int, dict[str, Any]]]) -> list[tuple[int, Any]]:
+    """The parts that validate on their own, with their positions in the document."""
+    from pydantic import ValidationError
+
+    items = []
+    for index, node in nodes:
+        try:
+            items.append((index, model.model_validate(node)))
+        except (ValidationError, ValueError):
+            continue
+    return items
+
+
+def _line_as_far_as_sound(node: dict[str, Any]) -> Line:
+    """A line of a broken document with its stations in order, the broken ones by type only."""
+    stations: list[Station] = []
+    for si, station in _items(node, "stations"):
+        [(_, sound)] = _sound(Station, [(si, station)]) or [(si, None)]
+        if sound is None:
+            equipment = station.get("equipment")
+            kind = equipment.get("type") if isinstance(equipment, dict) else None
+            sound = Station.model_construct(
+                id=str(station.get("id")), equipment=_Unchecked(str(kind))
+            )
+        stations.append(sound)
+    return Line.model_construct(id=str(node.get("id")), stations=stations, buffers=[])
+
+
+def partial_problems(document: dict[str, Any]) -> list[Problem]:
+    """The checks of :func:`check_scenario` on every part of a broken document that is sound.
+
+    A document with a structural mistake cannot become a scenario, but its other lines,
+    products and orders may be sound: their process windows and line rules are checked too, so
+    that one pass lists every problem (a typo in one station must not hide a 700 °C anneal).
+    """
+    from twin.scenario.model import RunSettings, Scenario
+
+    sound_lines = _sound(Line, _items(document, "lines"))
+    found = [p for li, line in sound_lines for p in _check_line(li, line)]
+    products = _sound(Product, _items(document, "products"))
+    whole = Scenario.model_construct(
+        name="",
+        start=None,
+        products=[p for _, p in products],
+        lines=[_line_as_far_as_sound(node) for _, node in _items(document, "lines")],
+        orders=[],
+        run=RunSettings(),
+    )
+    for pi, product in products:
+        found += [
+            p for p in _check_product(whole, pi, product) if not p.message.startswith("no line")
+        ]
+    known = {p.id for _, p in products}
+    lines = {line.id for _, line in sound_lines}
+    for oi, order in _sound(Order, _items(document, "orders")):
+        if order.product in known and (order.line is None or order.line in lines):
+            found += [p for p in _check_order(whole, oi, order) if "start" not in p.message]
+    return found
+
+
 MAX_BOOK_ROLLS = 100_000
 """Most rolls an order book may need (a plant-year of the baseline book is about 1 700)."""
 
 
 def _check_book_size(scenario: Scenario) -> Iterator[Problem]:
-    rolls = sum(
-        math.ceil(scenario.order_length_m(order) / scenario.roll_length_m - 1e-9)
-        for order in scenario.orders
-    )
+    rolls = sum(scenario.order_rolls(order) for order in scenario.orders)
     if rolls > MAX_BOOK_ROLLS:
         yield Problem(
             "roll_length_m",

@@ -223,6 +223,74 @@ _MERGE_TAG = _TAG + "merge"
 _MERGE = object()
 
 
+def locate(
+    text: str, wanted: set[tuple[str | int, ...]]
+) -> dict[tuple[str | int, ...], tuple[int, int]]:
+    """Where each ``wanted`` path (of keys and positions) stands in ``text``: (line, column).
+
+    A mapping entry is placed at its key, a list item at its start; a path the text does not
+    have is placed at its deepest part that it does have. Reads the events only (no values), and
+    gives up quietly on text that does not parse: locations help, they are never required.
+    """
+    prefixes = {path[:n] for path in wanted for n in range(len(path) + 1)}
+    found: dict[tuple[str | int, ...], tuple[int, int]] = {}
+    loader = _LOADER(text)
+    try:
+        stack: list[list[Any]] = []  # [path, is_mapping, next position or pending key, key mark]
+        loader.get_event()
+        if loader.check_event(yaml.StreamEndEvent):
+            return {}
+        loader.get_event()
+        while True:
+            event = loader.get_event()
+            if isinstance(event, yaml.CollectionEndEvent):
+                stack.pop()
+                if not stack:
+                    break
+                _next_slot(stack[-1])
+                continue
+            if isinstance(event, yaml.DocumentEndEvent | yaml.StreamEndEvent):
+                break
+            if stack and stack[-1][1] and stack[-1][2] is None:  # a key of a mapping
+                stack[-1][2] = event.value if isinstance(event, yaml.ScalarEvent) else object()
+                stack[-1][3] = event.start_mark
+                continue
+            path, mark = _slot_path(stack), event.start_mark
+            if stack and stack[-1][1]:
+                mark = stack[-1][3]
+            if path in prefixes:
+                found[path] = (mark.line + 1, mark.column + 1)
+            if isinstance(event, yaml.MappingStartEvent | yaml.SequenceStartEvent):
+                is_map = isinstance(event, yaml.MappingStartEvent)
+                stack.append([path, is_map, None if is_map else 0, None])
+            elif stack:
+                _next_slot(stack[-1])
+            else:
+                break
+    except yaml.YAMLError:
+        pass
+    finally:
+        loader.dispose()
+    placed = {}
+    for path in wanted:
+        for n in range(len(path), -1, -1):
+            if path[:n] in found:
+                placed[path] = found[path[:n]]
+                break
+    return placed
+
+
+def _slot_path(stack: list[list[Any]]) -> tuple[str | int, ...]:
+    if not stack:
+        return ()
+    path, _is_map, slot, _mark = stack[-1]
+    return (*path, slot)
+
+
+def _next_slot(frame: list[Any]) -> None:
+    frame[2] = None if frame[1] else frame[2] + 1
+
+
 def _load_yaml(text: str) -> Any:
     loader = _LOADER(text)
     try:

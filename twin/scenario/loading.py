@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Literal
 
 from twin.files import FileError, read_input
 from twin.problems import Problem, ScenarioError
-from twin.scenario.documents import MAX_DOCUMENT_BYTES, parse_document
+from twin.scenario.documents import MAX_DOCUMENT_BYTES, locate, parse_document
 from twin.scenario.model import Scenario
+from twin.scenario.paths import path_keys
 
 
 def scenario_from_document(document: Any, source: str | None = None) -> Scenario:
@@ -24,7 +26,24 @@ def parse_scenario(
         document = parse_document(text, fmt)
     except ValueError as error:
         raise ScenarioError([Problem("", f"the document {error}")], source) from None
-    return scenario_from_document(document, source)
+    try:
+        return scenario_from_document(document, source)
+    except ScenarioError as error:
+        raise ScenarioError(located(error.problems, text), source) from None
+
+
+def located(problems: list[Problem], text: str | bytes) -> list[Problem]:
+    """``problems`` with the line and column where each one's value stands in ``text``."""
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", errors="replace")
+    keys = {problem.path: path_keys(problem.path) for problem in problems if problem.path}
+    places = locate(text, set(keys.values()))
+    return [
+        replace(p, line=places[keys[p.path]][0], column=places[keys[p.path]][1])
+        if p.path in keys and keys[p.path] in places
+        else p
+        for p in problems
+    ]
 
 
 def load_scenario(path: str | Path) -> Scenario:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import difflib
+import functools
 import json
 import re
 from collections.abc import Sequence
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from twin.problems import Problem, did_you_mean
 
@@ -105,18 +107,74 @@ def _message(error: Any) -> str:
         message = f"needs its {ctx['discriminator'].strip(chr(39))} field"
     else:
         message = error["msg"].removeprefix("Value error, ").replace("Input should be", "must be")
+    if kind.endswith("_parsing") and ctx.get("error"):
+        message += f": {ctx['error']}"
     value = error.get("input")
     if kind not in ("missing", "extra_forbidden") and isinstance(value, int | float | str):
         shown = repr(value) if isinstance(value, str) else f"{value:g}"
-        if len(shown) <= 60:
+        if len(shown) <= 60 and not (isinstance(value, str) and shown in message):
             message += f" (got {shown})"
     return message
 
 
-def validation_problems(error: ValidationError, document: Any) -> list[Problem]:
-    """Pydantic's errors for ``document`` as problems, each by its path in the document."""
+def _schema_at(schema: dict[str, Any], loc: Sequence[str | int]) -> dict[str, Any] | None:
+    """The JSON-schema node of the mapping at ``loc`` (union tags in ``loc`` pick the variant)."""
+    definitions = schema.get("$defs", {})
+
+    def deref(node: dict[str, Any]) -> dict[str, Any]:
+        while "$ref" in node:
+            node = definitions[node["$ref"].rsplit("/", 1)[-1]]
+        return node
+
+    node = deref(schema)
+    for key in loc:
+        mapping = node.get("discriminator", {}).get("mapping", {})
+        if isinstance(key, str) and key in mapping:
+            node = deref({"$ref": mapping[key]})
+            continue
+        for option in node.get("anyOf", []):  # X | None: the part that is not None
+            option = deref(option)
+            if "properties" in option or "items" in option or "discriminator" in option:
+                node = option
+                break
+        if isinstance(key, int) and "items" in node:
+            node = deref(node["items"])
+        elif isinstance(key, str) and key in node.get("properties", {}):
+            node = deref(node["properties"][key])
+        elif isinstance(key, str) and isinstance(node.get("additionalProperties"), dict):
+            node = deref(node["additionalProperties"])
+        else:
+            return None
+    return node
+
+
+@functools.cache
+def _schema(model: type[BaseModel]) -> dict[str, Any]:
+    return model.model_json_schema(by_alias=True)
+
+
+def _unknown_field(loc: Sequence[str | int], model: type[BaseModel] | None) -> str:
+    """``is not a known field``, with the closest known field of that part when one is close."""
+    message = "is not a known field"
+    node = _schema_at(_schema(model), loc[:-1]) if model is not None else None
+    known = list((node or {}).get("properties", {}))
+    close = difflib.get_close_matches(str(loc[-1]), known, n=1, cutoff=0.6)
+    return f"{message} (did you mean {close[0]!r}?)" if close else message
+
+
+def validation_problems(
+    error: ValidationError, document: Any, model: type[BaseModel] | None = None
+) -> list[Problem]:
+    """Pydantic's errors for ``document`` as problems, each by its path in the document.
+
+    With the ``model`` that was validated, an unknown field gets the closest known one.
+    """
     problems = []
     for item in error.errors():
         path = _format_loc(item["loc"], document)
-        problems.append(Problem(path, _message(item)))
+        if item["type"] == "extra_forbidden":
+            message = _unknown_field(item["loc"], model)
+        else:
+            message = _message(item)
+        problems.append(Problem(path, message))
     return list(dict.fromkeys(problems))

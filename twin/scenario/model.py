@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from pydantic import Field, PrivateAttr, ValidationError, ValidationInfo, model_validator
@@ -11,12 +12,12 @@ from pydantic import Field, PrivateAttr, ValidationError, ValidationInfo, model_
 from stations import Duration, PositiveDuration, RecipeStep
 from twin.problems import Problem, ScenarioError
 from twin.scenario.calendars import Calendar, Crew
-from twin.scenario.checks import check_scenario, reference_problems
+from twin.scenario.checks import check_scenario, partial_problems, reference_problems
 from twin.scenario.fields import Model
 from twin.scenario.lines import Line, Station
 from twin.scenario.messages import validation_problems
 from twin.scenario.orders import Order, Product
-from twin.scenario.paths import PathError, set_path
+from twin.scenario.paths import PathError, named, set_path
 
 
 class RunSettings(Model):
@@ -138,6 +139,10 @@ class Scenario(Model):
         assert order.area_m2 is not None
         return order.area_m2 / self.product(order.product).web_width_m
 
+    def order_rolls(self, order: Order) -> int:
+        """Rolls an order is made in: its length in standard rolls, the last one maybe shorter."""
+        return max(1, math.ceil(self.order_length_m(order) / self.roll_length_m - 1e-9))
+
     def with_changes(self, changes: dict[str, Any]) -> Scenario:
         """A validated copy with values replaced at dotted paths, e.g. ``lines[0].calendar``."""
         document = self.model_dump(mode="json", by_alias=True, exclude_none=True)
@@ -153,21 +158,34 @@ class Scenario(Model):
 
     @classmethod
     def from_document(cls, document: Any, source: str | None = None) -> Scenario:
-        """Validate a parsed document (dicts and lists); every mistake in one ScenarioError."""
+        """Validate a parsed document (dicts and lists); every mistake in one ScenarioError.
+
+        Each problem names the ids beside the positions in its path (``lines[0] (INL1)``).
+        """
         if not isinstance(document, dict):
             raise ScenarioError([Problem("", "a scenario must be a mapping of fields")], source)
         known = cls.model_fields.keys()
         if document and not any(key in known for key in document):
             # Not a scenario at all (another program's file, say): say so without quoting it.
             fields = ", ".join(list(known)[:5])
-            problem = Problem(
-                "", f"is not a scenario: it has none of a scenario's fields ({fields}, ...)"
-            )
-            raise ScenarioError([problem], source)
+            message = f"is not a scenario: it has none of a scenario's fields ({fields}, ...)"
+            raise ScenarioError([Problem("", message)], source)
         try:
-            return cls.model_validate(document, context={"document": document})
+            scenario = cls.model_validate(document, context={"document": document})
         except ValidationError as error:
-            problems = validation_problems(error, document) + list(reference_problems(document))
-            raise ScenarioError(problems, source) from None
+            problems = validation_problems(error, document, cls)
+            problems += reference_problems(document)
+            problems += partial_problems(document)
         except ScenarioError as error:
-            raise ScenarioError(error.problems, source) from None
+            problems = error.problems
+        else:
+            scenario._warnings = [_named(p, document) for p in scenario._warnings]
+            return scenario
+        problems = list(dict.fromkeys(problems))
+        raise ScenarioError([_named(p, document) for p in problems], source) from None
+
+
+def _named(problem: Problem, document: Any) -> Problem:
+    """``problem`` with the ids of ``document`` beside the positions in its path."""
+    shown = named(document, problem.path)
+    return replace(problem, named=shown) if shown != problem.path else problem

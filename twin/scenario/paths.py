@@ -8,6 +8,7 @@ factors and in error messages.
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -105,6 +106,54 @@ def value_at(document: Any, path: str) -> Any:
     return node
 
 
+_DISPLAY_STEP = re.compile(r"\[[^\[\]]*\]|[^.\[\]]+")
+
+
+def named(document: Any, path: str) -> str:
+    """``path`` with the id of each list item beside its position, as people name things.
+
+    ``lines[0].stations[1].units`` becomes ``lines[0] (INL1).stations[1] (PC1).units``; a step
+    the document does not have is kept as it is.
+    """
+    node = document
+    text = ""
+    changed = False
+    for token in _DISPLAY_STEP.findall(path):
+        if token.startswith("["):
+            text += token
+            inner = token[1:-1]
+            if isinstance(node, list) and inner.isdigit() and int(inner) < len(node):
+                node = node[int(inner)]
+                item_id = node.get("id") if isinstance(node, dict) else None
+                if isinstance(item_id, str) and item_id:
+                    text += f" ({item_id})"
+                    changed = True
+            else:
+                node = None
+        else:
+            text += f".{token}" if text else token
+            node = node.get(token) if isinstance(node, dict) else None
+    return text if changed else path
+
+
+def path_keys(path: str) -> tuple[Key, ...]:
+    """The keys of a positional path as a problem gives it (``[""]`` is the empty key)."""
+    keys: list[Key] = []
+    for token in _DISPLAY_STEP.findall(path):
+        if token.startswith("["):
+            inner = token[1:-1]
+            if inner.isdigit():
+                keys.append(int(inner))
+            else:
+                try:
+                    keys.append(str(json.loads(inner)))
+                except ValueError:
+                    keys.append(inner)
+        else:
+            keys.append(token)
+    return tuple(keys)
+
+
 def positional(document: Any, path: str) -> str:
     """``path`` with every id selector replaced by its position: ``lines[0].buffers[1]``."""
     keys = resolve(document, path, leaf_may_be_missing=True)
@@ -114,4 +163,13 @@ def positional(document: Any, path: str) -> str:
     return text
 
 
-__all__ = ["PathError", "parse_path", "positional", "resolve", "set_path", "value_at"]
+__all__ = [
+    "PathError",
+    "named",
+    "parse_path",
+    "path_keys",
+    "positional",
+    "resolve",
+    "set_path",
+    "value_at",
+]

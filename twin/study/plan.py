@@ -8,7 +8,18 @@ from dataclasses import dataclass
 from typing import Any
 
 from twin.scenario import Problem, ScenarioError, value_at
-from twin.study.spec import MAX_DESIGN_POINTS, StudySpec, design_points
+from twin.study.spec import MAX_DESIGN_POINTS, Factor, StudySpec, design_points
+
+
+def base_value(factor: Factor, document: Any) -> Any:
+    """A factor's value in the base scenario (a one-at-a-time design holds it there).
+
+    A value at several paths is taken from the first; a factor of named levels is at its first
+    level.
+    """
+    if factor.named_levels is not None:
+        return factor.named_levels[0].name
+    return value_at(document, factor.targets[0])
 
 
 @dataclass(frozen=True)
@@ -35,7 +46,7 @@ class StudyPlan:
     def of(cls, spec: StudySpec) -> StudyPlan:
         """Make the design points; raise ScenarioError for a combination that is no scenario."""
         document = spec.scenario.model_dump(mode="json", by_alias=True, exclude_none=True)
-        base = [value_at(document, factor.path) for factor in spec.factors]
+        base = [base_value(factor, document) for factor in spec.factors]
         values = design_points(spec.factors, spec.design, base, spec.run_seed)
         if len(values) > MAX_DESIGN_POINTS:
             raise ScenarioError(
@@ -43,9 +54,9 @@ class StudyPlan:
             )
         points, documents, problems = [], [], []
         for index, point in enumerate(values):
-            changes = {
-                factor.path: value for factor, value in zip(spec.factors, point, strict=True)
-            }
+            changes: dict[str, Any] = {}
+            for factor, value in zip(spec.factors, point, strict=True):
+                changes |= factor.changes(value)
             points.append({f.label: v for f, v in zip(spec.factors, point, strict=True)})
             try:
                 scenario = spec.scenario.with_changes(changes)

@@ -27,31 +27,59 @@ class _Spec(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
-class Factor(_Spec):
-    """A value in the scenario to vary: its path, and its values or its range.
+class Level(_Spec):
+    """A named level of a factor: a set of changes to the scenario, by path."""
 
-    A ``range`` is sampled by a Latin hypercube, or cut into ``levels`` evenly spaced values for
-    the grid designs. A range whose bounds are both whole numbers gives whole numbers.
+    name: str = Field(min_length=1, max_length=64, description="The level's name, e.g. 'base'.")
+    changes: dict[str, Any] = Field(
+        default={}, description="Values by path, e.g. {'lines[INL1].stations[PC1].units': 2}."
+    )
+
+
+class Factor(_Spec):
+    """What a study varies: a value in the scenario (at one path or several), or named levels.
+
+    A factor sets its ``values`` (or a ``range``) at ``path``, or at every one of ``paths`` at
+    once (all three accumulators of a line, say). A ``range`` is sampled by a Latin hypercube, or
+    cut into ``levels`` evenly spaced values for the grid designs; a range whose bounds are both
+    whole numbers gives whole numbers. Instead, ``levels`` may list named levels, each a set of
+    changes ("base", "5 sources", "third coater").
     """
 
-    path: str = Field(
+    path: str | None = Field(
+        default=None,
         min_length=1,
-        description="Dotted path into the scenario, e.g. 'lines[0].stations[1].units'.",
+        description="Path into the scenario, by position or id: 'lines[INL1].stations[PC1].units'.",
+    )
+    paths: list[str] | None = Field(
+        default=None, min_length=1, max_length=50, description="Paths that take the same value."
     )
     name: str | None = Field(default=None, max_length=64, description="Column label (the path).")
     values: list[Any] | None = Field(default=None, min_length=1, max_length=1000)
     range: tuple[Bound, Bound] | None = Field(
         default=None, description="[low, high], both included."
     )
-    levels: int | None = Field(
-        default=None, ge=2, le=1000, description="Evenly spaced values of a range (grid designs)."
+    levels: Annotated[int, Field(ge=2, le=1000)] | list[Level] | None = Field(
+        default=None,
+        description="Evenly spaced values of a range (grid designs), or a list of named levels.",
     )
     integer: bool | None = Field(
         default=None, description="Round sampled values (default: when both bounds are integers)."
     )
 
     @model_validator(mode="after")
-    def _values_or_range(self) -> Factor:
+    def _one_kind(self) -> Factor:
+        if isinstance(self.levels, list):
+            if self.path or self.paths or self.values is not None or self.range is not None:
+                raise ValueError("named levels carry their own changes: no path, values or range")
+            if not self.name:
+                raise ValueError("a factor of named levels needs a name")
+            names = [level.name for level in self.levels]
+            if len(set(names)) != len(names):
+                raise ValueError("named levels must have different names")
+            return self
+        if (self.path is None) == (self.paths is None):
+            raise ValueError("give either a path or a list of paths")
         if (self.values is None) == (self.range is None):
             raise ValueError("give either values or a range [low, high]")
         if self.range is not None and not self.range[0] < self.range[1]:
@@ -61,9 +89,29 @@ class Factor(_Spec):
         return self
 
     @property
+    def named_levels(self) -> list[Level] | None:
+        """The named levels, for a factor of named levels."""
+        return self.levels if isinstance(self.levels, list) else None
+
+    @property
+    def targets(self) -> list[str]:
+        """The paths this factor sets (for named levels, every path any level changes)."""
+        if self.named_levels is not None:
+            return list(dict.fromkeys(p for level in self.named_levels for p in level.changes))
+        return [self.path] if self.path is not None else list(self.paths or [])
+
+    def changes(self, value: Any) -> dict[str, Any]:
+        """The changes to the scenario that put this factor at ``value`` (a level's name)."""
+        if self.named_levels is not None:
+            return dict(next(lv.changes for lv in self.named_levels if lv.name == value))
+        return dict.fromkeys(self.targets, value)
+
+    @property
     def label(self) -> str:
-        """The factor's column name: its name, or its path."""
-        return self.name or self.path
+        """The factor's column name: its name, or its (first) path."""
+        if self.name:
+            return self.name
+        return self.targets[0] + (" …" if len(self.targets) > 1 else "")
 
     @property
     def whole(self) -> bool:
@@ -73,10 +121,12 @@ class Factor(_Spec):
         return self.range is not None and all(isinstance(b, int) for b in self.range)
 
     def grid(self) -> list[Any]:
-        """The values a grid design uses: the given values, or ``levels`` across the range."""
+        """The values a grid design uses: the values, ``levels`` across the range, or the names."""
+        if self.named_levels is not None:
+            return [level.name for level in self.named_levels]
         if self.values is not None:
             return list(self.values)
-        assert self.range is not None and self.levels is not None
+        assert self.range is not None and isinstance(self.levels, int)
         points = np.linspace(self.range[0], self.range[1], self.levels)
         return list(dict.fromkeys(self.convert(float(x)) for x in points))
 
