@@ -204,8 +204,14 @@ def test_simulate_writes_the_event_log_with_causes_and_rolls(tmp_path: Path) -> 
     assert result.exit_code == 0, result.output
     rows = [line.split(",") for line in events.read_text().splitlines()]
     assert rows[0] == [
-        "minute", "station", "unit", "state", "cause", "roll", "order", "product", "step", "metres"
+        "time", "end", "station", "unit", "state", "cause", "roll", "order", "product", "step",
+        "metres",
     ]  # fmt: skip
-    assert ["30.0000", "T", "T", "maintenance", "clean", "O/1", "O", "p", "0", "300.000"] in rows
-    assert ["50.0000", "T", "T", "working", "", "O/1", "O", "p", "0", "300.000"] in rows
-    assert ["120.0000", "T", "T", "starved", "", "O/1", "O", "p", "0", "1000.000"] in rows
+    # no start in the scenario: the log's date-times count from 2000-01-01 00:00
+    day = "2000-01-01T"
+    maintenance = [f"{day}00:30:00.000", f"{day}00:50:00.000", "T", "T", "maintenance", "clean"]
+    assert [*maintenance, "O/1", "O", "p", "0", "300.0"] in rows
+    working = [f"{day}00:50:00.000", f"{day}02:00:00.000", "T", "T", "working", ""]
+    assert [*working, "O/1", "O", "p", "0", "300.0"] in rows
+    starved = [f"{day}02:00:00.000", "2000-01-02T00:00:00.000", "T", "T", "starved", ""]
+    assert [*starved, "O/1", "O", "p", "0", "1000.0"] in rows

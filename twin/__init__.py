@@ -54,6 +54,15 @@ _LAZY_MODULES: dict[str, tuple[str, ...]] = {
         "ScenarioSource",
         "scenario_files_within",
     ),
+    # event logs, calibration and validation (issue 16): scipy, pyarrow and ruamel.yaml
+    "twin.history": (
+        "ColumnMap",
+        "calibrate",
+        "calibrated_yaml",
+        "read_event_log",
+        "validate_history",
+        "write_event_log",
+    ),
 }
 _LAZY = {name: module for module, names in _LAZY_MODULES.items() for name in names}
 
@@ -68,6 +77,7 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "MAX_DOCUMENT_BYTES",
     "OBJECTIVES",
+    "ColumnMap",
     "Design",
     "Estimate",
     "Factor",
@@ -91,6 +101,8 @@ __all__ = [
     "StudyResult",
     "StudySpec",
     "bundled_folder",
+    "calibrate",
+    "calibrated_yaml",
     "export",
     "export_bytes",
     "load_scenario",
@@ -99,6 +111,7 @@ __all__ = [
     "parse_document",
     "parse_scenario",
     "parse_study",
+    "read_event_log",
     "run_replication",
     "run_study",
     "scenario_files_within",
@@ -107,5 +120,7 @@ __all__ = [
     "simulate",
     "static_capacity",
     "to_plan",
+    "validate_history",
     "value_at",
+    "write_event_log",
 ]

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import sys
 from pathlib import Path
@@ -16,7 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from twin.cli.app import NoStore, ScenarioFile, StoreFile, err, guarded, load_checked
 from twin.cli.outputs import write_outputs
 from twin.cli.results import print_plan_outcome, print_result
-from twin.engine import ReplicationRecord, RunOptions, SchedulePlan, StateChange, simulate
+from twin.engine import ReplicationRecord, RunOptions, SchedulePlan, SimulationResult, simulate
 from twin.files import check_output, read_input
 from twin.scenario import (
     InputError,
@@ -61,7 +59,11 @@ def simulate_command(
     seed: Annotated[int | None, typer.Option(help="Random seed (default: the scenario's).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
     events: Annotated[
-        Path | None, typer.Option(help="Write the first replication's station states here (CSV).")
+        Path | None,
+        typer.Option(
+            help="Write the first replication's station states here as an event log (CSV, or "
+            "Parquet for .parquet), the input of calibrate and validate-history."
+        ),
     ] = None,
     genealogy: Annotated[
         Path | None,
@@ -149,53 +151,24 @@ def simulate_command(
             print_plan_outcome(result)
         if store is not None:  # JSON readers get nothing but the document
             err.print(f"stored as {run_id} in {store.path}", markup=False)
-    outputs: list[tuple[str, Path, str]] = []
+    outputs: list[tuple[str, Path, str | bytes]] = []
     if events is not None:
-        outputs.append(("--events", events, events_csv(result.events or [])))
+        outputs.append(("--events", events, _events(events, result, options)))
     if genealogy is not None:
         document = {"scenario": result.scenario, "seed": result.seed, "rolls": result.rolls}
         outputs.append(("--genealogy", genealogy, json.dumps(document)))
     write_outputs(outputs)
 
 
-EVENT_COLUMNS = (
-    "minute",
-    "station",
-    "unit",
-    "state",
-    "cause",
-    "roll",
-    "order",
-    "product",
-    "step",
-    "metres",
-)
-"""The event log's columns, one row per state change of a station unit."""
+def _events(path: Path, result: SimulationResult, options: RunOptions) -> bytes:
+    """The first replication's state changes in the event-log format, for ``r2r calibrate``.
 
+    Parquet for a ``.parquet`` or ``.pq`` file, else CSV: the twin's own logs are valid input.
+    """
+    from twin.history import event_log_bytes
 
-def events_csv(events: list[StateChange]) -> str:
-    """The event log as CSV: a header, then one row per state change (empty where unknown)."""
-    text = io.StringIO()
-    writer = csv.writer(text, lineterminator="\n")
-    writer.writerow(EVENT_COLUMNS)
-    for e in events:
-        metres = "" if e.metres is None else f"{e.metres:.3f}"
-        minute = f"{e.minute:.4f}"
-        writer.writerow(
-            (
-                minute,
-                e.station,
-                e.unit,
-                e.state,
-                e.cause,
-                e.roll,
-                e.order,
-                e.product,
-                e.step,
-                metres,
-            )
-        )
-    return text.getvalue()
+    parquet = path.suffix.lower() in (".parquet", ".pq")
+    return event_log_bytes(result.events or [], result.start, options.horizon_min, parquet=parquet)
 
 
 def _load_plan(path: Path, scenario: Scenario) -> SchedulePlan:
