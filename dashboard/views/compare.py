@@ -62,11 +62,11 @@ def _same_seeds() -> None:
             options = RunOptions.of(
                 scenario, replications=int(replications), seed=int(seed), horizon_min=days * 1440
             )
-            result = simulate(
-                scenario,
-                options,
-                progress=lambda done, total, index=index: progress(index * total + done, 2 * total),
-            )
+
+            def step(done: int, total: int, index: int = index) -> None:
+                progress(index * total + done, 2 * total)
+
+            result = simulate(scenario, options, progress=step)
             results.append((open_store().save_simulation(scenario, result), result))
         return results
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
 from rich.table import Table
@@ -32,7 +32,7 @@ def _rolls(source: Path, days: float | None) -> Genealogy:
         document = None
     if looks_like_genealogy(document):
         return genealogy_from_document(document, str(source))
-    fmt = "json" if source.suffix.lower() == ".json" else "yaml"
+    fmt: Literal["yaml", "json"] = "json" if source.suffix.lower() == ".json" else "yaml"
     scenario = parse_scenario(data, fmt, str(source))
     options = RunOptions.of(
         scenario,

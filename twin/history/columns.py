@@ -72,7 +72,7 @@ class ColumnMap(Model):
 
     def header(self, column: str) -> str:
         """The file's header for a column of the format."""
-        return self.columns.get(column, column)  # type: ignore[call-overload, no-any-return]
+        return self.columns.get(column, column)  # type: ignore[call-overload]
 
     def state(self, name: str) -> str | None:
         """The state a name of the file stands for; None if it is not mapped."""

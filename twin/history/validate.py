@@ -331,5 +331,5 @@ def validate_history(
 
 
 def _timestamp(when: object) -> pd.Timestamp:
-    stamp = pd.Timestamp(when)  # type: ignore[arg-type]
+    stamp = pd.Timestamp(when)
     return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
