@@ -83,7 +83,7 @@ def interval(kpi: str, mean: float, low: float, high: float, n: int | None = Non
         return "–"
     if n == 1:
         return f"{shown(kpi, mean)} (one replication)"
-    if low == high == mean:
+    if high - low <= 1e-9 * max(abs(mean), 1.0):
         return f"{shown(kpi, mean)} (same in every replication)"
     return f"{shown(kpi, mean)} [{shown(kpi, low)}, {shown(kpi, high)}]"
 

@@ -1,8 +1,9 @@
 """Export a stored run or study as CSV, Excel (one sheet per table) or JSON.
 
 A study has the tables ``summary`` (design points × KPIs, mean and 95 % CI) and ``replications``
-(one row per task); a simulation has ``kpis`` (every estimate by its dotted name), ``stations``
-(time in each state) and ``replications`` (each replication's KPIs; only these when the run
+(one row per task); a simulation has ``kpis`` (every estimate by its dotted name), ``orders``
+(every order by its on-time probability, with dates), ``stations`` (time in each state) and
+``replications`` (each replication's KPIs; only these when the run
 stopped before it finished). CSV holds the first table; Excel and JSON hold them all, and
 JSON adds the run's description (and a simulation's full result). A schedule exports as JSON.
 """
@@ -17,6 +18,8 @@ from typing import Any, Literal
 
 import pandas as pd
 
+from twin.display import moment
+from twin.engine import SimulationResult
 from twin.extras import require
 from twin.files import check_output, write_output
 from twin.store import Store
@@ -49,9 +52,12 @@ def tables(store: Store, run_id: str) -> dict[str, pd.DataFrame]:
             simulation = store.simulation(info.id)
             document = simulation.model_dump(mode="json", exclude={"stations"})
             frames["kpis"] = pd.DataFrame.from_records(_estimates(document))
+            if simulation.orders:
+                frames["orders"] = orders_frame(simulation)
             frames["stations"] = pd.DataFrame.from_records(
                 [
                     {
+                        "line": station.line,
                         "station": name,
                         **station.states,
                         "oee": station.oee.mean,
@@ -65,6 +71,38 @@ def tables(store: Store, run_id: str) -> dict[str, pd.DataFrame]:
             frames["replications"] = pd.DataFrame.from_records(kept)
         return frames
     return {}
+
+
+def orders_frame(result: SimulationResult) -> pd.DataFrame:
+    """Every order by its on-time probability (Wilson interval), the least likely first.
+
+    Dates are the scenario's calendar; hours from the start stay beside them.
+    """
+    start = result.start
+    rows = []
+    for order_id, order in sorted(
+        result.orders.items(), key=lambda item: (item[1].on_time.p, item[1].due_h, item[0])
+    ):
+        done = order.completion_h
+        rows.append(
+            {
+                "order": order_id,
+                "line": order.line,
+                "product": order.product,
+                "due": moment(start, order.due_h * 60),
+                "expected_completion": moment(start, done.mean * 60) if done else None,
+                "completion_low": moment(start, done.ci_low * 60) if done else None,
+                "completion_high": moment(start, done.ci_high * 60) if done else None,
+                "completed_fraction": order.completed_fraction,
+                "on_time_probability": order.on_time.p,
+                "on_time_low": order.on_time.low,
+                "on_time_high": order.on_time.high,
+                "expected_tardiness_h": order.tardiness_h.mean,
+                "due_h": order.due_h,
+                "completion_h": done.mean if done else None,
+            }
+        )
+    return pd.DataFrame.from_records(rows)
 
 
 def _plain(value: Any) -> Any:

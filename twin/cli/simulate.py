@@ -155,7 +155,12 @@ def simulate_command(
     if events is not None:
         outputs.append(("--events", events, _events(events, result, options)))
     if genealogy is not None:
-        document = {"scenario": result.scenario, "seed": result.seed, "rolls": result.rolls}
+        document = {
+            "scenario": result.scenario,
+            "seed": result.seed,
+            "start": result.start.isoformat() if result.start else None,
+            "rolls": result.rolls,
+        }
         outputs.append(("--genealogy", genealogy, json.dumps(document)))
     write_outputs(outputs)
 

@@ -175,6 +175,16 @@ class ReplicationRecord:
         """The plant's KPIs by their short names (``output_m2_per_h``, ``yield``, ...)."""
         return {k.removeprefix("kpis."): v for k, v in _figures(self.plant, "kpis", ()).items()}
 
+    def headline_kpis(self) -> dict[str, float]:
+        """The plant's KPIs by their short names, each line's as ``lines.<line>.<kpi>``.
+
+        The names studies use, kept per replication so that runs can be compared in pairs.
+        """
+        kpis = self.plant_kpis()
+        for name, line in self.lines.items():
+            kpis |= _figures(line, f"lines.{name}", ("products",))
+        return kpis
+
 
 def _figures(figures: Any, prefix: str, skip: tuple[str, ...]) -> dict[str, float]:
     found: dict[str, float] = {}

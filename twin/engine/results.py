@@ -144,7 +144,8 @@ class SimulationResult(BaseModel):
     kpis: dict[str, Estimate]
     replication_kpis: list[dict[str, float]] = Field(
         default=[],
-        description="Each replication's plant KPIs, in replication order: two runs with the same "
+        description="Each replication's plant KPIs (by their short names) and line KPIs (as "
+        "'lines.<line>.<kpi>'), in replication order: two runs with the same "
         "seed share their random numbers, so their KPIs can be compared replication by "
         "replication (see :func:`paired_difference`).",
     )

@@ -152,7 +152,7 @@ def summarise(records: Sequence[ReplicationRecord], options: RunOptions) -> Simu
         kpis={
             k.removesuffix("_"): kpis[k] for k in sorted(kpis, key=lambda k: k.removesuffix("_"))
         },
-        replication_kpis=[r.plant_kpis() for r in records],
+        replication_kpis=[r.headline_kpis() for r in records],
         lines=_lines(records),
         stations=_stations(records, shares),
         buffers=_buffers(records),
