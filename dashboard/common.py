@@ -24,6 +24,7 @@ import streamlit as st
 from twin import (
     MAX_DOCUMENT_BYTES,
     Estimate,
+    InputError,
     Problem,
     RunInfo,
     Scenario,
@@ -157,11 +158,15 @@ def show_problems(problems: list[Problem]) -> None:
 
 def show_error(error: BaseException) -> None:
     """An error as the planner should see it: problems by path, or one readable sentence."""
-    if isinstance(error, ScenarioError):
-        count = len(error.problems)
+    if isinstance(error, InputError):
+        problems = error.problems
         where = f" in {error.source}" if error.source else ""
+        if len(problems) == 1 and not problems[0].path:
+            st.error(f"{error.source + ': ' if error.source else ''}{problems[0].message}")
+            return
+        count = len(problems)
         st.error(f"{count} problem{'s' * (count != 1)}{where}:")
-        show_problems(error.problems)
+        show_problems(problems)
         return
     message = str(error).splitlines()[0] if str(error) else type(error).__name__
     st.error(f"Could not finish: {message}")

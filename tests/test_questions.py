@@ -20,7 +20,7 @@ from twin import (
     static_capacity,
 )
 from twin.cli import app
-from twin.compare import compare, run_all
+from twin.comparison import compare, run_with_common_seeds
 from twin.study import load_study
 
 runner = CliRunner()
@@ -89,7 +89,7 @@ def test_each_line_of_the_baseline_stays_below_its_availability_bound() -> None:
 
 def test_a_compare_of_three_scenarios_gives_their_known_differences() -> None:
     # M2 at 8, 10 and 12 m/min: bottleneck 480, then M1's 600 (twice 10 m/min), then 600 still
-    results, notes = run_all(_speeds(8, 10, 12))
+    results, notes = run_with_common_seeds(_speeds(8, 10, 12))
     comparison = compare(results, ["slow", "equal", "fast"], notes)
     row = comparison.row("plant", "output_m_per_h")
     assert [v[0] for v in row.values if v] == pytest.approx([480, 600, 600], rel=2e-3)
@@ -124,8 +124,8 @@ def test_r2r_compare_prints_the_variant_per_line(tmp_path: Path) -> None:
 def variant() -> tuple[Any, Any, Any, Any]:
     base = load_scenario(SCENARIOS / "baseline.yaml")
     extra = load_scenario(SCENARIOS / "baseline_extra_pecvd_source.yaml")
-    capacity = compare(run_all([base, extra], capacity=True, replications=5)[0])
-    orders = compare(run_all([base, extra], replications=5)[0])
+    capacity = compare(run_with_common_seeds([base, extra], capacity=True, replications=5)[0])
+    orders = compare(run_with_common_seeds([base, extra], replications=5)[0])
     return base, extra, capacity, orders
 
 

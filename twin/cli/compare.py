@@ -50,7 +50,7 @@ def compare_command(
     Each difference to the first has a paired 95 % interval (common random numbers;
     Bonferroni-corrected when more than two are compared).
     """
-    from twin.compare import compare, run_all
+    from twin.comparison import compare, run_with_common_seeds
 
     if len(sources) < 2:
         raise UsageError([Problem("SOURCES", "give at least two scenarios or stored runs")])
@@ -78,7 +78,7 @@ def compare_command(
         scenarios: list[Scenario] = [
             load_scenario(Path(f)) if as_json else load_checked(Path(f)) for f in files
         ]
-        results, notes = run_all(
+        results, notes = run_with_common_seeds(
             scenarios, capacity=capacity, replications=replications, days=days, seed=seed
         )
         names = [Path(f).stem for f in files]

@@ -136,7 +136,7 @@ class Comparison:
         }
 
 
-def run_all(
+def run_with_common_seeds(
     scenarios: Sequence[Scenario],
     *,
     capacity: bool = False,
@@ -147,8 +147,9 @@ def run_all(
     """Run each scenario under common random numbers; the results and what was chosen.
 
     Each scenario keeps its own horizon and warm-up unless ``days`` is given; all share the
-    seed and the number of replications (the first scenario's unless given), so that their
-    replications pair up.
+    question (a capacity run with ``capacity``, else the first scenario's), the seed and the
+    number of replications (the first scenario's unless given), so that their replications pair
+    up.
     """
     if not scenarios:
         raise UsageError([Problem("SCENARIOS", "give at least two scenarios to compare")])
@@ -158,11 +159,16 @@ def run_all(
     notes = [f"every scenario ran with seed {shared_seed} and {count} replication(s)"]
     if seed is None and any(s.run.seed != first.seed for s in scenarios):
         notes.append("the scenarios' own seeds differ: the first one's is used for all")
+    demand = "capacity" if capacity else scenarios[0].run.demand
+    if any(s.run.demand != demand for s in scenarios):
+        notes.append(
+            f"every scenario ran as {'a capacity' if demand == 'capacity' else 'an order-book'} run"
+        )
     results = []
     for scenario in scenarios:
         options = RunOptions.of(
             scenario,
-            demand="capacity" if capacity else None,
+            demand=demand,
             horizon_min=days * 1440 if days is not None else None,
             replications=count,
             seed=shared_seed,
@@ -274,4 +280,4 @@ def _difference(
     return Difference(mean, mean - half, mean + half, False)
 
 
-__all__ = ["Comparison", "Difference", "Row", "compare", "run_all"]
+__all__ = ["Comparison", "Difference", "Row", "compare", "run_with_common_seeds"]
