@@ -2,14 +2,16 @@
 
 A study has the tables ``summary`` (design points × KPIs, mean and 95 % CI) and ``replications``
 (one row per task); a simulation has ``kpis`` (every estimate by its dotted name), ``orders``
-(every order by its on-time probability, with dates), ``stations`` (time in each state) and
-``replications`` (each replication's KPIs; only these when the run
+(every order by its on-time probability, with dates), ``stations`` (time in each state),
+``replications`` and ``order_book`` (the orders it ran, in the order-file format: exported as
+CSV, ``orders: {file: ...}`` reads it back) (each replication's KPIs; only these when the run
 stopped before it finished). CSV holds the first table; Excel and JSON hold them all, and
 JSON adds the run's description (and a simulation's full result). A schedule exports as JSON.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import math
@@ -22,6 +24,7 @@ from twin.display import moment
 from twin.engine import SimulationResult
 from twin.extras import require
 from twin.files import check_output, write_output
+from twin.scenario.order_files import FIELDS as ORDER_FIELDS
 from twin.store import Store
 
 Format = Literal["csv", "xlsx", "json"]
@@ -69,8 +72,30 @@ def tables(store: Store, run_id: str) -> dict[str, pd.DataFrame]:
         kept = store.replication_kpis(info.id)
         if kept:
             frames["replications"] = pd.DataFrame.from_records(kept)
+        frames["order_book"] = order_book_frame(store.scenario_document(info.id))
         return frames
-    return {}
+    return {"order_book": order_book_frame(store.scenario_document(info.id))}
+
+
+def order_book_frame(document: dict[str, Any]) -> pd.DataFrame:
+    """A scenario's order book in the order-file format (``orders: {file: ...}`` reads it back).
+
+    Times that the scenario gives as minutes after its start are written as date-times.
+    """
+    start = document.get("start")
+    origin = dt.datetime.fromisoformat(start) if isinstance(start, str) else None
+
+    def when(value: Any) -> Any:
+        if isinstance(value, int | float) and origin is not None:
+            return (origin + dt.timedelta(minutes=value)).isoformat(timespec="minutes")
+        return value
+
+    rows = []
+    for order in document.get("orders", []):
+        row = {field: order.get(field) for field in ORDER_FIELDS}
+        row["release"], row["due"] = when(row["release"]), when(row["due"])
+        rows.append(row)
+    return pd.DataFrame.from_records(rows, columns=list(ORDER_FIELDS))
 
 
 def orders_frame(result: SimulationResult) -> pd.DataFrame:
@@ -114,13 +139,22 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return [{k: _plain(v) for k, v in row.items()} for row in frame.to_dict(orient="records")]
 
 
-def export_bytes(store: Store, run_id: str, fmt: Format) -> tuple[str, bytes]:
-    """The file name and content of a run's export (for a download button)."""
+def export_bytes(
+    store: Store, run_id: str, fmt: Format, table: str | None = None
+) -> tuple[str, bytes]:
+    """The file name and content of a run's export (for a download button).
+
+    CSV holds one table: ``table``, or the run's main one.
+    """
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}; use csv, xlsx or json")
     info = store.info(run_id)
     frames = tables(store, info.id)
-    name = f"{info.id}.{fmt}"
+    if table is not None:
+        if table not in frames:
+            raise ValueError(f"{info.id} has no table {table!r} (its tables: {', '.join(frames)})")
+        frames = {table: frames[table]}
+    name = f"{info.id}.{fmt}" if table is None else f"{info.id}-{table}.{fmt}"
     if fmt == "json":
         document: dict[str, Any] = {
             "run": info.model_dump(mode="json"),
@@ -146,11 +180,17 @@ def export_bytes(store: Store, run_id: str, fmt: Format) -> tuple[str, bytes]:
     return name, buffer.getvalue()
 
 
-def export(store: Store, run_id: str, fmt: Format, path: str | Path | None = None) -> Path:
-    """Write a run's export to ``path`` (default ``out/<id>.<fmt>``); return where it went."""
+def export(
+    store: Store,
+    run_id: str,
+    fmt: Format,
+    path: str | Path | None = None,
+    table: str | None = None,
+) -> Path:
+    """Write a run's export (or one ``table`` of it) to ``path`` (default ``out/<id>.<fmt>``)."""
     if path is not None:
         check_output(path, "--out", store=store.path)
-    name, content = export_bytes(store, run_id, fmt)
+    name, content = export_bytes(store, run_id, fmt, table)
     target = check_output(
         path if path is not None else Path("out") / name, "--out", store=store.path
     )

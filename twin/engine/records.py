@@ -183,7 +183,7 @@ class ReplicationRecord:
         kpis = self.plant_kpis()
         for name, line in self.lines.items():
             kpis |= _figures(line, f"lines.{name}", ("products",))
-        return kpis
+        return {k: v for k, v in kpis.items() if v == v}  # NaN: no roll finished, no figure
 
 
 def _figures(figures: Any, prefix: str, skip: tuple[str, ...]) -> dict[str, float]:

@@ -146,10 +146,7 @@ def _line_measures(
     measures: dict[str, dict[str, float]] = {}
     completed: dict[str, set[str]] = {}
     releases = _releases(scenario)
-    planned = {
-        order.id: math.ceil(scenario.order_length_m(order) / scenario.roll_length_m - 1e-9)
-        for order in scenario.orders
-    }
+    planned = {order.id: scenario.order_rolls(order) for order in scenario.orders}
     for line in scenario.lines:
         last = frame[frame["station"] == line.stations[-1].id]
         rolls = last[last["roll"] != ""]

@@ -156,9 +156,14 @@ class Scenario(Model):
         return (when - start).total_seconds() / 60
 
     def order_length_m(self, order: Order) -> float:
-        """Length of web an order needs, m (area / the product's web width for area orders)."""
+        """Length of web an order needs, m.
+
+        As ordered, its area over the product's web width, or its rolls at the standard length.
+        """
         if order.length_m is not None:
             return order.length_m
+        if order.rolls is not None:
+            return order.rolls * self.roll_length_m
         assert order.area_m2 is not None
         return order.area_m2 / self.product(order.product).web_width_m
 

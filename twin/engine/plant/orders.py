@@ -155,7 +155,7 @@ class Orders:
         releases: list[tuple[float, str, int, Order]] = []
         for order in scenario.orders:
             release = scenario.minutes(order.release)
-            count = max(1, math.ceil(scenario.order_length_m(order) / self.roll_length_m - 1e-9))
+            count = scenario.order_rolls(order)
             self.order_rolls[order.id] = count
             for k in range(count):
                 roll_id = f"{order.id}/{k + 1}"
