@@ -10,7 +10,7 @@ import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
 
-from twin import Estimate, SimulationResult, StateChange
+from twin import Comparison, Estimate, SimulationResult, StateChange
 
 STATE_COLOURS: dict[str, str] = {
     "working": "#2ca02c",
@@ -233,25 +233,44 @@ def defect_map(roll: dict[str, Any]) -> go.Figure:
     return figure.update_layout(margin={"t": 30})
 
 
-def estimate_bars(frame: pd.DataFrame) -> go.Figure:
-    """Means with 95 % confidence intervals, one panel per KPI with its own scale.
+def differences(comparison: Comparison) -> go.Figure:
+    """Each scenario's difference to the first, with its interval, on each KPI's own scale.
 
-    Rows of ``frame``: ``kpi``, ``run``, ``mean``, ``low``, ``high``.
+    One panel per KPI (its unit on the axis), the plant and each line as rows, a marker per
+    scenario, and the zero line: a difference shows where it is, not as a bar from zero.
     """
-    columns = 4
-    figure = px.bar(
-        frame,
-        x="run",
-        y="mean",
-        color="run",
-        error_y=frame["high"] - frame["mean"],
-        error_y_minus=frame["mean"] - frame["low"],
-        facet_col="kpi",
-        facet_col_wrap=columns,
-        facet_row_spacing=0.12,
+    from plotly.subplots import make_subplots
+
+    kpis = list(dict.fromkeys(r.kpi.rsplit(".", 1)[-1] for r in comparison.rows))
+    labels = {k: next(r.label for r in comparison.rows if r.kpi.endswith(k)) for k in kpis}
+    figure = make_subplots(
+        rows=1, cols=len(kpis), subplot_titles=[labels[k] for k in kpis], shared_yaxes=True
     )
-    figure.update_yaxes(matches=None, showticklabels=True, title=None)
-    figure.update_xaxes(title=None, showticklabels=False)
-    figure.for_each_annotation(lambda note: note.update(text=note.text.split("=", 1)[-1]))
-    rows = -(-frame["kpi"].nunique() // columns)
-    return figure.update_layout(height=220 * rows, margin={"t": 40})
+    names = comparison.names
+    for column, kpi in enumerate(kpis, start=1):
+        rows = [r for r in comparison.rows if r.kpi.rsplit(".", 1)[-1] == kpi]
+        for index, name in enumerate(names[1:], start=1):
+            points = [(r.scope, r.differences[index - 1]) for r in rows]
+            points = [(scope, d) for scope, d in points if d is not None]
+            figure.add_trace(
+                go.Scatter(
+                    x=[d.mean for _, d in points],
+                    y=[scope for scope, _ in points],
+                    error_x={
+                        "type": "data",
+                        "symmetric": False,
+                        "array": [d.high - d.mean for _, d in points],
+                        "arrayminus": [d.mean - d.low for _, d in points],
+                    },
+                    mode="markers",
+                    marker={"size": 10},
+                    name=f"{name} − {names[0]}",
+                    legendgroup=name,
+                    showlegend=column == 1,
+                ),
+                row=1,
+                col=column,
+            )
+        figure.add_vline(x=0, line_dash="dot", line_color="grey", row=1, col=column)
+    figure.update_yaxes(autorange="reversed")
+    return figure.update_layout(height=160 + 40 * len({r.scope for r in comparison.rows}))

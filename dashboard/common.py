@@ -24,6 +24,7 @@ import streamlit as st
 from twin import (
     MAX_DOCUMENT_BYTES,
     Estimate,
+    InputError,
     Problem,
     RunInfo,
     Scenario,
@@ -31,14 +32,12 @@ from twin import (
     ScenarioSource,
     SimulationResult,
     Store,
+    bundled_folder,
     export_bytes,
     parse_document,
     scenario_files_within,
     scenario_from_document,
 )
-
-ROOT = Path(__file__).resolve().parent.parent
-"""The checkout the dashboard runs from: bundled scenarios and studies are below it."""
 
 MAX_UPLOAD_BYTES = MAX_DOCUMENT_BYTES
 """Largest file a planner may upload (the safe loader refuses larger ones too)."""
@@ -63,9 +62,11 @@ FRACTIONS = frozenset({"yield", "first_pass_yield", "on_time_fraction"})
 
 
 # ------------------------------------------------------------------------------------ scenario
-def bundled_files(env: str, folder: str, *patterns: str) -> dict[str, Path]:
-    """Files in ``folder`` below :data:`ROOT` (or where ``env`` points), by their relative path."""
-    base = Path(os.environ.get(env) or ROOT / folder)
+def bundled_files(
+    env: str, kind: Literal["scenarios", "studies"], *patterns: str
+) -> dict[str, Path]:
+    """The bundled scenarios or studies (or the files where ``env`` points), by relative path."""
+    base = Path(os.environ.get(env) or bundled_folder(kind))
     return {str(p.relative_to(base)): p for pattern in patterns for p in sorted(base.glob(pattern))}
 
 
@@ -80,8 +81,8 @@ def study_scenarios() -> ScenarioSource:
     The dashboard runs on a server: a study file must not make it read any other file there.
     """
     folders = [
-        Path(os.environ.get("R2R_STUDIES") or ROOT / "studies"),
-        Path(os.environ.get("R2R_SCENARIOS") or ROOT / "scenarios"),
+        Path(os.environ.get("R2R_STUDIES") or bundled_folder("studies")),
+        Path(os.environ.get("R2R_SCENARIOS") or bundled_folder("scenarios")),
     ]
     return scenario_files_within(folders, st.session_state.get("uploads", {}))
 
@@ -157,11 +158,15 @@ def show_problems(problems: list[Problem]) -> None:
 
 def show_error(error: BaseException) -> None:
     """An error as the planner should see it: problems by path, or one readable sentence."""
-    if isinstance(error, ScenarioError):
-        count = len(error.problems)
+    if isinstance(error, InputError):
+        problems = error.problems
         where = f" in {error.source}" if error.source else ""
+        if len(problems) == 1 and not problems[0].path:
+            st.error(f"{error.source + ': ' if error.source else ''}{problems[0].message}")
+            return
+        count = len(problems)
         st.error(f"{count} problem{'s' * (count != 1)}{where}:")
-        show_problems(error.problems)
+        show_problems(problems)
         return
     message = str(error).splitlines()[0] if str(error) else type(error).__name__
     st.error(f"Could not finish: {message}")

@@ -7,8 +7,9 @@ from typing import Any
 
 import pandas as pd
 
-from dashboard.common import FRACTIONS, KPI_LABELS, format_estimate
-from twin import Estimate, LineCapacity, Scenario, SimulationResult, paired_difference
+from dashboard.common import KPI_LABELS, format_estimate
+from twin import Comparison, LineCapacity, Scenario, SimulationResult
+from twin.display import interval, shown
 
 
 def capacity_frame(capacity: LineCapacity, width_m: float) -> pd.DataFrame:
@@ -182,32 +183,28 @@ def _hours(minutes: float | None) -> float | None:
     return None if minutes is None else round(minutes / 60, 1)
 
 
-def difference_frame(first: SimulationResult, second: SimulationResult) -> pd.DataFrame:
-    """KPIs of two runs side by side, and the second minus the first with a 95 % interval.
+def comparison_frame(comparison: Comparison, scope: str) -> pd.DataFrame:
+    """One scope's rows of a comparison: each scenario's value and its difference to the first.
 
-    Runs with the same seed and replications are compared replication by replication (common
-    random numbers: the paired interval is the narrower, honest one). Otherwise the interval
-    combines the two half-widths in quadrature, as for independent runs.
+    A difference carries its interval and its verdict: better, worse or no significant
+    difference.
     """
-    rows = []
-    shared = first.kpis.keys() & second.kpis.keys()
-    for name in [k for k in KPI_LABELS if k in shared] + sorted(shared - KPI_LABELS.keys()):
-        a, b = first.kpis[name], second.kpis[name]
-        difference = paired_difference(first, second, name)
-        if difference is None:
-            half = math.hypot(a.ci_high - a.mean, b.ci_high - b.mean)
-            mean = b.mean - a.mean
-            difference = Estimate(
-                mean=mean, ci_low=mean - half, ci_high=mean + half, n=min(a.n, b.n)
+    names = comparison.names
+    records = []
+    for row in (r for r in comparison.rows if r.scope == scope):
+        kpi = row.kpi.rsplit(".", 1)[-1]
+        record: dict[str, str] = {"KPI": row.label}
+        for index, name in enumerate(names):
+            value = row.values[index]
+            record[name] = "–" if value is None else interval(kpi, *value)
+            if index == 0:
+                continue
+            difference = row.differences[index - 1]
+            record[f"{name} − {names[0]}"] = (
+                "–"
+                if difference is None
+                else f"{shown(kpi, difference.mean)} [{shown(kpi, difference.low)}, "
+                f"{shown(kpi, difference.high)}] {row.verdict(index)}"
             )
-        percent = name in FRACTIONS
-        rows.append(
-            {
-                "kpi": KPI_LABELS.get(name, name),
-                "first": format_estimate(a, percent),
-                "second": format_estimate(b, percent),
-                "difference": format_estimate(difference, percent),
-                "significant": not difference.ci_low <= 0 <= difference.ci_high,
-            }
-        )
-    return pd.DataFrame(rows)
+        records.append(record)
+    return pd.DataFrame.from_records(records)

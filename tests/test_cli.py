@@ -146,9 +146,15 @@ def test_simulate_json_has_the_documented_shape() -> None:
 
 def test_simulate_bad_options_exit_2(tmp_path: Path) -> None:
     path = VALIDATION / "two_station_fluid.yaml"
-    result = runner.invoke(app, ["simulate", str(path), "--days", "1", "--warmup", "2"])
+    result = runner.invoke(
+        app, ["simulate", str(path), "--capacity", "--days", "1", "--warmup", "2"]
+    )
     assert result.exit_code == 2
-    assert "--warmup: must be shorter than the horizon" in result.output
+    assert "--warmup: the warm-up must be shorter than the horizon" in result.output
+    # an order-book run counts everything from the start: a warm-up is refused with the reason
+    result = runner.invoke(app, ["simulate", str(path), "--warmup", "0.1"])
+    assert result.exit_code == 2
+    assert "--warmup: a warm-up applies to capacity runs only" in result.output
     result = runner.invoke(app, ["simulate", str(path), "--replications", "0"])
     assert result.exit_code == 2
 
@@ -198,8 +204,14 @@ def test_simulate_writes_the_event_log_with_causes_and_rolls(tmp_path: Path) -> 
     assert result.exit_code == 0, result.output
     rows = [line.split(",") for line in events.read_text().splitlines()]
     assert rows[0] == [
-        "minute", "station", "unit", "state", "cause", "roll", "order", "product", "step", "metres"
+        "time", "end", "station", "unit", "state", "cause", "roll", "order", "product", "step",
+        "metres",
     ]  # fmt: skip
-    assert ["30.0000", "T", "T", "maintenance", "clean", "O/1", "O", "p", "0", "300.000"] in rows
-    assert ["50.0000", "T", "T", "working", "", "O/1", "O", "p", "0", "300.000"] in rows
-    assert ["120.0000", "T", "T", "starved", "", "O/1", "O", "p", "0", "1000.000"] in rows
+    # no start in the scenario: the log's date-times count from 2000-01-01 00:00
+    day = "2000-01-01T"
+    maintenance = [f"{day}00:30:00.000", f"{day}00:50:00.000", "T", "T", "maintenance", "clean"]
+    assert [*maintenance, "O/1", "O", "p", "0", "300.0"] in rows
+    working = [f"{day}00:50:00.000", f"{day}02:00:00.000", "T", "T", "working", ""]
+    assert [*working, "O/1", "O", "p", "0", "300.0"] in rows
+    starved = [f"{day}02:00:00.000", "2000-01-02T00:00:00.000", "T", "T", "starved", ""]
+    assert [*starved, "O/1", "O", "p", "0", "1000.0"] in rows

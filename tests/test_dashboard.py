@@ -14,12 +14,13 @@ from typer.testing import CliRunner
 
 from dashboard import editing
 from dashboard.common import kpi_card
-from dashboard.tables import difference_frame
+from dashboard.tables import comparison_frame
 from twin import (
     RunOptions,
     ScenarioError,
     Store,
     cli,
+    compare,
     load_scenario,
     parse_scenario,
     parse_study,
@@ -211,9 +212,7 @@ def test_r2r_debug_adds_the_details(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_r2r_dashboard_serves_the_bundled_app_on_localhost(monkeypatch: pytest.MonkeyPatch) -> None:
     started: list[list[str]] = []
-    monkeypatch.setattr(
-        cli.dashboard.subprocess, "call", lambda command: started.append(command) or 0
-    )
+    monkeypatch.setattr(cli.dashboard, "serve", lambda command: started.append(command) or 0)
     result = CliRunner().invoke(cli.app, ["dashboard", "--port", "8600"])
     assert result.exit_code == 0, result.output
     [command] = started
@@ -273,12 +272,18 @@ def test_a_simulation_from_the_dashboard_is_saved_and_history_deletes_it() -> No
 def test_compare_shows_two_stored_runs_and_their_difference() -> None:
     first, second = saved_simulations(2)
     store = Store()
-    expected = difference_frame(store.simulation(first), store.simulation(second))
+    # by default the older run is the base and the newer one is compared with it
+    expected = compare([store.simulation(first), store.simulation(second)], [first, second])
     at = page("compare").run()
+    at.radio(key="mode").set_value("Stored runs").run()
     no_exception(at)
-    shown = at.dataframe[0].value
-    assert list(shown["difference"]) == list(expected["difference"])
-    assert shown["kpi"].iloc[0] == "Output m/h"
+    shown = at.dataframe[0].value  # the plant's rows
+    assert list(shown["KPI"])[:2] == ["orders on time %", "weighted tardiness h"]
+    assert list(shown[f"{second} − {first}"]) == list(
+        comparison_frame(expected, "plant")[f"{second} − {first}"]
+    )
+    # and each line of the plant has its own table
+    assert len(at.dataframe) == 1 + len(store.simulation(first).lines)
 
 
 def test_a_stored_study_opens_with_its_table(tmp_path: Path) -> None:
@@ -294,18 +299,23 @@ def test_a_stored_study_opens_with_its_table(tmp_path: Path) -> None:
     assert list(shown["output_m_per_h"]) == pytest.approx(list(result.table["output_m_per_h"]))
 
 
-def test_same_seeds_on_two_scenarios_are_compared_and_both_saved() -> None:
-    at = page("compare").run()
-    at.radio(key="mode").set_value("Same seeds on two scenarios").run()
-    at.selectbox(key="compare-scenario-1").set_value(THREE_TOOLS)
-    at.selectbox(key="compare-2").set_value("validation/two_station_rolls.yaml")
+def test_four_scenarios_run_with_the_same_seeds_and_their_defaults() -> None:
+    at = with_scenario(page("compare"), THREE_TOOLS).run()
+    chosen = ["the scenario being edited", THREE_TOOLS, "validation/two_station_rolls.yaml",
+              "validation/two_station_fluid.yaml"]  # fmt: skip
+    at.multiselect(key="compare-scenarios").set_value(chosen).run()
+    # the settings start from the first scenario's own (14 days, 1 replication, seed 5)
+    assert widget(at.number_input, "Horizon, days").value == pytest.approx(14)
+    assert widget(at.number_input, "Seed").value == 5
     widget(at.number_input, "Horizon, days").set_value(1.0)
     widget(at.number_input, "Replications").set_value(2)
-    widget(at.button, "Run both").click().run()
+    widget(at.button, "Run them").click().run()
     until(at, lambda at: len(at.dataframe) > 0)
     no_exception(at)
-    assert len(Store().runs(kind="simulation")) == 2
-    assert "difference" in at.dataframe[0].value.columns
+    assert len(Store().runs(kind="simulation")) == 4
+    plant = at.dataframe[0].value
+    assert [c for c in plant.columns if "−" in c] == [f"{c} − {chosen[0]}" for c in chosen[1:]]
+    assert any("Bonferroni" in c.value for c in at.caption)
 
 
 @pytest.fixture

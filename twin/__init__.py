@@ -23,6 +23,7 @@ from twin.engine import (
 )
 from twin.scenario import (
     MAX_DOCUMENT_BYTES,
+    InputError,
     Problem,
     Scenario,
     ScenarioError,
@@ -39,7 +40,9 @@ from twin.scenario import (
 _LAZY_MODULES: dict[str, tuple[str, ...]] = {
     "twin.schedule.plant": ("OBJECTIVES", "PlantSchedule", "schedule_plant", "to_plan"),
     "twin.store": ("RunInfo", "Store", "StoreError"),
+    "twin.bundled": ("bundled_folder",),
     "twin.report": ("export", "export_bytes"),
+    "twin.comparison": ("Comparison", "compare", "run_with_common_seeds"),
     "twin.study": (
         "Design",
         "Factor",
@@ -48,10 +51,18 @@ _LAZY_MODULES: dict[str, tuple[str, ...]] = {
         "StudySpec",
         "load_study",
         "parse_study",
-        "run_replication",
         "run_study",
         "ScenarioSource",
         "scenario_files_within",
+    ),
+    # event logs, calibration and validation (issue 16): scipy, pyarrow and ruamel.yaml
+    "twin.history": (
+        "ColumnMap",
+        "calibrate",
+        "calibrated_yaml",
+        "read_event_log",
+        "validate_history",
+        "write_event_log",
     ),
 }
 _LAZY = {name: module for module, names in _LAZY_MODULES.items() for name in names}
@@ -67,9 +78,12 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "MAX_DOCUMENT_BYTES",
     "OBJECTIVES",
+    "ColumnMap",
+    "Comparison",
     "Design",
     "Estimate",
     "Factor",
+    "InputError",
     "LineCapacity",
     "PlantSchedule",
     "Probability",
@@ -89,6 +103,10 @@ __all__ = [
     "StudyInterrupted",
     "StudyResult",
     "StudySpec",
+    "bundled_folder",
+    "calibrate",
+    "calibrated_yaml",
+    "compare",
     "export",
     "export_bytes",
     "load_scenario",
@@ -97,13 +115,17 @@ __all__ = [
     "parse_document",
     "parse_scenario",
     "parse_study",
+    "read_event_log",
     "run_replication",
     "run_study",
+    "run_with_common_seeds",
     "scenario_files_within",
     "scenario_from_document",
     "schedule_plant",
     "simulate",
     "static_capacity",
     "to_plan",
+    "validate_history",
     "value_at",
+    "write_event_log",
 ]

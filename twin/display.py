@@ -83,7 +83,7 @@ def interval(kpi: str, mean: float, low: float, high: float, n: int | None = Non
         return "–"
     if n == 1:
         return f"{shown(kpi, mean)} (one replication)"
-    if low == high == mean:
+    if high - low <= 1e-9 * max(abs(mean), 1.0):
         return f"{shown(kpi, mean)} (same in every replication)"
     return f"{shown(kpi, mean)} [{shown(kpi, low)}, {shown(kpi, high)}]"
 
@@ -107,4 +107,31 @@ def moment(start: dt.datetime | None, minutes: float, *, time: bool = True) -> s
     return f"{text} {when.tzname()}" if time and when.tzinfo is not None else text
 
 
-__all__ = ["interval", "is_share", "kpi_label", "moment", "shown", "significant"]
+def moment_interval(start: dt.datetime | None, mean: float, low: float, high: float) -> str:
+    """A time with its interval: ``2027-01-02 23:18 [01-02 18:44, 01-03 03:52]``.
+
+    The bounds drop the year (and the date, when it is the mean's); an interval of no width is
+    the time alone.
+    """
+    if low == high:
+        return moment(start, mean)
+    if start is None:
+        return f"{moment(start, mean)} [{moment(start, low)}, {moment(start, high)}]"
+    centre = start + dt.timedelta(minutes=mean)
+
+    def bound(minutes: float) -> str:
+        when = start + dt.timedelta(minutes=minutes)
+        return when.strftime("%H:%M" if when.date() == centre.date() else "%m-%d %H:%M")
+
+    return f"{moment(start, mean)} [{bound(low)}, {bound(high)}]"
+
+
+__all__ = [
+    "interval",
+    "is_share",
+    "kpi_label",
+    "moment",
+    "moment_interval",
+    "shown",
+    "significant",
+]

@@ -8,6 +8,7 @@ rather than failing halfway through printing a roll.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 from typing import Any
@@ -91,6 +92,8 @@ class Genealogy(BaseModel):
 
     scenario: str = ""
     seed: int | None = None
+    start: dt.datetime | None = None
+    """The date-time of t = 0, for showing the rolls' times as dates."""
     rolls: list[RollRecord]
 
     def find(self, roll_id: str) -> RollRecord | None:

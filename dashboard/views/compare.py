@@ -1,15 +1,20 @@
-"""Compare page: two simulations side by side, with the difference of each KPI and its interval."""
+"""Compare page: scenarios side by side under common random numbers, plant and each line.
+
+It calls the same :func:`twin.compare` as ``r2r compare``: every scenario runs with one
+seed and one number of replications, each difference to the first has a paired interval
+(Bonferroni-corrected beyond two scenarios), and the differences are drawn on their own scale.
+The scenario being edited is one of the choices, and the run settings start from its own.
+"""
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
 from dashboard import charts, tables
 from dashboard.common import (
-    KPI_LABELS,
     Progress,
     bundled_scenarios,
+    current_scenario,
     follow_job,
     open_store,
     run_label,
@@ -18,99 +23,160 @@ from dashboard.common import (
     start_job,
     table,
 )
-from twin import RunOptions, SimulationResult, load_scenario, simulate
+from twin import (
+    Comparison,
+    RunOptions,
+    Scenario,
+    SimulationResult,
+    compare,
+    load_scenario,
+    simulate,
+)
 
 JOB = "compare-job"
+CURRENT = "the scenario being edited"
+MAX_SCENARIOS = 6
 
 
-def _stored() -> tuple[SimulationResult, SimulationResult] | None:
+def _stored() -> Comparison | None:
     runs = open_store().runs(kind="simulation")
     if len(runs) < 2:
-        st.info("The store holds fewer than two simulations: run some, or run two scenarios here.")
+        st.info("The store holds fewer than two simulations: run some, or run scenarios here.")
         return None
     labels = {run_label(run): run.id for run in runs}
-    first_box, second_box = st.columns(2)
-    first = first_box.selectbox("First run", list(labels), index=1, key="compare-first")
-    second = second_box.selectbox("Second run", list(labels), index=0, key="compare-second")
+    chosen = st.multiselect(
+        "Stored runs (the first is the base)",
+        list(labels),
+        default=list(labels)[:2][::-1],
+        max_selections=MAX_SCENARIOS,
+        key="compare-stored",
+    )
+    if len(chosen) < 2:
+        st.info("Choose at least two runs.")
+        return None
     store = open_store()
-    return store.simulation(labels[first]), store.simulation(labels[second])
+    results = [store.simulation(labels[label]) for label in chosen]
+    demands = {r.demand for r in results}
+    if len(demands) > 1:
+        st.warning(
+            "Capacity runs and order-book runs answer different questions: choose runs of one."
+        )
+        return None
+    return compare(results, [labels[label] for label in chosen])
 
 
-def _same_seeds() -> None:
-    """Run two bundled scenarios with the same seeds (common random numbers), then save both."""
+def _choices() -> dict[str, Scenario | None]:
+    """The scenarios to pick from: the one being edited first, then the bundled ones."""
+    choices: dict[str, Scenario | None] = {}
+    current = current_scenario()
+    if current is not None:
+        choices[CURRENT] = current
+    choices.update(dict.fromkeys(bundled_scenarios(), None))
+    return choices
+
+
+def _run_here() -> None:
+    """Run the chosen scenarios with the same seeds (common random numbers), then save them."""
+    choices = _choices()
+    names = list(choices)
+    chosen = st.multiselect(
+        "Scenarios (the first is the base)",
+        names,
+        default=names[:2],
+        max_selections=MAX_SCENARIOS,
+        key="compare-scenarios",
+    )
+    if len(chosen) < 2:
+        st.info("Choose at least two scenarios.")
+        return
     bundled = bundled_scenarios()
+    scenarios = [choices[c] or load_scenario(bundled[c]) for c in chosen]
+    first = scenarios[0].run
     with st.form("compare-form"):
-        first_box, second_box = st.columns(2)
-        first = first_box.selectbox("First scenario", list(bundled), key="compare-scenario-1")
-        second = second_box.selectbox(
-            "Second scenario", list(bundled), index=min(1, len(bundled) - 1), key="compare-2"
+        question = st.radio(
+            "Question",
+            ["Will the orders ship? (order book)", "What can the plant make? (capacity)"],
+            index=1 if first.demand == "capacity" else 0,
+            horizontal=True,
+            key="compare-question",
         )
         days_box, replications_box, seed_box = st.columns(3)
-        days = days_box.number_input("Horizon, days", 0.01, 3650.0, 7.0, key="compare-days")
-        replications = replications_box.number_input(
-            "Replications", 1, 1000, 5, key="compare-replications"
+        days = days_box.number_input(
+            "Horizon, days", 0.01, 3650.0, first.horizon / 1440, key="compare-days"
         )
-        seed = seed_box.number_input("Seed", 0, 2**31 - 1, 1, key="compare-seed")
-        go = st.form_submit_button("Run both", type="primary", disabled=running(JOB))
+        replications = replications_box.number_input(
+            "Replications", 1, 1000, first.replications, key="compare-replications"
+        )
+        seed = seed_box.number_input("Seed", 0, 2**53 - 1, first.seed, key="compare-seed")
+        go = st.form_submit_button("Run them", type="primary", disabled=running(JOB))
     if not go:
         return
-    scenarios = [load_scenario(bundled[first]), load_scenario(bundled[second])]
+    capacity = question.endswith("(capacity)")
 
-    def work(progress: Progress) -> list[tuple[str, SimulationResult]]:
-        results = []
+    def work(progress: Progress) -> Comparison:
+        results: list[SimulationResult] = []
+        total = len(scenarios) * int(replications)
         for index, scenario in enumerate(scenarios):
             options = RunOptions.of(
-                scenario, replications=int(replications), seed=int(seed), horizon_min=days * 1440
-            )
-            result = simulate(
                 scenario,
-                options,
-                progress=lambda done, total, index=index: progress(index * total + done, 2 * total),
+                demand="capacity" if capacity else "orders",
+                replications=int(replications),
+                seed=int(seed),
+                horizon_min=days * 1440,
             )
-            results.append((open_store().save_simulation(scenario, result), result))
-        return results
 
-    start_job(JOB, "simulating both scenarios", work)
+            def step(done: int, _count: int, index: int = index) -> None:
+                progress(index * int(replications) + done, total)
+
+            result = simulate(scenario, options, progress=step)
+            open_store().save_simulation(scenario, result, label=scenario.name)
+            results.append(result)
+        return compare(results, chosen, [f"every scenario ran with seed {int(seed)}"])
+
+    start_job(JOB, f"simulating {len(scenarios)} scenarios", work)
 
 
-def show_comparison(first: SimulationResult, second: SimulationResult) -> None:
-    """KPIs side by side, the differences with intervals, and a chart of the estimates."""
-    st.caption(f"First: {first.scenario} · second: {second.scenario}")
-    table(tables.difference_frame(first, second), "comparison")
-    rows = [
-        {
-            "kpi": KPI_LABELS.get(name, name),
-            "run": run,
-            "mean": result.kpis[name].mean,
-            "low": result.kpis[name].ci_low,
-            "high": result.kpis[name].ci_high,
-        }
-        for run, result in (("first", first), ("second", second))
-        for name in KPI_LABELS
-        if name in first.kpis and name in second.kpis
-    ]
-    st.plotly_chart(charts.estimate_bars(pd.DataFrame(rows)), key="comparison-chart")
+def show_comparison(comparison: Comparison) -> None:
+    """Each scope's KPIs side by side with their differences, and the differences drawn."""
+    question = (
+        "capacity runs: what can each plant make?"
+        if comparison.demand == "capacity"
+        else "order-book runs: will the orders ship?"
+    )
+    st.caption(
+        f"{question} · differences to {comparison.names[0]}, 95 % intervals"
+        + (" (Bonferroni-corrected)" if len(comparison.names) > 2 else "")
+    )
+    for note in comparison.notes:
+        st.caption(note)
+    st.plotly_chart(charts.differences(comparison), key="comparison-chart")
+    scopes = list(dict.fromkeys(r.scope for r in comparison.rows))
+    for scope in scopes:
+        st.subheader("Plant" if scope == "plant" else f"Line {scope}")
+        table(tables.comparison_frame(comparison, scope), f"comparison-{scope}")
 
 
 def page() -> None:
     """The Compare page."""
     st.title("Compare")
     mode = st.radio(
-        "Compare", ["Stored runs", "Same seeds on two scenarios"], horizontal=True, key="mode"
+        "Compare",
+        ["Scenarios, run here with the same seeds", "Stored runs"],
+        horizontal=True,
+        key="mode",
     )
     if mode == "Stored runs":
-        pair = _stored()
-        if pair is not None:
-            show_comparison(*pair)
+        comparison = _stored()
+        if comparison is not None:
+            show_comparison(comparison)
         return
 
-    def finished(results: list[tuple[str, SimulationResult]]) -> None:
-        st.session_state["compared"] = [result for _, result in results]
-        ids = ", ".join(run_id for run_id, _ in results)
-        st.session_state["saved"] = f"Both runs are saved in the store ({ids})."
+    def finished(comparison: Comparison) -> None:
+        st.session_state["compared"] = comparison
+        st.session_state["saved"] = f"All {len(comparison.names)} runs are saved in the store."
 
-    _same_seeds()
+    _run_here()
     follow_job(JOB, finished)
     saved_note()
     if "compared" in st.session_state:
-        show_comparison(*st.session_state["compared"])
+        show_comparison(st.session_state["compared"])

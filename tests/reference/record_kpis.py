@@ -16,12 +16,14 @@ ROOT = Path(__file__).resolve().parents[2]
 REFERENCE = ROOT / "tests" / "data" / "kpi_reference.json"
 SCENARIOS = [
     "scenarios/baseline.yaml",
+    "scenarios/baseline.yaml --capacity",
     "scenarios/baseline_extra_pecvd_source.yaml",
     "scenarios/validation/inline_pecvd_ald.yaml",
     "scenarios/validation/roll_coupled_three_tools.yaml",
     "scenarios/validation/two_station_fluid.yaml",
     "scenarios/validation/two_station_rolls.yaml",
 ]
+"""Each scenario's own run (an order book, or a capacity run), and the baseline's capacity run."""
 HORIZON_MIN = 30 * 1440.0
 REPLICATIONS = 5
 
@@ -33,8 +35,10 @@ def record() -> dict[str, Any]:
 
     document: dict[str, Any] = {}
     for name in SCENARIOS:
-        scenario = load_scenario(ROOT / name)
-        options = RunOptions.of(scenario, horizon_min=HORIZON_MIN)
+        path, _, flag = name.partition(" ")
+        scenario = load_scenario(ROOT / path)
+        demand = "capacity" if flag == "--capacity" else None
+        options = RunOptions.of(scenario, horizon_min=HORIZON_MIN, demand=demand)
         runs = []
         for replication in range(REPLICATIONS):
             record = run_replication(scenario, options, replication)

@@ -6,7 +6,18 @@ they need (the scheduler, pandas, plotly, Dask) when they run, so that a command
 need them starts without them.
 """
 
-from twin.cli import dashboard, plant, runs, schedule, simulate, study, trace
+from twin.cli import (
+    compare,
+    dashboard,
+    history,
+    orders,
+    plant,
+    runs,
+    schedule,
+    simulate,
+    study,
+    trace,
+)
 from twin.cli.app import EXIT_BAD_INPUT, EXIT_INTERNAL, app
 
 app.command()(plant.validate)
@@ -14,6 +25,10 @@ app.command()(plant.schema)
 app.command()(plant.describe)
 app.command(name="simulate")(simulate.simulate_command)
 app.command()(trace.trace)
+app.command(name="calibrate")(history.calibrate_command)
+app.command(name="validate-history")(history.validate_history_command)
+app.command(name="compare")(compare.compare_command)
+app.add_typer(orders.orders_app)
 app.command()(schedule.schedule)
 app.command(name="solve-benchmark")(schedule.solve_benchmark_command)
 app.command()(study.study)

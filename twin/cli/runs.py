@@ -74,16 +74,24 @@ def export_command(
     destination: Annotated[
         Path | None, typer.Option("--out", help="File to write (default: out/<id>.<format>).")
     ] = None,
+    table: Annotated[
+        str | None,
+        typer.Option(
+            help="Only this table (CSV: the main one by default), e.g. order_book, orders, "
+            "stations, replications."
+        ),
+    ] = None,
     store_file: StoreFile = None,
 ) -> None:
-    """Export a stored run or study: CSV (main table), Excel (a sheet per table) or JSON."""
+    """Export a stored run or study: CSV (one table), Excel (a sheet per table) or JSON."""
     from twin.report import FORMATS, Format, export
 
     if fmt not in FORMATS:
         raise UsageError([Problem("--format", f"must be csv, xlsx or json (got {fmt!r})")])
     chosen: Format = "csv" if fmt == "csv" else "xlsx" if fmt == "xlsx" else "json"
     try:
-        path = export(Store(store_file), run_id, chosen, destination)
+        path = export(Store(store_file), run_id, chosen, destination, table)
     except ValueError as error:
-        raise UsageError([Problem("--format", str(error))]) from None
+        option = "--table" if table is not None and "no table" in str(error) else "--format"
+        raise UsageError([Problem(option, str(error))]) from None
     out.print(f"wrote {path}")

@@ -85,7 +85,7 @@ def schedule(
     """
     from twin.schedule.plant import parse_objective, schedule_plant
 
-    store = None if no_store else Store(store_file)
+    store = None if no_store else Store(store_file, for_writing=True)
     if destination is not None:
         check_output(destination, "--out", inputs=[file], store=store.path if store else None)
     scenario = load_scenario(file) if as_json else load_checked(file)

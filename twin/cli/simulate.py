@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import sys
 from pathlib import Path
@@ -16,7 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from twin.cli.app import NoStore, ScenarioFile, StoreFile, err, guarded, load_checked
 from twin.cli.outputs import write_outputs
 from twin.cli.results import print_plan_outcome, print_result
-from twin.engine import ReplicationRecord, RunOptions, SchedulePlan, StateChange, simulate
+from twin.engine import ReplicationRecord, RunOptions, SchedulePlan, SimulationResult, simulate
 from twin.files import check_output, read_input
 from twin.scenario import (
     InputError,
@@ -39,8 +37,21 @@ def simulate_command(
     days: Annotated[
         float | None, typer.Option(help="Horizon in days (default: the scenario's).", min=0.001)
     ] = None,
+    capacity: Annotated[
+        bool,
+        typer.Option(
+            "--capacity",
+            help="A capacity run: every line kept supplied with the product mix (what can the "
+            "plant make?) instead of the order book (will the orders ship?).",
+        ),
+    ] = False,
     warmup: Annotated[
-        float | None, typer.Option(help="Warm-up in days, discarded from statistics.", min=0)
+        float | None,
+        typer.Option(
+            help="Warm-up in days, discarded from a capacity run's statistics (default: the "
+            "scenario's; an order-book run has none).",
+            min=0,
+        ),
     ] = None,
     replications: Annotated[
         int | None, typer.Option(help="Replications (default: the scenario's).", min=1)
@@ -48,7 +59,11 @@ def simulate_command(
     seed: Annotated[int | None, typer.Option(help="Random seed (default: the scenario's).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
     events: Annotated[
-        Path | None, typer.Option(help="Write the first replication's station states here (CSV).")
+        Path | None,
+        typer.Option(
+            help="Write the first replication's station states here as an event log (CSV, or "
+            "Parquet for .parquet), the input of calibrate and validate-history."
+        ),
     ] = None,
     genealogy: Annotated[
         Path | None,
@@ -58,15 +73,18 @@ def simulate_command(
         Path | None,
         typer.Option("--schedule", help="Execute a schedule written by 'r2r schedule --out'."),
     ] = None,
+    all_orders: Annotated[
+        bool, typer.Option("--all-orders", help="List every order, not only the riskiest.")
+    ] = False,
     store_file: StoreFile = None,
     no_store: NoStore = False,
 ) -> None:
-    """Simulate a scenario: output, time in state, buffers, orders, with 95 % CIs.
+    """Simulate a scenario: delivery of its order book, or its capacity, with 95 % CIs.
 
     The run is kept in the store (see 'r2r runs') unless --no-store is given: each replication
     as it finishes, so that a run stopped halfway keeps what it finished.
     """
-    store = None if no_store else Store(store_file)
+    store = None if no_store else Store(store_file, for_writing=True)
     inputs = [file, *([schedule_file] if schedule_file else [])]
     where = store.path if store is not None else None
     for option, path in (("--events", events), ("--genealogy", genealogy)):
@@ -79,6 +97,7 @@ def simulate_command(
     try:
         options = RunOptions.of(
             scenario,
+            demand="capacity" if capacity else None,
             horizon_min=days * 1440 if days is not None else None,
             warmup_min=warmup * 1440 if warmup is not None else None,
             replications=replications,
@@ -87,8 +106,8 @@ def simulate_command(
             genealogy=genealogy is not None,
             plan=plan,
         )
-    except ValueError:
-        raise UsageError([Problem("--warmup", "must be shorter than the horizon")]) from None
+    except ValueError as error:
+        raise UsageError([Problem("--warmup", str(error))]) from None
     count = options.replications
     run_id = None
     if store is not None:
@@ -127,58 +146,34 @@ def simulate_command(
     if as_json:
         sys.stdout.write(result.model_dump_json(indent=2, exclude={"events", "rolls"}) + "\n")
     else:
-        print_result(result)
+        print_result(result, all_orders)
         if plan is not None:
             print_plan_outcome(result)
         if store is not None:  # JSON readers get nothing but the document
             err.print(f"stored as {run_id} in {store.path}", markup=False)
-    outputs: list[tuple[str, Path, str]] = []
+    outputs: list[tuple[str, Path, str | bytes]] = []
     if events is not None:
-        outputs.append(("--events", events, events_csv(result.events or [])))
+        outputs.append(("--events", events, _events(events, result, options)))
     if genealogy is not None:
-        document = {"scenario": result.scenario, "seed": result.seed, "rolls": result.rolls}
+        document = {
+            "scenario": result.scenario,
+            "seed": result.seed,
+            "start": result.start.isoformat() if result.start else None,
+            "rolls": result.rolls,
+        }
         outputs.append(("--genealogy", genealogy, json.dumps(document)))
     write_outputs(outputs)
 
 
-EVENT_COLUMNS = (
-    "minute",
-    "station",
-    "unit",
-    "state",
-    "cause",
-    "roll",
-    "order",
-    "product",
-    "step",
-    "metres",
-)
-"""The event log's columns, one row per state change of a station unit."""
+def _events(path: Path, result: SimulationResult, options: RunOptions) -> bytes:
+    """The first replication's state changes in the event-log format, for ``r2r calibrate``.
 
+    Parquet for a ``.parquet`` or ``.pq`` file, else CSV: the twin's own logs are valid input.
+    """
+    from twin.history import event_log_bytes
 
-def events_csv(events: list[StateChange]) -> str:
-    """The event log as CSV: a header, then one row per state change (empty where unknown)."""
-    text = io.StringIO()
-    writer = csv.writer(text, lineterminator="\n")
-    writer.writerow(EVENT_COLUMNS)
-    for e in events:
-        metres = "" if e.metres is None else f"{e.metres:.3f}"
-        minute = f"{e.minute:.4f}"
-        writer.writerow(
-            (
-                minute,
-                e.station,
-                e.unit,
-                e.state,
-                e.cause,
-                e.roll,
-                e.order,
-                e.product,
-                e.step,
-                metres,
-            )
-        )
-    return text.getvalue()
+    parquet = path.suffix.lower() in (".parquet", ".pq")
+    return event_log_bytes(result.events or [], result.start, options.horizon_min, parquet=parquet)
 
 
 def _load_plan(path: Path, scenario: Scenario) -> SchedulePlan:

@@ -13,6 +13,7 @@ from rich.table import Table
 from twin.cli.app import StoreFile, err, guarded, out
 from twin.cli.outputs import write_outputs
 from twin.display import interval, kpi_label
+from twin.extras import installed, require
 from twin.files import check_output
 from twin.scenario import Problem, UsageError
 from twin.store import Store
@@ -105,12 +106,15 @@ def study(
     if executor not in ("local", "dask"):
         raise UsageError([Problem("--executor", f"must be local or dask (got {executor!r})")])
     chosen: Executor = "dask" if executor == "dask" else "local"
+    plotting = installed("plotly")
+    if plots is not None:
+        require("plotly", "plots", "--plots")
     spec = load_study(file)
     changes: dict[str, Any] = {"replications": replications}
     changes |= {"horizon": days * 1440 if days is not None else None}
     changes |= {"warmup": warmup * 1440 if warmup is not None else None}
     spec = spec.with_changes({k: v for k, v in changes.items() if v is not None})
-    store = Store(store_file)
+    store = Store(store_file, for_writing=True)
     with Progress(
         TextColumn("study"),
         BarColumn(),
@@ -154,4 +158,11 @@ def study(
     )
     print_study(result)
     out.print(f"study id: {result.study_id} (r2r show {result.study_id})")
-    _write_plots(result, plots or Path("out") / f"study-{result.study_id}")
+    if plotting:
+        _write_plots(result, plots or Path("out") / f"study-{result.study_id}")
+    elif result.factors:
+        err.print(
+            "no plots: they need the 'plots' extra (plotly is not installed): "
+            "pip install 'r2r-twin[plots]'",
+            markup=False,
+        )

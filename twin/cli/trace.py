@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
 from rich.table import Table
 
 from twin.cli.app import guarded, out
+from twin.display import moment
 from twin.engine import RunOptions, simulate
 from twin.files import read_input
 from twin.genealogy import (
@@ -32,7 +34,7 @@ def _rolls(source: Path, days: float | None) -> Genealogy:
         document = None
     if looks_like_genealogy(document):
         return genealogy_from_document(document, str(source))
-    fmt = "json" if source.suffix.lower() == ".json" else "yaml"
+    fmt: Literal["yaml", "json"] = "json" if source.suffix.lower() == ".json" else "yaml"
     scenario = parse_scenario(data, fmt, str(source))
     options = RunOptions.of(
         scenario,
@@ -42,18 +44,23 @@ def _rolls(source: Path, days: float | None) -> Genealogy:
         genealogy=True,
     )
     result = simulate(scenario, options)
-    return genealogy_from_document({"scenario": scenario.name, "rolls": result.rolls or []}, "")
+    document = {
+        "scenario": scenario.name,
+        "start": scenario.start.isoformat() if scenario.start else None,
+        "rolls": result.rolls or [],
+    }
+    return genealogy_from_document(document, "")
 
 
-def _print_roll(roll: RollRecord) -> None:
+def _print_roll(roll: RollRecord, start: dt.datetime | None = None) -> None:
     out.print(
         f"[bold]{roll.id}[/] · order {roll.order} · product {roll.product} · line "
-        f"{roll.line} · {roll.length_m:g} m × {roll.width_m:g} m · released at "
-        f"{roll.released_min / 60:.1f} h · reworks {roll.reworks}",
+        f"{roll.line} · {roll.length_m:g} m × {roll.width_m:g} m · released "
+        f"{moment(start, roll.released_min)} · reworks {roll.reworks}",
         markup=True,
     )
     steps = Table(title="stations", title_justify="left")
-    for name in ("station", "step", "start h", "end h", "condition", "defects laid"):
+    for name in ("station", "step", "start", "end", "condition", "defects laid"):
         steps.add_column(name)
     laid: dict[str | None, int] = {}
     for defect in roll.defects:
@@ -64,8 +71,8 @@ def _print_roll(roll: RollRecord) -> None:
         steps.add_row(
             stage.station,
             stage.step,
-            f"{stage.start_min / 60:.2f}",
-            f"{stage.end_min / 60:.2f}",
+            moment(start, stage.start_min),
+            moment(start, stage.end_min),
             condition,
             str(laid.pop(stage.station, 0)),
         )
@@ -115,4 +122,4 @@ def trace(
     if as_json:
         sys.stdout.write(roll.model_dump_json(indent=2) + "\n")
         return
-    _print_roll(roll)
+    _print_roll(roll, genealogy.start)

@@ -176,6 +176,7 @@ class FlowStation:
     plan: StepPlan | None = None
     """What the unit takes for the current step (a tool's)."""
     last_state: int = -1
+    last_cause: str | None = None
     running: bool = False
     entered_at: float = 0.0
     usage_before: dict[str, float] = field(default_factory=dict)
@@ -225,6 +226,19 @@ class FlowStation:
         times[WORKING] += dt * fraction
         if fraction < 1.0:
             times[self.cause if self.cause != WORKING else STARVED] += dt * (1.0 - fraction)
+
+    def logged_change(self, now: float) -> StateChange | None:
+        """The record to log at ``now``, or None when nothing changed.
+
+        A new state is logged, and so is a new cause of the same state (a changeover straight
+        into a roll change, a second maintenance task).
+        """
+        state = self.state()
+        cause = self.causes[state] if state in (DOWN, MAINTENANCE, SETUP) else None
+        if state == self.last_state and cause == self.last_cause:
+            return None
+        self.last_state, self.last_cause = state, cause
+        return self.change(now, state)
 
     def change(self, now: float, state: int) -> StateChange:
         """The event-log record of entering ``state`` at ``now``."""

@@ -12,6 +12,7 @@ A :class:`StateChange` is one line of a station unit's event log.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field, fields
 from typing import Any, Literal
 
@@ -67,6 +68,14 @@ class PlantFigures(OutputFigures):
 
 
 @dataclass(slots=True)
+class ProductFigures(OutputFigures):
+    """A product's output on a line, and the lead time of its rolls."""
+
+    lead_time_h: float = float("nan")
+    """Release to finish per roll of the product finished after the warm-up (NaN: none)."""
+
+
+@dataclass(slots=True)
 class LineFigures(OutputFigures):
     """A line's output, work in process, lead time and scrap, and its products' output."""
 
@@ -74,7 +83,7 @@ class LineFigures(OutputFigures):
     lead_time_h: float = float("nan")
     """Release to finish per roll finished after the warm-up (NaN when none finished)."""
     scrapped_m: float = 0.0
-    products: dict[str, OutputFigures] = field(default_factory=dict)
+    products: dict[str, ProductFigures] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -84,6 +93,8 @@ class StationFigures:
     states: dict[State, float]
     oee: float
     metres: float
+    line: str = ""
+    """The line the station is on."""
 
 
 @dataclass(slots=True)
@@ -107,6 +118,9 @@ class OrderFigures:
     due_min: float
     completion_min: float | None
     tardiness_min: float
+    line: str | None = None
+    """The line it ran on (None when none of its rolls was released)."""
+    product: str = ""
 
 
 @dataclass(slots=True)
@@ -123,12 +137,18 @@ class ReplicationRecord:
     scrap_m2: dict[str, float]
     """Scrap area by cause after the warm-up (causes with none are left out)."""
     bottleneck: dict[str, float]
-    """Each station's share of time as the momentary bottleneck."""
+    """Each station's share of time as the plant's momentary bottleneck."""
     wakeups: int
     """Fluid updates the replication took (a cost figure)."""
     events: list[StateChange] | None = None
     rolls: list[dict[str, Any]] | None = None
     """Each finished roll's genealogy, when asked."""
+    line_bottleneck: dict[str, float] = field(default_factory=dict)
+    """Each station's share of time as its own line's momentary bottleneck."""
+    start: dt.datetime | None = None
+    """The date-time of t = 0 (the scenario's start), for showing dates."""
+    mix: dict[str, dict[str, float]] = field(default_factory=dict)
+    """A capacity run's product mix of each line, shares by metres (empty for an order book)."""
 
     def flatten(self) -> dict[str, float]:
         """Every figure by its dotted name (the names studies and the run store use)."""
@@ -154,6 +174,16 @@ class ReplicationRecord:
     def plant_kpis(self) -> dict[str, float]:
         """The plant's KPIs by their short names (``output_m2_per_h``, ``yield``, ...)."""
         return {k.removeprefix("kpis."): v for k, v in _figures(self.plant, "kpis", ()).items()}
+
+    def headline_kpis(self) -> dict[str, float]:
+        """The plant's KPIs by their short names, each line's as ``lines.<line>.<kpi>``.
+
+        The names studies use, kept per replication so that runs can be compared in pairs.
+        """
+        kpis = self.plant_kpis()
+        for name, line in self.lines.items():
+            kpis |= _figures(line, f"lines.{name}", ("products",))
+        return {k: v for k, v in kpis.items() if v == v}  # NaN: no roll finished, no figure
 
 
 def _figures(figures: Any, prefix: str, skip: tuple[str, ...]) -> dict[str, float]:

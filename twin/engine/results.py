@@ -5,6 +5,7 @@ The JSON form (``SimulationResult.model_dump_json``) is what ``r2r simulate --js
 
 from __future__ import annotations
 
+import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -37,11 +38,14 @@ class QualityKpis(BaseModel):
 
 
 class ProductOutput(QualityKpis):
-    """A product's output on a line."""
+    """A product's output on a line, and its rolls' lead time."""
 
     output_m_per_h: Estimate
     output_m2_per_h: Estimate
     output_rolls_per_h: Estimate
+    lead_time_h: Estimate | None = Field(
+        default=None, description="Release to finish per finished roll of the product, hours."
+    )
 
 
 class LineResult(QualityKpis):
@@ -66,6 +70,10 @@ class StationResult(BaseModel):
     oee: Estimate = Field(description="Working time at full speed / planned (on-shift) time.")
     metres: Estimate = Field(description="Web processed, m (whole run).")
     bottleneck_share: float = Field(description="Share of time it was the momentary bottleneck.")
+    line: str = Field(default="", description="The line the station is on.")
+    line_bottleneck_share: float = Field(
+        default=0.0, description="Share of time it was its own line's momentary bottleneck."
+    )
 
 
 class BufferResult(BaseModel):
@@ -86,6 +94,10 @@ class OrderResult(BaseModel):
     """An order's completion and tardiness over replications."""
 
     due_h: float
+    line: str | None = Field(
+        default=None, description="The line it ran on most often over the replications."
+    )
+    product: str = ""
     completed_fraction: float = Field(description="Share of replications that completed it.")
     completion_h: Estimate | None = Field(
         default=None, description="Completion time, when every replication completed it."
@@ -108,17 +120,32 @@ class Bottleneck(BaseModel):
 
 
 class SimulationResult(BaseModel):
-    """Everything a simulation run reports."""
+    """Everything a simulation run reports, and which question it answers.
+
+    ``demand`` says which: ``capacity`` (every line kept supplied with ``mix``: what the plant
+    can make, steady-state rates after ``warmup_days``) or ``orders`` (the order book from an
+    empty plant: will the orders ship; output counts what was delivered and is limited by the
+    demand).
+    """
 
     scenario: str
+    demand: Literal["orders", "capacity"] = "orders"
+    start: datetime.datetime | None = Field(
+        default=None, description="Date-time of t = 0, for showing dates (the scenario's start)."
+    )
     horizon_days: float
     warmup_days: float
+    warmup_rule: str = Field(default="", description="How the warm-up was chosen.")
+    mix: dict[str, dict[str, float]] = Field(
+        default={}, description="A capacity run's product mix of each line, shares by metres."
+    )
     replications: int
     seed: int
     kpis: dict[str, Estimate]
     replication_kpis: list[dict[str, float]] = Field(
         default=[],
-        description="Each replication's plant KPIs, in replication order: two runs with the same "
+        description="Each replication's plant KPIs (by their short names) and line KPIs (as "
+        "'lines.<line>.<kpi>'), in replication order: two runs with the same "
         "seed share their random numbers, so their KPIs can be compared replication by "
         "replication (see :func:`paired_difference`).",
     )

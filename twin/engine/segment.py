@@ -485,10 +485,9 @@ class Segment:
         """Record the stations' state changes in the event log."""
         now = self.env.now
         for station in self.stations:
-            state = station.state()
-            if state != station.last_state:
-                station.last_state = state
-                log.append(station.change(now, state))
+            record = station.logged_change(now)
+            if record is not None:
+                log.append(record)
 
     # ------------------------------------------------------------------ end of run
     def flush(self) -> None:

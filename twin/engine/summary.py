@@ -48,7 +48,7 @@ def _output_estimates(figures: Sequence[OutputFigures]) -> dict[str, Estimate]:
 
 def _lines(records: Sequence[ReplicationRecord]) -> dict[str, LineResult]:
     lines = {}
-    for name in sorted(records[0].lines):
+    for name in records[0].lines:  # in the scenario's order
         figures = [r.lines[name] for r in records]
         products = {
             product: ProductOutput(
@@ -72,7 +72,7 @@ def _stations(
     records: Sequence[ReplicationRecord], shares: dict[str, float]
 ) -> dict[str, StationResult]:
     stations = {}
-    for name in sorted(records[0].stations):
+    for name in records[0].stations:  # in web order, line by line
         figures = [r.stations[name] for r in records]
         state_ci = {s: Estimate.of([f.states[s] for f in figures]) for s in STATE_NAMES}  # type: ignore[index]
         stations[name] = StationResult(
@@ -81,13 +81,16 @@ def _stations(
             oee=Estimate.of([f.oee for f in figures]),
             metres=Estimate.of([f.metres for f in figures]),
             bottleneck_share=shares.get(name, 0.0),
+            line=figures[0].line,
+            line_bottleneck_share=sum(r.line_bottleneck.get(name, 0.0) for r in records)
+            / len(records),
         )
     return stations
 
 
 def _buffers(records: Sequence[ReplicationRecord]) -> dict[str, BufferResult]:
     buffers = {}
-    for name in sorted(records[0].buffers):
+    for name in records[0].buffers:  # in web order, line by line
         figures = [r.buffers[name] for r in records]
         buffers[name] = BufferResult(
             unit=figures[0].unit,
@@ -109,8 +112,11 @@ def _orders(records: Sequence[ReplicationRecord], options: RunOptions) -> dict[s
         done = [r.completion_min for r in runs if r.completion_min is not None]
         planned = planned_completion.get(order_id)
         on_time = sum(1 for r in runs if r.completion_min is not None and not r.tardiness_min)
+        lines = [r.line for r in runs if r.line is not None]
         orders[order_id] = OrderResult(
             due_h=runs[0].due_min / 60,
+            line=max(sorted(set(lines)), key=lines.count) if lines else None,
+            product=runs[0].product,
             completed_fraction=len(done) / len(runs),
             completion_h=Estimate.of([c / 60 for c in done]) if len(done) == len(runs) else None,
             tardiness_h=Estimate.of([r.tardiness_min / 60 for r in runs]),
@@ -135,14 +141,18 @@ def summarise(records: Sequence[ReplicationRecord], options: RunOptions) -> Simu
     first = records[0]
     return SimulationResult(
         scenario=first.scenario,
+        demand=options.demand,
+        start=first.start,
         horizon_days=options.horizon_min / 1440,
         warmup_days=options.warmup_min / 1440,
+        warmup_rule=options.warmup_rule,
+        mix=first.mix,
         replications=len(records),
         seed=options.seed,
         kpis={
             k.removesuffix("_"): kpis[k] for k in sorted(kpis, key=lambda k: k.removesuffix("_"))
         },
-        replication_kpis=[r.plant_kpis() for r in records],
+        replication_kpis=[r.headline_kpis() for r in records],
         lines=_lines(records),
         stations=_stations(records, shares),
         buffers=_buffers(records),

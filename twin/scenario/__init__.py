@@ -24,6 +24,7 @@ from twin.scenario.lines import Accumulator, Buffer, Inspection, Line, RollStore
 from twin.scenario.loading import load_scenario, parse_scenario, scenario_from_document
 from twin.scenario.messages import validation_problems
 from twin.scenario.model import RouteStep, RunSettings, Scenario
+from twin.scenario.order_files import OrderFile, read_order_file
 from twin.scenario.orders import Order, Product
 from twin.scenario.paths import PathError, parse_path, positional, set_path, value_at
 from twin.scenario.upkeep import CalendarMaintenance, Failure, Maintenance, UsageMaintenance
@@ -47,6 +48,7 @@ __all__ = [
     "Maintenance",
     "Model",
     "Order",
+    "OrderFile",
     "PathError",
     "Problem",
     "Product",
@@ -67,6 +69,7 @@ __all__ = [
     "parse_path",
     "parse_scenario",
     "positional",
+    "read_order_file",
     "scenario_from_document",
     "set_path",
     "validation_problems",

@@ -119,6 +119,10 @@ def reference_problems(document: dict[str, Any]) -> Iterator[Problem]:
     for oi, order_ in _items(document, "orders"):
         yield from refer(f"orders[{oi}].product", "product", order_.get("product"))
         yield from refer(f"orders[{oi}].line", "line", order_.get("line"))
+    run = document.get("run")
+    mix = run.get("mix") if isinstance(run, dict) else None
+    for product_id in mix if isinstance(mix, dict) else {}:
+        yield from refer(f"run.mix.{product_id}", "product", product_id)
 
 
 def check_scenario(scenario: Scenario, document: Any = None) -> Iterator[Problem]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass, replace
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, PrivateAttr, ValidationError, ValidationInfo, model_validator
 
@@ -13,7 +13,7 @@ from stations import Duration, PositiveDuration, RecipeStep
 from twin.problems import Problem, ScenarioError
 from twin.scenario.calendars import Calendar, Crew
 from twin.scenario.checks import check_scenario, partial_problems, reference_problems
-from twin.scenario.fields import Model
+from twin.scenario.fields import Identifier, Model
 from twin.scenario.lines import Line, Station
 from twin.scenario.messages import validation_problems
 from twin.scenario.orders import Order, Product
@@ -21,10 +21,25 @@ from twin.scenario.paths import PathError, named, set_path
 
 
 class RunSettings(Model):
-    """How to run the twin: horizon, warm-up, seed, replications, dispatching."""
+    """How to run the twin: which question, horizon, warm-up, seed, replications, dispatching."""
 
+    demand: Literal["orders", "capacity"] = Field(
+        default="orders",
+        description="The question a run answers: 'orders' runs the order book (will the orders "
+        "ship?); 'capacity' keeps every line's input supplied with the product mix (what can "
+        "the plant make?).",
+    )
+    mix: dict[Identifier, Annotated[float, Field(gt=0, le=1e9)]] | None = Field(
+        default=None,
+        description="A capacity run's product mix, shares by metres (normalised per line over "
+        "the products it runs); default: the order book's metres by product.",
+    )
     horizon: PositiveDuration = Field(default=30 * 1440.0, description="Simulated time ('30d').")
-    warmup: Duration = Field(default=0.0, description="Time discarded from statistics ('2d').")
+    warmup: Duration = Field(
+        default=0.0,
+        description="Time a capacity run discards from its statistics ('2d'); an order-book run "
+        "counts everything from the start.",
+    )
     seed: int = Field(default=1, ge=0, le=2**63 - 1, description="Random seed.")
     replications: int = Field(default=1, ge=1, le=10_000, description="Independent replications.")
     dispatching: Literal["fifo", "group_by_product"] = Field(
@@ -141,9 +156,14 @@ class Scenario(Model):
         return (when - start).total_seconds() / 60
 
     def order_length_m(self, order: Order) -> float:
-        """Length of web an order needs, m (area / the product's web width for area orders)."""
+        """Length of web an order needs, m.
+
+        As ordered, its area over the product's web width, or its rolls at the standard length.
+        """
         if order.length_m is not None:
             return order.length_m
+        if order.rolls is not None:
+            return order.rolls * self.roll_length_m
         assert order.area_m2 is not None
         return order.area_m2 / self.product(order.product).web_width_m
 

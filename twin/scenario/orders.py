@@ -48,12 +48,15 @@ class Product(Model):
 
 
 class Order(Model):
-    """An order: a length (or area) of a product, released and due at given times."""
+    """An order: a length, area or number of rolls of a product, released and due at given times."""
 
     id: Identifier
     product: Identifier
     length_m: float | None = Field(default=None, gt=0, le=1e7, description="Length ordered, m.")
     area_m2: float | None = Field(default=None, gt=0, le=1e7, description="Area ordered, m².")
+    rolls: int | None = Field(
+        default=None, ge=1, le=10_000, description="Standard rolls ordered (roll_length_m each)."
+    )
     release: TimeRef = Field(default=0.0, description="When it may start.")
     due: TimeRef = Field(description="When it is due.")
     weight: float = Field(default=1.0, gt=0, le=1000, description="Weight for tardiness.")
@@ -61,6 +64,7 @@ class Order(Model):
 
     @model_validator(mode="after")
     def _one_quantity(self) -> Order:
-        if (self.length_m is None) == (self.area_m2 is None):
-            raise ValueError("give exactly one of length_m and area_m2")
+        given = [q for q in (self.length_m, self.area_m2, self.rolls) if q is not None]
+        if len(given) != 1:
+            raise ValueError("give exactly one of length_m, area_m2 and rolls")
         return self

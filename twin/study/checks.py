@@ -36,7 +36,9 @@ def check_study(
             if factor.range is None:
                 yield Problem(where, "a latin_hypercube design needs a range [low, high]")
                 continue
-            tried = [(f"{where}.range[{i}]", factor.convert(b)) for i, b in enumerate(factor.range)]
+            tried: list[tuple[str, Any]] = [
+                (f"{where}.range[{i}]", factor.convert(b)) for i, b in enumerate(factor.range)
+            ]
         elif factor.named_levels is not None:
             tried = [(f"{where}.levels[{i}]", lv.name) for i, lv in enumerate(factor.named_levels)]
         elif factor.range is not None and factor.levels is None:

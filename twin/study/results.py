@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from twin.engine.stats import Estimate
+from twin.extras import require
 from twin.store import TaskOutcome
 from twin.study.selection import Selection, by_point, select_best
 
@@ -212,6 +213,7 @@ class StudyResult:
         Design points that share the other factors' values are joined into one line (labelled
         by those values); where no two points do (a Latin hypercube), the points are scattered.
         """
+        require("plotly", "plots", "study plots")
         import plotly.graph_objects as go
         from plotly.subplots import make_subplots
 

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from contextlib import closing
 from typing import Literal
 
+from twin.extras import require
 from twin.store import Store, StoreError
 from twin.study.plan import StudyPlan
 from twin.study.results import StudyResult
@@ -76,6 +77,8 @@ def run_study(
     """
     if executor not in ("local", "dask"):
         raise ValueError(f"unknown executor {executor!r}; use 'local' or 'dask'")
+    if executor == "dask":
+        require("distributed", "dask", "the Dask executor")
     store = store if store is not None else Store()
     plan = StudyPlan.of(spec)
     study_id = _study_id(store, plan, resume)

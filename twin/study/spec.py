@@ -202,6 +202,12 @@ class StudySpec(_Spec):
     scenario: Scenario
     factors: list[Factor] = Field(default=[], max_length=20)
     design: Design = Field(default_factory=Design)
+    demand: Literal["orders", "capacity"] | None = Field(
+        default=None,
+        description="The question each design point answers: 'capacity' (every line kept "
+        "supplied: what can the plant make?) or 'orders' (the order book: will it ship?); "
+        "default: the scenario's run.demand.",
+    )
     replications: int | None = Field(default=None, ge=1, le=10_000)
     horizon: PositiveDuration | None = None
     warmup: Duration | None = None
@@ -228,8 +234,8 @@ class StudySpec(_Spec):
         )
         try:
             self.options()
-        except ValueError:
-            problems.append(Problem("warmup", "must be shorter than the horizon"))
+        except ValueError as error:
+            problems.append(Problem("warmup", str(error)))
         if problems:
             raise ScenarioError(problems)
         return self
@@ -238,6 +244,7 @@ class StudySpec(_Spec):
         """How every design point runs: the scenario's settings with the study's overrides."""
         return RunOptions.of(
             self.scenario,
+            demand=self.demand,
             horizon_min=self.horizon,
             warmup_min=self.warmup,
             replications=self.replications,

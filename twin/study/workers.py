@@ -14,7 +14,7 @@ import sys
 import threading
 import time
 import types
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import ExitStack, contextmanager
 from typing import Literal
@@ -101,7 +101,9 @@ def _without_main_script() -> Iterator[None]:
         sys.modules["__main__"] = main
 
 
-def run_local(batch: Batch, tasks: list[tuple[int, int]], workers: int) -> Iterator[TaskOutcome]:
+def run_local(
+    batch: Batch, tasks: list[tuple[int, int]], workers: int
+) -> Generator[TaskOutcome, None, None]:
     """Run tasks in this process (one worker) or a pool of fresh processes, as they finish.
 
     Pool workers ignore Ctrl-C: the parent cancels what has not started and stops the pool.
@@ -127,7 +129,7 @@ def run_local(batch: Batch, tasks: list[tuple[int, int]], workers: int) -> Itera
 
 def run_dask(
     batch: Batch, tasks: list[tuple[int, int]], workers: int, address: str | None
-) -> Iterator[TaskOutcome]:
+) -> Generator[TaskOutcome, None, None]:
     """Run tasks on a Dask cluster: the one at ``address``, or a LocalCluster of ``workers``."""
     from dask import distributed
 

@@ -8,6 +8,7 @@ reworked from the start of its line.
 
 from __future__ import annotations
 
+import itertools
 import math
 from array import array
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ from twin.engine.clock import Clock
 from twin.engine.entities import Roll, RollQueue
 from twin.engine.flow import FlowStation, Process
 from twin.engine.options import RunOptions
+from twin.engine.plant.supply import Campaigns, SupplyQueue
 from twin.engine.quality import QualityModel, RollQuality
 from twin.engine.stats import LevelStat
 from twin.scenario import Line, Order, Product, RouteStep, Scenario, UsageMaintenance
@@ -59,13 +61,23 @@ class Orders:
         self.wip_count: dict[str, int] = {}
         self.order_rolls: dict[str, int] = {}
         self.order_done: dict[str, float] = {}
+        self.order_line: dict[str, str] = {}
+        """The line each released order runs on."""
         self.scrapped_m: dict[str, float] = {}
         self.output: dict[tuple[str, str | None], LineOutput] = {}
         """What each line, and each product on it, finished after the warm-up."""
         self.finished: list[Roll] | None = [] if options.genealogy else None
         """Every finished roll, kept only for genealogy."""
+        self.capacity_run = options.demand == "capacity"
+        self._mixes: dict[str, dict[str, float]] = {}
+        mix = dict(options.mix) if options.mix is not None else None
         for line in scenario.lines:
-            self.queues[line.id] = self.queue(f"{line.id}:queue", math.inf)
+            if self.capacity_run:
+                campaigns = Campaigns(scenario, line, mix)
+                self._mixes[line.id] = campaigns.shares
+                self.queues[line.id] = self._supply(line, campaigns)
+            else:
+                self.queues[line.id] = self.queue(f"{line.id}:queue", math.inf)
             self.wip[line.id] = LevelStat(0.0, self.warmup)
             self.wip_count[line.id] = 0
             self.scrapped_m[line.id] = 0.0
@@ -90,14 +102,60 @@ class Orders:
             on_expiry,
         )
 
+    def mixes(self) -> dict[str, dict[str, float]]:
+        """Each line's product mix, shares by metres (a capacity run; empty otherwise)."""
+        return dict(self._mixes)
+
+    def _supply(self, line: Line, campaigns: Campaigns) -> SupplyQueue:
+        """A capacity run's line input: a roll of the line's mix whenever a head asks."""
+        queue = SupplyQueue(
+            self.env,
+            f"{line.id}:supply",
+            math.inf,
+            self.warmup,
+            None,
+            self.dispatch,
+            self.expire,
+        )
+        routes = {p: self.scenario.route(self.scenario.product(p), line) for p in campaigns.shares}
+        numbers = itertools.count(1)
+
+        def make() -> Roll:
+            product_id, campaign = campaigns.next(self.roll_length_m)
+            product = self.scenario.product(product_id)
+            route = routes[product_id]
+            assert route is not None
+            roll = Roll(
+                id=f"{line.id}-supply/{next(numbers)}",
+                order=f"{line.id}-campaign-{campaign}",
+                product=product_id,
+                length_m=self.roll_length_m,
+                width_m=product.web_width_m,
+                line=line.id,
+                released=self.env.now,
+                route={leg.station.id: leg for leg in route},
+                quality=RollQuality() if self.quality is not None else None,
+            )
+            self._wip(line.id, +1)
+            return roll
+
+        queue.make = make
+        return queue
+
     # ------------------------------------------------------------------ release
     def release(self) -> Process:
-        """Release each order's rolls at the order's release (or at their planned starts)."""
+        """Release each order's rolls at the order's release (or at their planned starts).
+
+        A capacity run has no order book: its lines' supply queues make rolls as they are asked.
+        """
+        if self.capacity_run:
+            return
+            yield  # a process that ends at once
         scenario = self.scenario
         releases: list[tuple[float, str, int, Order]] = []
         for order in scenario.orders:
             release = scenario.minutes(order.release)
-            count = max(1, math.ceil(scenario.order_length_m(order) / self.roll_length_m - 1e-9))
+            count = scenario.order_rolls(order)
             self.order_rolls[order.id] = count
             for k in range(count):
                 roll_id = f"{order.id}/{k + 1}"
@@ -110,6 +168,7 @@ class Orders:
                 yield self.env.timeout(when - self.env.now)
             if order.id not in lines:
                 lines[order.id] = self._line_for(order)
+                self.order_line[order.id] = lines[order.id].id
             self._release_roll(order, k, lines[order.id])
 
     def _line_for(self, order: Order) -> Line:
@@ -224,6 +283,8 @@ class Orders:
         if self.quality is not None:
             self.quality.finished(roll)
         self._wip(roll.line, -1)
+        if roll.order not in self.order_rolls:
+            return  # a capacity run's roll: no order waits for it
         remaining = self.order_rolls[roll.order] - 1
         self.order_rolls[roll.order] = remaining
         if remaining == 0:

@@ -15,8 +15,8 @@ from twin.engine.records import (
     BufferFigures,
     LineFigures,
     OrderFigures,
-    OutputFigures,
     PlantFigures,
+    ProductFigures,
     ReplicationRecord,
     StationFigures,
 )
@@ -51,11 +51,14 @@ def replication_record(plant: Plant) -> ReplicationRecord:
         orders=orders,
         scrap_m2=quality.scrap() if quality is not None else {},
         bottleneck=_bottleneck(plant),
+        line_bottleneck=_line_bottleneck(plant),
         wakeups=sum(s.wakeups for s in plant.segments),
         events=plant.event_log,
         rolls=[trace(plant, r) for r in plant.orders.finished]
         if plant.orders.finished is not None
         else None,
+        start=plant.scenario.start,
+        mix=plant.orders.mixes(),
     )
 
 
@@ -80,12 +83,17 @@ def _line(plant: Plant, line_id: str, span_h: float) -> _Line:
     tally = plant.quality.tally if plant.quality is not None else None
     output = orders.output.get((line_id, None), LineOutput())
     line = scenario.line(line_id)
-    products: dict[str, OutputFigures] = {}
+    products: dict[str, ProductFigures] = {}
     for product in scenario.products:
         mine = orders.output.get((line_id, product.id))
         if mine is not None or line in scenario.lines_for(product):
             quality = tally.figures((line_id, product.id), span_h) if tally is not None else {}
-            products[product.id] = OutputFigures(**_output(mine or LineOutput(), span_h), **quality)
+            made = mine or LineOutput()
+            products[product.id] = ProductFigures(
+                **_output(made, span_h),
+                **quality,
+                lead_time_h=float(np.mean(made.lead_min)) / 60 if made.lead_min else math.nan,
+            )
     leads = output.lead_min
     figures = LineFigures(
         **_output(output, span_h),
@@ -116,6 +124,7 @@ def _stations(plant: Plant) -> dict[str, StationFigures]:
             states=states,  # type: ignore[arg-type]
             oee=states["working"] / planned * factor if planned > 0 else 0.0,
             metres=sum(u.metres for u in units),
+            line=units[0].line_id,
         )
     return stations
 
@@ -146,18 +155,26 @@ def _buffers(plant: Plant) -> dict[str, BufferFigures]:
 
 def _orders(plant: Plant) -> dict[str, OrderFigures]:
     scenario, horizon = plant.scenario, plant.horizon
-    orders = {}
+    orders: dict[str, OrderFigures] = {}
+    if plant.orders.capacity_run:
+        return orders  # no order book: the lines were kept supplied
     for order in scenario.orders:
         due = scenario.minutes(order.due)
         done_at = plant.orders.order_done.get(order.id)
         lateness_from = done_at if done_at is not None else horizon
-        orders[order.id] = OrderFigures(due, done_at, max(0.0, lateness_from - due))
+        orders[order.id] = OrderFigures(
+            due,
+            done_at,
+            max(0.0, lateness_from - due),
+            plant.orders.order_line.get(order.id),
+            order.product,
+        )
     return orders
 
 
 def _tardiness(plant: Plant, orders: dict[str, OrderFigures]) -> dict[str, float]:
     scenario = plant.scenario
-    if not scenario.orders:
+    if not scenario.orders or plant.orders.capacity_run:
         return {}
     weighted = on_time = 0.0
     for order in scenario.orders:
@@ -170,13 +187,25 @@ def _tardiness(plant: Plant, orders: dict[str, OrderFigures]) -> dict[str, float
     }
 
 
-def _bottleneck(plant: Plant) -> dict[str, float]:
-    """Each station's share of time as the momentary bottleneck (its units added)."""
-    periods = {unit.name: unit.active_periods for unit in plant.units}
+def _bottleneck(plant: Plant, units: list[StationUnit] | None = None) -> dict[str, float]:
+    """Each station's share of time as the momentary bottleneck among ``units``.
+
+    ``units`` defaults to all of the plant's; a station's units are added.
+    """
+    units = plant.units if units is None else units
+    periods = {unit.name: unit.active_periods for unit in units}
     by_unit = bottleneck_shares(periods, plant.warmup, plant.horizon)
     shares: dict[str, float] = {}
-    for unit in plant.units:
+    for unit in units:
         shares[unit.station_id] = shares.get(unit.station_id, 0.0) + by_unit.get(unit.name, 0.0)
+    return shares
+
+
+def _line_bottleneck(plant: Plant) -> dict[str, float]:
+    """Each station's share of time as the momentary bottleneck of its own line."""
+    shares: dict[str, float] = {}
+    for line in plant.scenario.lines:
+        shares |= _bottleneck(plant, [u for u in plant.units if u.line_id == line.id])
     return shares
 
 
