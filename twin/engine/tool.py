@@ -119,6 +119,24 @@ class Tool(Segment):
             return
         self._ready(station)
 
+    def _run(self, station: FlowStation) -> None:
+        """The roll is loaded: take the starved hold off and run (as ``hold(STARVED, -1)``).
+
+        The tool stood still since the roll's end, so only a roll too short to measure can
+        have come due.
+        """
+        station.busy = False
+        if self.plant.event_log is not None:
+            self.hold(station, STARVED, -1)
+            return
+        if self.env._now > self.updated:
+            self._advance()
+        station.holds[STARVED] -= 1
+        piece = station.piece
+        if piece is not None and piece.end - station.x <= EPS_M:
+            self._handle_due()
+        self._replan()
+
     def _ready(self, station: FlowStation) -> None:
         piece = station.piece
         plan = station.plan

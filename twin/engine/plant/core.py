@@ -41,7 +41,7 @@ class Plant:
         self.warmup = options.warmup_min
         self.event_log: list[StateChange] | None = [] if options.event_log else None
         self.quality = self._quality_model() if options.quality else None
-        self.crews = Crews(self.env, scenario.crews)
+        self.crews = Crews(self.env, scenario.crews, quiet=self.event_log is None)
         self.orders = Orders(self.env, scenario, options, self.quality)
         self.units: list[StationUnit] = []
         self.flows: list[FlowStation] = []

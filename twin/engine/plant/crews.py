@@ -46,8 +46,10 @@ Job = tuple[FlowStation, int, float, "Operators | None", "Then | None", Any]
 class Crews:
     """The plant's operator crews, and the stops that may need them."""
 
-    def __init__(self, env: Clock, crews: list[Crew]) -> None:
+    def __init__(self, env: Clock, crews: list[Crew], quiet: bool = True) -> None:
         self.env = env
+        self.quiet = quiet
+        """No event log is kept (so a wait of no time for an operator need not be a state)."""
         self.specs = crews
         self.resources = {crew.id: Operators(env, crew.size) for crew in crews}
         self._memo: dict[tuple[str, str], Operators | None] = {}
@@ -88,6 +90,15 @@ class Crews:
         flow.causes[state] = cause
         job: Job = (flow, state, minutes, crew, then, argument)
         if crew is None:
+            if preheld:
+                segment.swap(flow, WAITING_CREW, state)
+            else:
+                segment.hold(flow, state, +1)
+            self.env.at(minutes, self._done, job)
+            return
+        if self.quiet and crew.free > 0:
+            # an operator is free: waiting for one takes no time, and only a log would show it
+            crew.free -= 1
             if preheld:
                 segment.swap(flow, WAITING_CREW, state)
             else:
