@@ -221,7 +221,12 @@ class StationUnit:
         seed: int,
         replication: int,
         roll_length_m: float,
+        memo: dict[str, Any] | None = None,
     ) -> None:
+        """A unit; ``memo`` is shared by the station's units in every run of the scenario.
+
+        It keeps what the equipment takes for each step (see :mod:`twin.engine.memo`).
+        """
         self.line_id = line_id
         self.spec = station
         self.station_id = station.id
@@ -256,14 +261,16 @@ class StationUnit:
         self.break_stream = stream(seed, rep, f"breaks:{self.name}")
         self.break_mode = len(self.failure_clocks)
         self.failure_clocks.append([math.inf])
-        self._break_rates: dict[int, float] = {}
         self._break_draws: list[float] = []
-        # Recipe steps live as long as the scenario, so their ids key these memos.
-        self._speeds: dict[int, float] = {}
-        self._changeovers: dict[tuple[int, int], float] = {}
-        self._consumption: dict[int, dict[str, float]] = {}
-        self._overheads: dict[int, RollOverhead] = {}
-        self.plans: dict[int, StepPlan] = {}
+        # Recipe steps live as long as the scenario, so their ids key these memos; they depend
+        # on the station and the step only, so the units of a station share them.
+        shared: dict[str, Any] = memo if memo is not None else {}
+        self._break_rates: dict[int, float] = shared.setdefault("break_rates", {})
+        self._speeds: dict[int, float] = shared.setdefault("speeds", {})
+        self._changeovers: dict[tuple[int, int], float] = shared.setdefault("changeovers", {})
+        self._consumption: dict[int, dict[str, float]] = shared.setdefault("consumption", {})
+        self._overheads: dict[int, RollOverhead] = shared.setdefault("overheads", {})
+        self.plans: dict[int, StepPlan] = shared.setdefault("plans", {})
         """Each recipe step's :class:`StepPlan`, by the step's id (see :meth:`plan`)."""
 
     def plan(self, step: RecipeStep) -> StepPlan:

@@ -15,6 +15,7 @@ from twin.engine.calendar import off_shift_intervals
 from twin.engine.clock import Clock
 from twin.engine.entities import AccumulatorLevel, Roll, RollQueue, StationUnit
 from twin.engine.flow import FlowStation, Then
+from twin.engine.memo import part, scenario_memo
 from twin.engine.options import RunOptions
 from twin.engine.plant.crews import Crews
 from twin.engine.plant.orders import Orders
@@ -36,6 +37,8 @@ class Plant:
         self.options = options
         self.replication = replication
         self.env = Clock()
+        self.memo = scenario_memo(scenario)
+        """What the scenario's stations take for its steps, shared by its replications."""
         self.seed = options.seed
         self.horizon = options.horizon_min
         self.warmup = options.warmup_min
@@ -70,6 +73,7 @@ class Plant:
         ah = {p.id: p.ah_per_m2() for p in scenario.products}
         model.tally = QualityTally(groups, self.warmup, ah)
         model.keep = self.options.genealogy
+        model.shared = part(self.memo, "quality")
         return model
 
     def _build_line(self, line: Line) -> None:
@@ -102,6 +106,7 @@ class Plant:
                         self.seed,
                         self.replication,
                         self.scenario.roll_length_m,
+                        part(self.memo, ("station", line.id, station.id)),
                     )
                     for station in segment
                 ]
