@@ -59,7 +59,7 @@ def _union(
     last[-1] = len(s) - 1
     merged_start = s[first]
     # a start lies within its key's stretch of the line, less than ``span`` from its origin
-    merged_keys = (merged_start // span).astype(np.int64)
+    merged_keys = (merged_start / span).astype(np.int64)
     return merged_start, e[last], merged_keys
 
 
@@ -124,8 +124,9 @@ def _cuts(
     ends += half
     ends += spans
     roll_length = layouts.length_m[roll_of[rows]]
-    np.clip(starts, 0, roll_length, out=starts)
-    np.clip(ends, 0, roll_length, out=ends)
+    for bound in (starts, ends):  # clipped to the roll, [0, length]
+        np.maximum(bound, 0.0, out=bound)
+        np.minimum(bound, roll_length, out=bound)
     return _union(keys, starts, ends, span)
 
 
