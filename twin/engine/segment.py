@@ -251,8 +251,16 @@ class Segment:
             return
         self._advance()
         station.holds[kind] += delta
-        self._handle_due()
-        self._replan()
+        if self._handle_due() or not self._resting(station):
+            self._replan()
+
+    def _resting(self, station: FlowStation) -> bool:
+        """Whether ``station`` stands between pieces with nothing logged.
+
+        Then the rates it leaves to the others, and the timer set for the segment, stay as they
+        are whatever holds it gets.
+        """
+        return station.busy and station.holds[STARVED] > 0 and self.plant.event_log is None
 
     def swap(self, station: FlowStation, old: int, new: int) -> None:
         """Replace a hold of kind ``old`` on ``station`` by one of kind ``new``, now."""
@@ -280,9 +288,13 @@ class Segment:
         )
 
     # ------------------------------------------------------------------ things that come due
-    def _handle_due(self) -> None:
-        """Start what the fluid has reached: roll ends, failures, usage-based maintenance."""
+    def _handle_due(self) -> bool:
+        """Start what the fluid has reached: roll ends, failures, usage-based maintenance.
+
+        True when anything was started.
+        """
         plant = self.plant
+        started = False
         for station in self.stations:
             unit = station.unit
             piece = station.piece
@@ -296,6 +308,7 @@ class Segment:
                 station.busy = True
                 station.holds[STARVED] += 1  # stands still until the boundary is dealt with
                 self.env.urgent(self._boundary, station)
+                started = True
             if station.step is None:
                 continue
             for mode, clock in enumerate(unit.failure_clocks):
@@ -308,11 +321,14 @@ class Segment:
                     else:
                         clock[0] = unit.draw_ttf(mode)
                     plant.repair(station, mode)
+                    started = True
             for name, limit, task in unit.usage_tasks:
                 if unit.usage[name] >= limit - 1e-9:
                     unit.usage[name] = 0.0
                     station.holds[WAITING_CREW] += 1
                     plant.start_maintenance(station, task)
+                    started = True
+        return started
 
     # ------------------------------------------------------------------ roll boundaries
     # A boundary is a chain of calls through the clock, each step where the SimPy process it

@@ -302,9 +302,10 @@ class Tool(Segment):
                 soonest if soonest > 0.0 else 0.0, self._on_timer, (self._token, kind, target)
             )
 
-    def _handle_due(self) -> None:
+    def _handle_due(self) -> bool:
         station = self.tail
         piece = station.piece
+        started = False
         if (
             piece is not None
             and not station.busy
@@ -315,8 +316,9 @@ class Tool(Segment):
             station.busy = True
             station.holds[STARVED] += 1  # stands still until the boundary is dealt with
             self.env.urgent(self._boundary, station)
+            started = True
         if station.step is None:
-            return
+            return started
         unit = station.unit
         plant = self.plant
         for mode, clock in enumerate(unit.failure_clocks):
@@ -329,8 +331,11 @@ class Tool(Segment):
                 else:
                     clock[0] = unit.draw_ttf(mode)
                 plant.repair(station, mode)
+                started = True
         for name, limit, task in unit.usage_tasks:
             if unit.usage[name] >= limit - 1e-9:
                 unit.usage[name] = 0.0
                 station.holds[WAITING_CREW] += 1
                 plant.start_maintenance(station, task)
+                started = True
+        return started
