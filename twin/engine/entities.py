@@ -14,6 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from stations import DefectType, Distribution, Equipment, RecipeStep, RollOverhead
 from twin.engine.clock import Clock
 from twin.engine.states import STATE_NAMES
@@ -242,10 +244,12 @@ class StationUnit:
         self.ttf_streams = [
             stream(seed, rep, f"ttf:{self.name}:{k}") for k in range(len(station.failures))
         ]
-        self.ttr_streams = [
-            stream(seed, rep, f"ttr:{self.name}:{k}") for k in range(len(station.failures))
-        ]
-        self.process_stream = stream(seed, rep, f"process:{self.name}")
+        self._seeds = (seed, rep)
+        # Streams a replication may never draw from are made when first drawn (seeded the
+        # same, so with the same numbers): repairs, per-roll process times, web breaks.
+        self._ttr_streams: list[np.random.Generator | None] = [None] * len(station.failures)
+        self._process_stream: np.random.Generator | None = None
+        self._break_stream: np.random.Generator | None = None
         self.failure_clocks = [
             [f.ttf.sample(s)] for f, s in zip(station.failures, self.ttf_streams, strict=True)
         ]
@@ -258,7 +262,6 @@ class StationUnit:
         # A web break is one more failure clock, in full-speed minutes: at each roll a fresh
         # exponential area (m²) to the next break, which is memoryless, becomes minutes at the
         # roll's width and the station's speed.
-        self.break_stream = stream(seed, rep, f"breaks:{self.name}")
         self.break_mode = len(self.failure_clocks)
         self.failure_clocks.append([math.inf])
         self._break_draws: list[float] = []
@@ -292,6 +295,20 @@ class StationUnit:
             )
         return plan
 
+    @property
+    def process_stream(self) -> np.random.Generator:
+        """The stream of the unit's per-roll process times."""
+        if self._process_stream is None:
+            self._process_stream = stream(*self._seeds, f"process:{self.name}")
+        return self._process_stream
+
+    @property
+    def break_stream(self) -> np.random.Generator:
+        """The stream of the unit's web breaks."""
+        if self._break_stream is None:
+            self._break_stream = stream(*self._seeds, f"breaks:{self.name}")
+        return self._break_stream
+
     def draw_speed_m_min(self, plan: StepPlan) -> float:
         """The speed of the next roll, for a step timed per roll (as :meth:`speed_m_min`)."""
         assert plan.process_time is not None
@@ -307,7 +324,10 @@ class StationUnit:
 
     def draw_ttr(self, mode: int) -> float:
         """Minutes to repair a failure of ``mode``."""
-        return self.spec.failures[mode].ttr.sample(self.ttr_streams[mode])
+        generator = self._ttr_streams[mode]
+        if generator is None:
+            generator = self._ttr_streams[mode] = stream(*self._seeds, f"ttr:{self.name}:{mode}")
+        return self.spec.failures[mode].ttr.sample(generator)
 
     def speed_m_min(self, step: RecipeStep) -> float:
         """Web speed for ``step``; a per-roll process time becomes this roll's speed."""

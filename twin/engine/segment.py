@@ -191,11 +191,12 @@ class Segment:
 
     def _track_activity(self) -> None:
         """Open and close active periods (active-period method); note restarts mid-roll."""
-        now = self.env.now
+        now = self.env._now
         quality = self.plant.quality
         for station in self.stations:
+            rate = station.rate
             if quality is not None:
-                running = station.rate > 0
+                running = rate > 0
                 if running and not station.running:
                     piece = station.piece
                     if (
@@ -211,12 +212,14 @@ class Segment:
             elif holds[DOWN] or holds[MAINTENANCE] or holds[WAITING_CREW] or holds[SETUP]:
                 active = True
             else:
-                active = station.step is not None and station.rate >= station.cap * (1 - 1e-9)
-            if active and station.active_since < 0:
-                station.active_since = now
-            elif not active and station.active_since >= 0:
-                if now > station.active_since:
-                    station.unit.active_periods.extend((station.active_since, now))
+                active = station.step is not None and rate >= station.cap * (1 - 1e-9)
+            since = station.active_since
+            if active:
+                if since < 0:
+                    station.active_since = now
+            elif since >= 0:
+                if now > since:
+                    station.unit.active_periods.extend((since, now))
                 station.active_since = -1.0
 
     def _replan(self) -> None:

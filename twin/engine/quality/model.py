@@ -179,7 +179,7 @@ class QualityModel:
     ) -> None:
         """``unit`` has processed ``roll`` with ``step``: record its layer, look, or slitting."""
         quality = roll.quality
-        profile = self._profile(unit, step)
+        profile = self._profiles.get((id(unit), id(step))) or self._profile(unit, step)
         start = end = profile.rates
         if profile.worn:
             start = end = UNSETTLED  # see _settle
