@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from stations import DefectType, Distribution, Equipment, RecipeStep, RollOverhead
+from stations.distributions import Exponential
 from twin.engine.clock import Clock
 from twin.engine.states import STATE_NAMES
 from twin.engine.stats import LevelStat
@@ -250,6 +251,9 @@ class StationUnit:
         self._ttr_streams: list[np.random.Generator | None] = [None] * len(station.failures)
         self._process_stream: np.random.Generator | None = None
         self._break_stream: np.random.Generator | None = None
+        self.exponential_times = False
+        """Every per-roll process time the station can draw is exponential (the plant knows)."""
+        self._time_draws: list[float] = []
         self.failure_clocks = [
             [f.ttf.sample(s)] for f, s in zip(station.failures, self.ttf_streams, strict=True)
         ]
@@ -312,7 +316,21 @@ class StationUnit:
     def draw_speed_m_min(self, plan: StepPlan) -> float:
         """The speed of the next roll, for a step timed per roll (as :meth:`speed_m_min`)."""
         assert plan.process_time is not None
-        return self.roll_length_m / max(plan.process_time.sample(self.process_stream), 1e-9)
+        return self.roll_length_m / max(self._process_time(plan.process_time), 1e-9)
+
+    def _process_time(self, distribution: Distribution) -> float:
+        """A roll's process time, minutes.
+
+        Where every per-roll time of the station is exponential (:attr:`exponential_times`),
+        standard exponentials are drawn in blocks and scaled by the mean: numpy's exponential
+        is the mean times a standard one, so the stream gives the same times in the same order.
+        """
+        if self.exponential_times and isinstance(distribution, Exponential):
+            draws = self._time_draws
+            if not draws:
+                draws.extend(self.process_stream.standard_exponential(256).tolist()[::-1])
+            return distribution.mean_ * draws.pop()
+        return distribution.sample(self.process_stream)
 
     def failure_name(self, mode: int) -> str:
         """The name of failure ``mode`` (the last mode is the web break)."""
@@ -338,7 +356,7 @@ class StationUnit:
             distribution = self.equipment.roll_process_time(step, length)
             if distribution.dist != "fixed":
                 # A process-time station: this roll's time, drawn now, sets its speed.
-                return length / max(distribution.sample(self.process_stream), 1e-9)
+                return length / max(self._process_time(distribution), 1e-9)
             speed = self._speeds[key] = length / max(distribution.mean(), 1e-9)
         return speed
 

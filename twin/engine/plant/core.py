@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from stations.distributions import Exponential
 from twin.engine.calendar import off_shift_intervals
 from twin.engine.clock import Clock
 from twin.engine.entities import AccumulatorLevel, Roll, RollQueue, StationUnit
@@ -26,7 +27,7 @@ from twin.engine.segment import Segment
 from twin.engine.stats import LevelStat
 from twin.engine.streams import stream
 from twin.engine.tool import Tool
-from twin.scenario import Line, Scenario, UsageMaintenance
+from twin.scenario import Line, Scenario, Station, UsageMaintenance
 
 
 class Plant:
@@ -110,6 +111,8 @@ class Plant:
                     )
                     for station in segment
                 ]
+                for unit in units:
+                    unit.exponential_times = self._exponential_times(line, unit.spec)
                 self.units += units
                 name = "+".join(u.name for u in units)
                 kind = Segment if len(units) > 1 else Tool
@@ -123,6 +126,23 @@ class Plant:
             self.scenario.calendar(line.calendar), self.scenario.start, self.horizon
         ):
             self.crews.off_shift(flows, begin, end)
+
+    def _exponential_times(self, line: Line, station: Station) -> bool:
+        """Whether every per-roll process time ``station`` may draw is exponential."""
+        memo = part(self.memo, ("station", line.id, station.id))
+        found = memo.get("exponential_times")
+        if found is None:
+            times = [
+                station.equipment.roll_process_time(leg.step, self.scenario.roll_length_m)
+                for product in self.scenario.products
+                for leg in self.scenario.route(product, line) or []
+                if leg.station.id == station.id
+            ]
+            drawn = [t for t in times if t.dist != "fixed"]
+            found = memo["exponential_times"] = bool(drawn) and all(
+                isinstance(t, Exponential) for t in drawn
+            )
+        return bool(found)
 
     # ------------------------------------------------------------------ what segments need
     def crew_task(
