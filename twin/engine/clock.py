@@ -36,9 +36,26 @@ class Clock(simpy.Environment):
         """Call ``call(argument)`` now, after what is already due now (like ``succeed()``)."""
         heappush(self._queue, (self._now, NORMAL, next(self._eid), call, argument))  # type: ignore[misc]
 
+    def last(self, call: Call, argument: Any = None) -> None:
+        """As :meth:`soon`, for the last thing a function the clock called does.
+
+        When nothing else is due now, what :meth:`soon` schedules would be the very next thing
+        the clock does: then it is done at once, without a round through the heap.
+        """
+        queue: list[Any] = self._queue
+        if queue and queue[0][0] <= self._now:
+            heappush(queue, (self._now, NORMAL, next(self._eid), call, argument))
+        else:
+            call(argument)
+
     def urgent(self, call: Call, argument: Any = None) -> None:
         """Call ``call(argument)`` now, before normal events (like starting a process)."""
         heappush(self._queue, (self._now, URGENT, next(self._eid), call, argument))  # type: ignore[misc]
+
+    def urgent_due(self) -> bool:
+        """Whether something of urgent priority is due now (it would run before :meth:`urgent`)."""
+        queue: list[Any] = self._queue
+        return bool(queue) and queue[0][0] <= self._now and queue[0][1] == URGENT
 
     def run_until(self, until: float) -> None:
         """Process everything scheduled before ``until``; the clock then reads ``until``.

@@ -110,11 +110,18 @@ class RollQueue:
         self.wait_total = 0.0
         self.expired = 0
 
-    def reserve(self, then: Then, argument: Any = None) -> None:
-        """Hold a place for a put; ``then(argument)`` once it is held."""
+    def reserve(self, then: Then, argument: Any = None, last: bool = False) -> None:
+        """Hold a place for a put; ``then(argument)`` once it is held.
+
+        With ``last`` the caller, called by the clock, does nothing after this (see
+        :meth:`Clock.last`).
+        """
         if len(self.rolls) + self.reserved < self.capacity:
             self.reserved += 1
-            self.env.soon(then, argument)
+            if last:
+                self.env.last(then, argument)
+            else:
+                self.env.soon(then, argument)
         else:
             self.space_waiters.append((then, argument))
 
@@ -207,6 +214,8 @@ class StepPlan:
     unload_min: float
     head_min: float
     tail_min: float
+    same_change: float
+    """The changeover from this step to itself (a roll of the same step after another)."""
 
 
 class StationUnit:
@@ -296,6 +305,7 @@ class StationUnit:
                 self.end_of_roll_min(step, False),
                 overhead.unwind_change,
                 overhead.rewind_change,
+                self.equipment.changeover_min(step, step),
             )
         return plan
 

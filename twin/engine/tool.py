@@ -34,6 +34,9 @@ PIECE_END, CLOCK, COUNTER = range(3)
 class Tool(Segment):
     """A segment of one roll-coupled station."""
 
+    _deferred = False
+    """A roll's boundary came due at this timer, to run when the timer's call is done."""
+
     # ------------------------------------------------------------------ roll boundaries
     # The general segment's chain (Segment._boundary and on) for a head that is its tail: the
     # same steps through the clock, with what a single tool does not need left out.
@@ -51,9 +54,13 @@ class Tool(Segment):
             quality.processed(piece.roll, unit, step, entered, before, station.cap)
         if self.sink is not None:
             self.hold(station, BLOCKED, +1)
-            self.sink.reserve(self._room, station)
+            self.sink.reserve(self._room, station, last=True)
         else:
             self._unload(station)
+
+    def _room(self, tail: FlowStation) -> None:
+        self.hold(tail, BLOCKED, -1)
+        self._unload(tail)
 
     def _unload(self, tail: FlowStation) -> None:
         plan = tail.plan
@@ -105,7 +112,9 @@ class Tool(Segment):
         station.step_index = leg.step_index
         plan = unit.plans.get(id(step)) or unit.plan(step)
         station.plan = plan
-        change = station.changeover = unit.changeover_min(step)
+        change = station.changeover = (
+            plan.same_change if unit.last_step is step else unit.changeover_min(step)
+        )
         unit.last_step = step
         station.step = step
         station.cap = plan.speed_m_min if plan.process_time is None else unit.draw_speed_m_min(plan)
@@ -233,8 +242,12 @@ class Tool(Segment):
                 target[0] = 0.0
         else:
             station.unit.usage[target[0]] = target[1]
-        self._handle_due()
+        self._handle_due(defer=True)
         self._replan()
+        if self._deferred:
+            # the boundary was due first of all: it runs now, as the clock would run it next
+            self._deferred = False
+            self._boundary(station)
 
     def _replan(self) -> None:
         station = self.tail
@@ -302,7 +315,12 @@ class Tool(Segment):
                 soonest if soonest > 0.0 else 0.0, self._on_timer, (self._token, kind, target)
             )
 
-    def _handle_due(self) -> bool:
+    def _handle_due(self, defer: bool = False) -> bool:
+        """Start what has come due (True if anything).
+
+        With ``defer`` (the timer's own call), a roll's boundary that nothing due now precedes
+        is left to :meth:`_on_timer`, to run when the timer's work is done.
+        """
         station = self.tail
         piece = station.piece
         started = False
@@ -315,7 +333,10 @@ class Tool(Segment):
             station.x = piece.end
             station.busy = True
             station.holds[STARVED] += 1  # stands still until the boundary is dealt with
-            self.env.urgent(self._boundary, station)
+            if defer and not self.env.urgent_due():
+                self._deferred = True
+            else:
+                self.env.urgent(self._boundary, station)
             started = True
         if station.step is None:
             return started
