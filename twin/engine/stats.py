@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 from collections.abc import Sequence
@@ -113,6 +114,12 @@ SERIES_POINTS = 200
 """Evenly spaced times at which a level's series is kept."""
 
 
+@functools.lru_cache(maxsize=32)
+def _series_times(horizon: float) -> tuple[float, ...]:
+    """The :data:`SERIES_POINTS` evenly spaced times of a run of ``horizon`` minutes."""
+    return tuple(np.linspace(0.0, horizon, SERIES_POINTS).tolist())
+
+
 class LevelStat:
     """Time-weighted statistics of a level (rolls in a store, metres in an accumulator).
 
@@ -140,8 +147,8 @@ class LevelStat:
         self.area = 0.0
         self.maximum = level if warmup <= 0 else 0.0
         self.warmup = warmup
-        grid = np.linspace(0.0, horizon, SERIES_POINTS).tolist() if horizon is not None else []
-        self._grid: list[float] = grid
+        grid = _series_times(horizon) if horizon is not None else ()
+        self._grid: Sequence[float] = grid
         self._next = 0
         self._next_t = grid[0] if grid else math.inf
         """The next time of the series to keep."""

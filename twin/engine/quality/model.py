@@ -27,7 +27,7 @@ from twin.engine.entities import Roll, StationUnit
 from twin.engine.quality.defects import CAUSES, CODE, NO_STATION, TYPES
 from twin.engine.quality.evaluation import EVALUATION_BLOCK, evaluate_block, settle
 from twin.engine.quality.metrics import QualityTally
-from twin.engine.quality.rates import RateTable
+from twin.engine.quality.rates import RateTable, rate_rows
 from twin.engine.quality.records import (
     UNSETTLED,
     Layer,
@@ -92,7 +92,7 @@ class QualityModel:
         rates, worn, deviations, deviation_m, label, sticking, protects, look, slitting = parts
         profile = self._profiles[key] = StepProfile(
             station=self._station(unit),
-            rates=self.rates.add(rates),
+            rates=int(self.rates.add_rows(rates)[0]),
             worn=worn,
             deviations_per_min=deviations,
             deviation_m=deviation_m,
@@ -116,7 +116,7 @@ class QualityModel:
             detection = np.array([inspection.detection.get(t, 0.0) for t in TYPES])
             look = (detection, inspection.false_alarms_per_m2)
         return (
-            rates,
+            rate_rows(rates, 1),
             worn != rates,
             equipment.temperature_deviations_per_h(step) / 60,
             equipment.deviation_length_m(),
