@@ -17,6 +17,7 @@ from typing import Any
 import simpy
 
 from stations import DefectType, Equipment, RecipeStep, RollOverhead
+from twin.engine.records import BufferChange, BufferEvent
 from twin.engine.states import STATE_NAMES
 from twin.engine.stats import LevelStat
 from twin.engine.streams import stream
@@ -104,6 +105,8 @@ class RollQueue:
         self.departures = 0
         self.wait_total = 0.0
         self.expired = 0
+        self.log: list[BufferChange] | None = None
+        """Where each roll's entry and exit is written, when the event log is kept."""
 
     def reserve(self) -> simpy.Event:
         """An event that succeeds when a place is free; the place is then held for a put."""
@@ -126,6 +129,8 @@ class RollQueue:
         if now >= self.warmup:
             self.arrivals += 1
         self.level.step(now, len(self.rolls))
+        if self.log is not None:
+            self.log.append(BufferChange(now, self.id, len(self.rolls), "in", roll.id))
         limit = self.max_wait.get(roll.product)
         if limit is not None:
             token = roll.store_token
@@ -140,7 +145,7 @@ class RollQueue:
         self._serve()
         return event
 
-    def _take(self, roll: Roll) -> None:
+    def _take(self, roll: Roll, change: BufferEvent = "out") -> None:
         now = self.env.now
         self.rolls.remove(roll)
         roll.store_token += 1
@@ -148,6 +153,8 @@ class RollQueue:
             self.departures += 1
             self.wait_total += now - roll.stored_at
         self.level.step(now, len(self.rolls))
+        if self.log is not None:
+            self.log.append(BufferChange(now, self.id, len(self.rolls), change, roll.id))
         while self.space_waiters and len(self.rolls) + self.reserved < self.capacity:
             self.reserved += 1
             self.space_waiters.popleft().succeed()
@@ -165,7 +172,7 @@ class RollQueue:
     def _expire(self, roll: Roll, token: int) -> None:
         if roll.store_token != token:
             return  # it left in time
-        self._take(roll)
+        self._take(roll, "expired")
         self.expired += 1
         self.expire(roll, self)
 
