@@ -128,14 +128,18 @@ class RollQueue:
         else:
             self.space_waiters.append((then, argument))
 
-    def put(self, roll: Roll, reserved: bool = True) -> None:
-        """Add ``roll`` (into a place reserved before, unless ``reserved`` is False)."""
+    def put(self, roll: Roll, reserved: bool = True, since: float | None = None) -> None:
+        """Add ``roll`` (into a place reserved before, unless ``reserved`` is False).
+
+        ``since`` is when it entered, for a roll that was already waiting when the run began
+        (a plant state's): its waiting limit counts from then.
+        """
         now = self.env._now
         if reserved:
             self.reserved -= 1
         rolls = self.rolls
         rolls.append(roll)
-        roll.stored_at = now
+        roll.stored_at = now if since is None else since
         roll.store_token += 1
         if now >= self.warmup:
             self.arrivals += 1
@@ -145,7 +149,8 @@ class RollQueue:
         if self.max_wait:
             limit = self.max_wait.get(roll.product)
             if limit is not None:
-                self.env.at(limit, self._expire, (roll, roll.store_token))
+                left = limit - (now - roll.stored_at)
+                self.env.at(left if left > 0 else 0.0, self._expire, (roll, roll.store_token))
         if self.getters:
             self._serve()
 
@@ -257,6 +262,8 @@ class StationUnit:
         self.active_periods = array("d")
         """Active periods (active-period method), flat: start, end, start, end, ..."""
         self.last_step: RecipeStep | None = None
+        self.previous_step: RecipeStep | None = None
+        """The step before ``last_step`` (a roll's changeover came from it)."""
         rep = replication
         self.ttf_streams = [
             stream(seed, rep, f"ttf:{self.name}:{k}") for k in range(len(station.failures))
@@ -273,6 +280,8 @@ class StationUnit:
         self.failure_clocks = [
             [f.ttf.sample(s)] for f, s in zip(station.failures, self.ttf_streams, strict=True)
         ]
+        self.ttf_drawn = [clock[0] for clock in self.failure_clocks]
+        """Each failure mode's last drawn time to failure (its age is this less its clock)."""
         self.usage_tasks: list[tuple[str, float, UsageMaintenance]] = [
             (task.counter, task.limit, task) for task in station.usage_maintenance()
         ]
@@ -355,7 +364,8 @@ class StationUnit:
 
     def draw_ttf(self, mode: int) -> float:
         """Operating minutes to the next failure of ``mode``."""
-        return self.spec.failures[mode].ttf.sample(self.ttf_streams[mode])
+        drawn = self.ttf_drawn[mode] = self.spec.failures[mode].ttf.sample(self.ttf_streams[mode])
+        return drawn
 
     def draw_ttr(self, mode: int) -> float:
         """Minutes to repair a failure of ``mode``."""

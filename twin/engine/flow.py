@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 import simpy
 
@@ -148,6 +148,8 @@ class Piece:
     end: float
     roll: Roll
     next: Piece | None = None
+    gone: bool = False
+    """The segment's tail has passed the roll on (a snapshot no longer places it here)."""
 
 
 @dataclass(eq=False, slots=True)
@@ -160,6 +162,8 @@ class FlowStation:
     holds: list[int] = field(default_factory=lambda: [0] * 8)
     causes: list[str | None] = field(default_factory=lambda: [None] * 8)
     """Why the latest hold of each kind was put on (for the event log)."""
+    until: list[float] = field(default_factory=lambda: [0.0] * 8)
+    """When the latest timed stop of each kind ends (for a snapshot)."""
     piece: Piece | None = None
     step: RecipeStep | None = None
     step_index: int | None = None
@@ -261,6 +265,33 @@ class FlowStation:
             self.step_index,
             metres,
         )
+
+
+Phase = Literal["loading", "maintaining", "running", "finished", "unloading"]
+"""Where a station is with the roll it holds when a run starts part-way (a plant state):
+
+- ``loading``: in the setup before it (changeover or loading), running once that ends;
+- ``maintaining``: in maintenance before it, changing over and loading after;
+- ``running``: loaded, ready or part-way through it (stopped or not: the plant's state says);
+- ``finished``: at its end, passing it on (or, at a segment's tail, waiting for room for it);
+- ``unloading``: at a segment's tail, taking it off.
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Placement:
+    """A roll a station holds when a run starts part-way, and how far it is with it."""
+
+    roll: Roll
+    done_m: float
+    phase: Phase
+    until: float = 0.0
+    """When the setup or maintenance in progress ends (``loading``, ``maintaining``,
+    ``unloading``), minutes after the start."""
+    task: str = "maintenance"
+    """The maintenance task in progress (``maintaining``)."""
+    needs_crew: bool = True
+    """Whether the setup or maintenance in progress keeps an operator to its end."""
 
 
 def land_on_piece_end(station: FlowStation, piece: Piece) -> None:

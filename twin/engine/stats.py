@@ -194,6 +194,14 @@ class LevelStat:
             self.area += (l0 + level) / 2 * (t - t0)
         self._record(t, level)
 
+    def restart(self, level: float) -> None:
+        """Start again at ``level`` at time 0 (a run from a plant state)."""
+        self.last_t = 0.0
+        self.last_level = level
+        self.maximum = level if self.warmup <= 0 else 0.0
+        if self.trace is not None:
+            self.trace = [(0.0, float(level))]
+
     def keep_trace(self) -> None:
         """Keep every update from now on in :attr:`trace`."""
         self.trace = [(self.last_t, float(self.last_level))]

@@ -26,6 +26,7 @@ from twin.engine.states import (
     WAITING_CREW,
     WORKING,
 )
+from twin.scenario import RouteStep
 
 PIECE_END, CLOCK, COUNTER = range(3)
 """What a tool's timer is set for (and lands on exactly)."""
@@ -80,6 +81,7 @@ class Tool(Segment):
         if plant.quality is not None:
             plant.quality.rewound(roll, tail.unit)
         roll.leave(tail.unit.station_id, self.env._now)
+        piece.gone = True
         plant.deliver(roll, self.sink)
         self.source.get(tail, self._fetched)
 
@@ -88,6 +90,7 @@ class Tool(Segment):
         if station.unit.station_id not in roll.route:
             # A tool this roll does not need: it passes straight on.
             if self.sink is not None:
+                self.passing.append(roll)
                 self.sink.reserve(self._pass_on, roll)
             else:
                 self._pass_on(roll)
@@ -115,6 +118,7 @@ class Tool(Segment):
         change = station.changeover = (
             plan.same_change if unit.last_step is step else unit.changeover_min(step)
         )
+        unit.previous_step = unit.last_step
         unit.last_step = step
         station.step = step
         station.cap = plan.speed_m_min if plan.process_time is None else unit.draw_speed_m_min(plan)
@@ -127,6 +131,18 @@ class Tool(Segment):
             self._maintained(station)
             return
         self._ready(station)
+
+    def _set_step(self, station: FlowStation, leg: RouteStep | None) -> None:
+        """Take the step ``leg`` gives the tool, with what its equipment takes for it."""
+        if leg is None:
+            super()._set_step(station, leg)
+            return
+        unit = station.unit
+        plan = unit.plans.get(id(leg.step)) or unit.plan(leg.step)
+        station.plan = plan
+        unit.last_step = station.step = leg.step
+        station.cap = plan.speed_m_min if plan.process_time is None else unit.draw_speed_m_min(plan)
+        station.per_m = plan.per_m
 
     def _run(self, station: FlowStation) -> None:
         """The roll is loaded: take the starved hold off and run (as ``hold(STARVED, -1)``).

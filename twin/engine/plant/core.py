@@ -20,7 +20,9 @@ from twin.engine.memo import part, scenario_memo
 from twin.engine.options import RunOptions
 from twin.engine.plant.crews import Crews
 from twin.engine.plant.orders import Orders
+from twin.engine.plant.restore import restore
 from twin.engine.plant.results import replication_record
+from twin.engine.plant.snapshot import take_snapshot
 from twin.engine.quality import QualityModel, QualityTally
 from twin.engine.records import BufferChange, ReplicationRecord, StateChange
 from twin.engine.segment import Segment
@@ -28,6 +30,7 @@ from twin.engine.stats import LevelStat
 from twin.engine.streams import stream
 from twin.engine.tool import Tool
 from twin.scenario import Line, Scenario, Station, UsageMaintenance
+from twin.state.model import PlantState
 
 
 class Plant:
@@ -38,6 +41,15 @@ class Plant:
         self.options = options
         self.replication = replication
         self.env = Clock()
+        state = options.state
+        start = scenario.start
+        self.origin = state.at if state is not None else start
+        """The date-time of t = 0: the scenario's start, or the moment of its plant state."""
+        self.offset = 0.0
+        """Minutes from the scenario's start to t = 0 (a scenario without a start counts its
+        order times from the plant state's moment)."""
+        if state is not None and start is not None:
+            self.offset = scenario.minutes(state.at)
         self.memo = scenario_memo(scenario)
         """What the scenario's stations take for its steps, shared by its replications."""
         self.seed = options.seed
@@ -47,7 +59,7 @@ class Plant:
         self.buffer_log: list[BufferChange] | None = [] if options.event_log else None
         self.quality = self._quality_model() if options.quality else None
         self.crews = Crews(self.env, scenario.crews, quiet=self.event_log is None)
-        self.orders = Orders(self.env, scenario, options, self.quality)
+        self.orders = Orders(self.env, scenario, options, self.quality, self.offset)
         self.units: list[StationUnit] = []
         self.flows: list[FlowStation] = []
         self.segments: list[Segment] = []
@@ -55,10 +67,18 @@ class Plant:
         self.accumulators: list[AccumulatorLevel] = []
         for line in scenario.lines:
             self._build_line(line)
-        for flow in self.flows:
-            for task in flow.unit.spec.calendar_maintenance():
-                self.crews.calendar_maintenance(flow, task, self.horizon)
+        tasks = [
+            (flow, task) for flow in self.flows for task in flow.unit.spec.calendar_maintenance()
+        ]
+        if self.offset > 0:
+            # Tasks due at one moment start in the order a run from the scenario's start
+            # would take them: the one whose time was set first (at its previous start) first.
+            tasks.sort(key=lambda pair: self.crews.calendar_set_at(pair[1], self.offset))
+        for flow, task in tasks:
+            self.crews.calendar_maintenance(flow, task, self.horizon, self.offset)
         self.env.process(self.orders.release())
+        self.taken: PlantState | None = None
+        """The snapshot the options asked for, once taken."""
 
     def _quality_model(self) -> QualityModel:
         scenario = self.scenario
@@ -128,7 +148,7 @@ class Plant:
                 source = sink
         flows = [flow for flow in self.flows if flow.unit.line_id == line.id]
         for begin, end in off_shift_intervals(
-            self.scenario.calendar(line.calendar), self.scenario.start, self.horizon
+            self.scenario.calendar(line.calendar), self.origin, self.horizon
         ):
             self.crews.off_shift(flows, begin, end)
 
@@ -193,13 +213,40 @@ class Plant:
         self.orders.deliver(roll, sink)
 
     # ------------------------------------------------------------------ running
-    def run(self) -> ReplicationRecord:
-        """Run to the horizon and collect the replication's numbers."""
+    def begin(self) -> None:
+        """Start the plant: empty, or as its plant state has it."""
+        state = self.options.state
+        restored = restore(self, state) if state is not None else None
+        resumed = set(restored.resumed) if restored is not None else set()
         for segment in self.segments:
-            segment.start()
+            if segment not in resumed:
+                segment.start()
+        if restored is not None:
+            restored.stops()
+
+    def run_until(self, minute: float) -> None:
+        """Run everything that happens before ``minute``; the clock then reads ``minute``."""
+        self.env.run_until(minute)
+
+    def snapshot(self) -> PlantState:
+        """The plant's state now (a run started from it goes on as this one does)."""
+        for segment in self.segments:
+            segment.advance()
+        return take_snapshot(self)
+
+    def finish(self) -> ReplicationRecord:
+        """Run to the horizon and collect the replication's numbers."""
         self.env.run_until(self.horizon)
         for segment in self.segments:
             segment.flush()
         if self.quality is not None:
             self.quality.close()
-        return replication_record(self)
+        return replication_record(self, self.taken)
+
+    def run(self) -> ReplicationRecord:
+        """Run to the horizon (taking the snapshot asked for) and collect the numbers."""
+        self.begin()
+        if self.options.snapshot_at_min is not None:
+            self.run_until(self.options.snapshot_at_min)
+            self.taken = self.snapshot()
+        return self.finish()

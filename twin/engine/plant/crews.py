@@ -6,6 +6,7 @@ line and does the task; a line with no crew for a task does not wait (DESIGN.md)
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from typing import Any
 
@@ -94,6 +95,7 @@ class Crews:
                 segment.swap(flow, WAITING_CREW, state)
             else:
                 segment.hold(flow, state, +1)
+            flow.until[state] = self.env._now + minutes
             self.env.at(minutes, self._done, job)
             return
         if self.quiet and crew.free > 0:
@@ -103,6 +105,7 @@ class Crews:
                 segment.swap(flow, WAITING_CREW, state)
             else:
                 segment.hold(flow, state, +1)
+            flow.until[state] = self.env._now + minutes
             self.env.at(minutes, self._done, job)
             return
         if not preheld:
@@ -112,6 +115,7 @@ class Crews:
     def _staffed(self, job: Job) -> None:
         flow, state, minutes = job[0], job[1], job[2]
         flow.segment.swap(flow, WAITING_CREW, state)
+        flow.until[state] = self.env._now + minutes
         self.env.at(minutes, self._done, job)
 
     def _done(self, job: Job) -> None:
@@ -174,13 +178,31 @@ class Crews:
         self.maintain(*started)
 
     def calendar_maintenance(
-        self, flow: FlowStation, task: CalendarMaintenance, horizon: float
+        self, flow: FlowStation, task: CalendarMaintenance, horizon: float, offset: float = 0.0
     ) -> None:
-        """Start ``task`` on ``flow``'s unit at each of its times before ``horizon``."""
-        next_start = task.every if task.first is None else task.first
+        """Start ``task`` on ``flow``'s unit at each of its times before ``horizon``.
+
+        Its times count from the scenario's start, ``offset`` minutes before t = 0 (a run from
+        a plant state); those before t = 0 are past.
+        """
+        next_start = (task.every if task.first is None else task.first) - offset
+        if next_start < 0:
+            next_start += math.ceil(-next_start / task.every) * task.every
         if next_start < horizon:
             due = (flow, task, horizon, next_start)
             self.env.at(next_start - self.env._now, self._calendar, due)
+
+    @staticmethod
+    def calendar_set_at(task: CalendarMaintenance, offset: float) -> float:
+        """When, from the scenario's start, the task's first start after ``offset`` was set.
+
+        At its previous start, or at the start of the run from the scenario's start.
+        """
+        first = task.every if task.first is None else task.first
+        if first >= offset:
+            return -math.inf
+        passed = math.ceil((offset - first) / task.every)
+        return first + (passed - 1) * task.every
 
     def _calendar(self, due: tuple[FlowStation, CalendarMaintenance, float, float]) -> None:
         flow, task, horizon, next_start = due

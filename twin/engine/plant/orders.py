@@ -42,8 +42,21 @@ class Orders:
         scenario: Scenario,
         options: RunOptions,
         quality: QualityModel | None,
+        offset_min: float = 0.0,
     ) -> None:
+        """The order book of ``scenario``, ``offset_min`` after the scenario's start.
+
+        A run from a plant state starts at the state's moment, so an order released or due at
+        scenario time ``t`` is released or due at ``t - offset_min`` in the run.
+        """
         self.env = env
+        self.offset = offset_min
+        self.closed: set[str] = set()
+        """Orders finished before the run began (a plant state's): not in this run's book."""
+        self._finished_before: dict[str, int] = {}
+        self.released: dict[str, list[str]] = {}
+        """Each order's released roll ids, in the order they were released."""
+        self._released_before: set[str] = set()
         self.scenario = scenario
         self.warmup = options.warmup_min
         self.horizon = options.horizon_min
@@ -153,12 +166,19 @@ class Orders:
             yield  # a process that ends at once
         scenario = self.scenario
         releases: list[tuple[float, str, int, Order]] = []
+        before = self._released_before
         for order in scenario.orders:
-            release = scenario.minutes(order.release)
+            release = scenario.minutes(order.release) - self.offset
             count = scenario.order_rolls(order)
-            self.order_rolls[order.id] = count
+            finished = self._finished_before.get(order.id, 0)
+            if finished >= count:
+                self.closed.add(order.id)
+                continue
+            self.order_rolls[order.id] = count - finished
             for k in range(count):
                 roll_id = f"{order.id}/{k + 1}"
+                if roll_id in before:
+                    continue
                 planned = self.plan.release_min.get(roll_id, release) if self.plan else release
                 releases.append((max(release, planned), order.id, k, order))
         releases.sort(key=lambda item: item[:3])
@@ -167,13 +187,48 @@ class Orders:
             if when > self.env.now:
                 yield self.env.timeout(when - self.env.now)
             if order.id not in lines:
-                lines[order.id] = self._line_for(order)
+                lines[order.id] = self.line_for(order)
                 self.order_line[order.id] = lines[order.id].id
             self._release_roll(order, k, lines[order.id])
 
-    def _line_for(self, order: Order) -> Line:
-        """The order's line: as ordered, as planned, or the eligible one with the least WIP."""
+    def resume(self, finished: dict[str, int], released: set[str]) -> None:
+        """Start part-way: rolls of each order ``finished`` before, the ``released`` roll ids.
+
+        Called before the run starts; the rolls in the plant are added with :meth:`restored`.
+        """
+        self._finished_before = dict(finished)
+        self._released_before = set(released)
+        for roll_id in sorted(released):
+            order, _, _ = roll_id.rpartition("/")
+            self.released.setdefault(order, []).append(roll_id)
+
+    def restored(
+        self, order: Order, line: Line, roll_id: str, length_m: float | None, released: float
+    ) -> Roll:
+        """A roll already in the plant when the run starts (on a tool, in a store or queued)."""
+        product, route, _ = self._roll_kind(order, line)
+        self.order_line.setdefault(order.id, line.id)
+        self._wip(line.id, +1)
+        return Roll(
+            id=roll_id,
+            order=order.id,
+            product=product.id,
+            length_m=length_m or self.roll_length_m,
+            width_m=product.web_width_m,
+            line=line.id,
+            released=released,
+            route=route,
+            quality=RollQuality() if self.quality is not None else None,
+        )
+
+    def line_for(self, order: Order) -> Line:
+        """The order's line: as ordered, planned or placed, else the eligible one least loaded.
+
+        Placed: rolls of it were in the plant when the run began.
+        """
         scenario = self.scenario
+        if order.id in self.order_line:  # rolls of it were in the plant at the start
+            return scenario.line(self.order_line[order.id])
         planned = self.plan.line.get(f"{order.id}/1") if self.plan else None
         if order.line is not None or planned is not None:
             return scenario.line(order.line or planned or "")
@@ -194,6 +249,7 @@ class Orders:
             quality=RollQuality() if self.quality is not None else None,
         )
         self._wip(line.id, +1)
+        self.released.setdefault(order.id, []).append(roll.id)
         self.queues[line.id].put(roll, reserved=False)
 
     def _roll_kind(self, order: Order, line: Line) -> tuple[Product, dict[str, RouteStep], float]:
