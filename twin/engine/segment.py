@@ -75,14 +75,18 @@ class Segment:
         """Each accumulator with the stations up and down of it."""
 
     # ------------------------------------------------------------------ starting
-    def resume(self, placed: list[Placement | None], levels: list[float | None]) -> None:
+    def resume(
+        self, placed: list[Placement | None], levels: list[float | None], fetch_later: bool = False
+    ) -> None:
         """Start the segment part-way, as a plant state has it.
 
         ``placed`` gives each station's roll and how far it is with it (None: it holds none),
         ``levels`` each accumulator's level (None: its initial level). The rolls are laid along
         the web from the tail's (the oldest) to the head's; an accumulator's level is what it
         holds whatever the positions of its neighbours on their rolls. A station that holds no
-        roll waits for the oldest one upstream of it, or (the head) fetches the next.
+        roll waits for the oldest one upstream of it, or (the head) fetches the next, at once
+        or, with ``fetch_later``, when :meth:`fetch_next` is called (a head that is stopped
+        takes no roll until it may run it).
         """
         pieces: dict[str, Piece] = {}
         for placement in reversed(placed):
@@ -109,7 +113,8 @@ class Segment:
             if station is self.head:
                 station.x = self.web_end
                 station.busy = True
-                self.env.urgent(self._boundary, station)
+                if not fetch_later:
+                    self.env.urgent(self._boundary, station)
             elif upstream:
                 piece = min(upstream, key=lambda p: p.start)
                 station.x = piece.start
@@ -129,6 +134,10 @@ class Segment:
         self._replan()
         for call in later:
             call()
+
+    def fetch_next(self, _: Any = None) -> None:
+        """Let the head, held back by :meth:`resume`, fetch its next roll."""
+        self._boundary(self.head)
 
     def _resume_station(
         self, station: FlowStation, placement: Placement

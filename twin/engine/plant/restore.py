@@ -105,6 +105,8 @@ class _Restorer:
         levels = {level.accumulator: level.level_m for level in self.state.accumulators}
         resumed: list[Segment] = []
         stops: list[tuple[FlowStation, UnitState]] = []
+        self.fetch_after: dict[int, Segment] = {}
+        """Heads stopped without a roll: they fetch one when their stop ends (by flow id)."""
         for segment in plant.segments:
             placed: list[Placement | None] = []
             for flow in segment.stations:
@@ -118,8 +120,16 @@ class _Restorer:
                 if placement is None or placement.phase in ("running", "finished"):
                     stops.append((flow, unit_state))
             accumulator_levels = [levels.get(acc.id) for acc in segment.accumulators]
-            if any(p is not None for p in placed) or any(v is not None for v in accumulator_levels):
-                segment.resume(placed, accumulator_levels)
+            head = given.get(segment.head.unit.name)
+            stopped = head is not None and head.roll is None and head.status != "up"
+            if stopped:
+                self.fetch_after[id(segment.head)] = segment
+            if (
+                stopped
+                or any(p is not None for p in placed)
+                or any(v is not None for v in accumulator_levels)
+            ):
+                segment.resume(placed, accumulator_levels, fetch_later=stopped)
                 resumed.append(segment)
         return resumed, stops
 
@@ -174,24 +184,39 @@ class _Restorer:
         for flow, given in stops:
             minutes = _minutes(self.state, given.until) if given.until is not None else None
             crew = _needs_crew(flow, given)
+            later = self.fetch_after.get(id(flow))
+            then = later.fetch_next if later is not None else None
             if given.status == "down" and minutes is None:
                 modes = [failure.name for failure in flow.unit.spec.failures]
                 waiting.append((flow, modes.index(given.failure) if given.failure in modes else 0))
             elif given.status == "down" and minutes is not None:
                 cause = given.failure or "repair"
-                plant.crew_task(flow, DOWN, minutes, "repair", cause, None, None, False, crew)
+                plant.crew_task(flow, DOWN, minutes, "repair", cause, then, None, False, crew)
             elif given.status == "maintenance" and minutes is not None:
                 task = given.task or "maintenance"
                 plant.crew_task(
-                    flow, MAINTENANCE, minutes, "maintenance", task, None, None, False, crew
+                    flow, MAINTENANCE, minutes, "maintenance", task, then, None, False, crew
                 )
             elif given.status == "setup" and minutes is not None:
-                plant.crew_task(flow, SETUP, minutes, "setup", "setup", None, None, False, crew)
+                plant.crew_task(flow, SETUP, minutes, "setup", "setup", then, None, False, crew)
             elif given.status == "off":
-                flow.segment.hold(flow, OFF_SHIFT, +1)
-        for flow, mode in waiting:
+                flow.segment.hold(flow, OFF_SHIFT, +1)  # and fetches nothing
+        for flow, mode in waiting:  # a repair drawn now, waiting for an operator as any does
+            later = self.fetch_after.get(id(flow))
+            unit = flow.unit
+            failure = unit.spec.failures[mode]
             flow.segment.hold(flow, WAITING_CREW, +1)
-            plant.repair(flow, mode)
+            plant.crew_task(
+                flow,
+                DOWN,
+                unit.draw_ttr(mode),
+                "repair",
+                failure.name,
+                later.fetch_next if later is not None else None,
+                None,
+                True,
+                failure.needs_crew,
+            )
 
     # ------------------------------------------------------------------ stores and queues
     def stores(self) -> None:
