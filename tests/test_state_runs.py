@@ -15,9 +15,11 @@ import numpy as np
 import pytest
 import yaml
 from pydantic import TypeAdapter
+from typer.testing import CliRunner
 
 from stations.distributions import Distribution
 from tests.conftest import SCENARIOS, VALIDATION
+from twin.cli import app
 from twin.engine import RunOptions, run_replication
 from twin.engine.records import ReplicationRecord
 from twin.scenario import Scenario, load_scenario, scenario_from_document
@@ -333,3 +335,68 @@ def test_a_snapshot_keeps_every_roll_in_one_place() -> None:
     for progress in snapshot.orders:
         assert progress.finished_rolls + in_plant.get(progress.order, 0) <= progress.released_rolls
     copy.deepcopy(snapshot)  # a plain document
+
+
+# ------------------------------------------------------------------ the command line
+def test_simulate_writes_a_snapshot_and_starts_from_it(tmp_path: Any) -> None:
+    runner = CliRunner()
+    baseline = str(SCENARIOS / "baseline.yaml")
+    snapshot = tmp_path / "state.yaml"
+    first = runner.invoke(
+        app,
+        [
+            "simulate",
+            baseline,
+            "--days",
+            "3",
+            "--replications",
+            "1",
+            "--no-store",
+            "--snapshot-at",
+            "2026-12-09T18:00",
+            "--snapshot-out",
+            str(snapshot),
+        ],
+    )
+    assert first.exit_code == 0, first.output
+    written = yaml.safe_load(snapshot.read_text())
+    assert written["at"] == "2026-12-09T18:00:00"
+    resumed = runner.invoke(
+        app,
+        [
+            "simulate",
+            baseline,
+            "--days",
+            "2",
+            "--replications",
+            "1",
+            "--no-store",
+            "--state",
+            str(snapshot),
+        ],
+    )
+    assert resumed.exit_code == 0, resumed.output
+    assert "from the plant as it was at 2026-12-09 18:00" in resumed.output
+    assert "2 days from 2026-12-09 18:00" in resumed.output
+
+
+@pytest.mark.parametrize(
+    ("arguments", "says"),
+    [
+        (["--snapshot-at", "2026-12-09T18:00"], "--snapshot-at needs --snapshot-out"),
+        (["--snapshot-at", "2027-03-01T06:00", "--snapshot-out", "{out}"], "is not within the run"),
+        (["--snapshot-at", "tomorrow", "--snapshot-out", "{out}"], "is not a date-time"),
+        (["--state", "{missing}"], "cannot read the plant state"),
+    ],
+)
+def test_simulate_refuses_bad_state_options_before_running(
+    tmp_path: Any, arguments: list[str], says: str
+) -> None:
+    out, missing = tmp_path / "s.yaml", tmp_path / "nope.yaml"
+    given = [a.format(out=out, missing=missing) for a in arguments]
+    result = CliRunner().invoke(
+        app, ["simulate", str(SCENARIOS / "baseline.yaml"), "--days", "3", "--no-store", *given]
+    )
+    assert result.exit_code == 2, result.output
+    assert says in result.output
+    assert not out.exists()
