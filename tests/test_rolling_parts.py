@@ -6,6 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from tests.state_cases import finished, two_tools
+from twin.engine import Plant, RunOptions
 from twin.engine.plan import PlannedOperation, SchedulePlan
 from twin.rolling.nervousness import plan_change
 from twin.rolling.policies import parse_policy
@@ -72,3 +74,36 @@ def test_a_plan_made_again_unchanged_is_not_nervous(
     ops = [(f"{r}/1", m, s) for r, m, s in operations]
     change = plan_change(plan(*ops), plan(*ops), now_min=0, tolerance_min=0)
     assert change.moved == 0 and change.compared == len(ops)
+
+
+# ------------------------------------------------------------------ a new plan as the plant runs
+def test_a_new_plan_takes_over_from_the_moment_it_is_made() -> None:
+    scenario = two_tools()  # T1 10 min a roll, T2 20 min a roll, five rolls O/1..O/5
+    order = ["O/1", "O/2", "O/3", "O/4", "O/5"]
+    first = SchedulePlan(
+        machines={"T1": order, "T2": order},
+        release_min={"O/1": 0, "O/2": 0, "O/3": 0, "O/4": 200, "O/5": 200},
+    )
+    plant = Plant(scenario, RunOptions.of(scenario, plan=first, event_log=True))
+    plant.begin()
+    plant.run_until(15)  # T1 has O/1 done and O/2 on it; T2 is on O/1
+    again = ["O/1", "O/2", "O/4", "O/5", "O/3"]  # what the machines took stays as it was
+    plant.replace_plan(
+        SchedulePlan(
+            machines={"T1": again, "T2": again},
+            release_min={"O/4": 0, "O/5": 5},  # from now: O/4 at 15, O/5 at 20
+        )
+    )
+    times = finished(plant.finish())
+    # T1: O/1 0-10, O/2 10-20, O/4 20-30, O/5 30-40, O/3 40-50
+    # T2: O/1 10-30, O/2 30-50, O/4 50-70, O/5 70-90, O/3 90-110
+    assert times == {
+        "O/1": pytest.approx(30),
+        "O/2": pytest.approx(50),
+        "O/4": pytest.approx(70),
+        "O/5": pytest.approx(90),
+        "O/3": pytest.approx(110),
+    }
+    # the first plan alone: O/4 and O/5 released at 200
+    alone = Plant(scenario, RunOptions.of(scenario, plan=first, event_log=True)).run()
+    assert finished(alone)["O/4"] == pytest.approx(200 + 10 + 20)

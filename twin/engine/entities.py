@@ -179,6 +179,11 @@ class RollQueue:
             self.reserved += 1
             self.env.soon(*waiters.popleft())
 
+    def serve(self) -> None:
+        """Hand waiting takers the rolls the dispatching rule now gives them (a new plan)."""
+        if self.getters and self.rolls:
+            self._serve()
+
     def _serve(self) -> None:
         getters = self.getters
         while getters and self.rolls:

@@ -50,3 +50,21 @@ class SchedulePlan(BaseModel):
         default=[],
         description="Every planned operation with its times (machines' sequences in detail).",
     )
+
+    def shifted(self, minutes: float) -> SchedulePlan:
+        """The same plan with every time ``minutes`` later (a plan made at a later moment)."""
+        if minutes == 0:
+            return self
+
+        def later(operation: PlannedOperation) -> PlannedOperation:
+            start, end = operation.start_min + minutes, operation.end_min + minutes
+            return operation.model_copy(update={"start_min": start, "end_min": end})
+
+        completions = self.planned_completion_min
+        return self.model_copy(
+            update={
+                "release_min": {r: t + minutes for r, t in self.release_min.items()},
+                "planned_completion_min": {o: t + minutes for o, t in completions.items()},
+                "operations": [later(operation) for operation in self.operations],
+            }
+        )

@@ -18,6 +18,7 @@ from twin.engine.entities import AccumulatorLevel, Roll, RollQueue, StationUnit
 from twin.engine.flow import FlowStation, Then
 from twin.engine.memo import part, scenario_memo
 from twin.engine.options import RunOptions
+from twin.engine.plan import SchedulePlan
 from twin.engine.plant.crews import Crews
 from twin.engine.plant.orders import Orders
 from twin.engine.plant.restore import restore
@@ -227,6 +228,12 @@ class Plant:
     def run_until(self, minute: float) -> None:
         """Run everything that happens before ``minute``; the clock then reads ``minute``."""
         self.env.run_until(minute)
+
+    def replace_plan(self, plan: SchedulePlan | None) -> None:
+        """Run by ``plan`` from now on (its times from now; None: by the dispatching rule)."""
+        self.orders.replace_plan(plan)
+        for queue in (*self.orders.queues.values(), *self.stores.values()):
+            queue.serve()
 
     def snapshot(self) -> PlantState:
         """The plant's state now (a run started from it goes on as this one does)."""

@@ -17,6 +17,7 @@ from twin.engine.clock import Clock
 from twin.engine.entities import Roll, RollQueue
 from twin.engine.flow import FlowStation, Process
 from twin.engine.options import RunOptions
+from twin.engine.plan import SchedulePlan
 from twin.engine.plant.supply import Campaigns, SupplyQueue
 from twin.engine.quality import QualityModel, RollQuality
 from twin.engine.stats import LevelStat
@@ -66,7 +67,11 @@ class Orders:
         self.roll_length_m = scenario.roll_length_m
         plan = self.plan
         self._plan_position: dict[str, int] = {}
-        self._planned_rolls = {r for seq in plan.machines.values() for r in seq} if plan else set()
+        self.taken: set[tuple[str, str]] = set()
+        """(machine, roll) for every roll a machine has taken (a new plan leaves them out)."""
+        self._sequences: dict[str, list[str]] = dict(plan.machines) if plan else {}
+        self._planned_rolls = {r for seq in self._sequences.values() for r in seq}
+        self._releases: list[tuple[float, str, int, Order]] = []
         self._gone: set[str] = set()
         self._kinds: dict[tuple[str, str], tuple[Product, dict[str, RouteStep], float]] = {}
         self.queues: dict[str, RollQueue] = {}
@@ -164,6 +169,11 @@ class Orders:
         if self.capacity_run:
             return
             yield  # a process that ends at once
+        self._releases = self._pending()
+        yield from self._releasing(self._releases)
+
+    def _pending(self) -> list[tuple[float, str, int, Order]]:
+        """The rolls still to release, when (by the plan, if any), in order."""
         scenario = self.scenario
         releases: list[tuple[float, str, int, Order]] = []
         before = self._released_before
@@ -182,14 +192,43 @@ class Orders:
                 planned = self.plan.release_min.get(roll_id, release) if self.plan else release
                 releases.append((max(release, planned), order.id, k, order))
         releases.sort(key=lambda item: item[:3])
-        lines: dict[str, Line] = {}
+        return releases
+
+    def _releasing(self, releases: list[tuple[float, str, int, Order]]) -> Process:
+        """Release ``releases`` at their times, until a new plan replaces them."""
         for when, _, k, order in releases:
             if when > self.env.now:
                 yield self.env.timeout(when - self.env.now)
-            if order.id not in lines:
-                lines[order.id] = self.line_for(order)
-                self.order_line[order.id] = lines[order.id].id
-            self._release_roll(order, k, lines[order.id])
+            if releases is not self._releases:
+                return  # a new plan releases the rest
+            if order.id not in self.order_line:
+                self.order_line[order.id] = self.line_for(order).id
+            self._release_roll(order, k, self.scenario.line(self.order_line[order.id]))
+
+    def replace_plan(self, plan: SchedulePlan | None) -> None:
+        """Execute ``plan`` from now on: a new schedule made as the plant runs.
+
+        The plan's times count from now. Each machine takes its planned rolls in the new order
+        (what it has already taken is done); the rolls not yet released are released at their
+        new planned starts; machines waiting for a roll look again.
+        """
+        self.plan = plan.shifted(self.env.now) if plan is not None else None
+        self._sequences = self._planned_sequences()
+        self._plan_position = {}
+        self._planned_rolls = {r for seq in self._sequences.values() for r in seq}
+        self._released_before = {r for ids in self.released.values() for r in ids}
+        self._releases = self._pending()
+        self.env.process(self._releasing(self._releases))
+
+    def _planned_sequences(self) -> dict[str, list[str]]:
+        """Each machine's planned rolls, less those it has already taken."""
+        if self.plan is None:
+            return {}
+        taken = self.taken
+        return {
+            machine: [r for r in rolls if (machine, r) not in taken]
+            for machine, rolls in self.plan.machines.items()
+        }
 
     def resume(self, finished: dict[str, int], released: set[str]) -> None:
         """Start part-way: rolls of each order ``finished`` before, the ``released`` roll ids.
@@ -283,9 +322,17 @@ class Orders:
         if not queue.rolls:
             return None
         machine = head.segment.id
-        sequence = self.plan.machines.get(machine) if self.plan else None
-        if sequence is not None:
-            return self._planned(queue, machine, sequence)
+        sequence = self._sequences.get(machine)
+        roll = (
+            self._planned(queue, machine, sequence)
+            if sequence is not None
+            else self._by_rule(queue, head)
+        )
+        if roll is not None:
+            self.taken.add((machine, roll.id))
+        return roll
+
+    def _by_rule(self, queue: RollQueue, head: FlowStation) -> Roll:
         if self.group_by_product and head.unit.last_step is not None:
             last = head.piece.roll.product if head.piece is not None else None
             for roll in queue.rolls:
