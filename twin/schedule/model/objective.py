@@ -57,26 +57,30 @@ class CriterionTerms:
             self._terms[criterion] = build()
         return self._terms[criterion]
 
-    def add_hint(self, completions: Mapping[str, int]) -> None:
+    def add_hint(self, completions: Mapping[str, int], complete: bool) -> None:
         """Hint the makespan and tardiness variables made so far from the jobs' completions.
+
+        The makespan is hinted only from a ``complete`` schedule.
 
         (Setup variables are hinted with the machine sequences.)
         """
-        if self._makespan is not None and len(completions) == len(self._problem.jobs):
+        if self._makespan is not None and complete and completions:
             self._model.add_hint(self._makespan, max(completions.values()))
         for job_id, tardiness in self._tardiness.items():
             due = self._problem.job[job_id].due
-            if job_id in completions and due is not None:
-                self._model.add_hint(tardiness, max(0, completions[job_id] - due))
+            if due is not None:
+                late = max(0, completions[job_id] - due) if job_id in completions else 0
+                self._model.add_hint(tardiness, late)
 
     def _last_end(self, job_id: str) -> cp_model.LinearExprT:
         """The end of the job's last operation."""
         return self._variables.operations[self._problem.job[job_id].operations[-1].id].end
 
     def _make_makespan(self) -> list[Term]:
-        self._makespan = self._model.new_int_var(0, self._problem.time_bound, "makespan")
+        self._makespan = self._model.new_int_var(0, self._variables.horizon, "makespan")
         for job in self._problem.jobs:
-            self._model.add(self._makespan >= self._last_end(job.id))
+            present = self._variables.present(job.id)
+            self._model.add(self._makespan >= self._last_end(job.id)).only_enforce_if(present)
         return [(1.0, self._makespan)]
 
     def _make_weighted_tardiness(self) -> list[Term]:
@@ -84,9 +88,10 @@ class CriterionTerms:
         for job in self._problem.jobs:
             if job.due is None or job.weight == 0:
                 continue
-            late = max(0, self._problem.time_bound - job.due)
+            late = max(0, self._variables.horizon - job.due)
             tardiness = self._model.new_int_var(0, late, f"tardiness[{job.id}]")
-            self._model.add(tardiness >= self._last_end(job.id) - job.due)
+            present = self._variables.present(job.id)
+            self._model.add(tardiness >= self._last_end(job.id) - job.due).only_enforce_if(present)
             self._tardiness[job.id] = tardiness
             terms.append((job.weight, tardiness))
         return terms
