@@ -10,15 +10,17 @@ is thus a bound on the criterion itself.
 The incumbent is hinted completely, so CP-SAT takes it as its first solution as soon as presolve
 ends. A lexicographic objective is solved stage by stage; the first stage gets most of the time
 (:data:`FIRST_SHARE`), unless it is proven optimal earlier, and each later stage keeps the earlier
-ones' values.
+ones' values. Within a stage CP-SAT's full search and its neighbourhood search alone take turns,
+each until it stalls.
 """
 
 from __future__ import annotations
 
 import math
+import threading
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from ortools.sat.python import cp_model
 
@@ -30,23 +32,22 @@ from twin.schedule.solution import (
     Solution,
     StageResult,
     Status,
+    build_solution,
     gap_of,
     needed_maintenance,
+    sequences_of_solution,
 )
 
-FIRST_SHARE = 0.8
+FIRST_SHARE = 0.9
 """Share of the time the first of several lexicographic stages may use."""
 
+PROBE_S = 2.0
+"""The short full search before the neighbourhood search (see :func:`_solve_stage`)."""
+
+STALL_S = 4.0
+"""A search stops after this long without improving (and half the time it has run)."""
+
 _WITH_SCHEDULE = ("OPTIMAL", "FEASIBLE")
-
-
-@dataclass
-class StagedResult:
-    """What a staged CP-SAT solve found: per-machine sequences and maintenance, and the stages."""
-
-    sequences: dict[str, list[Placement]] | None
-    maintenance: dict[str, tuple[str, ...]]
-    stages: list[StageResult]
 
 
 def with_deadlines(problem: Problem, first: Objective, incumbent: Solution | None) -> Problem:
@@ -75,6 +76,159 @@ def _with_deadline(job: Job, deadline: int) -> Job:
     return replace(job, deadline=max(deadline, job.release))
 
 
+class StagedModel:
+    """A problem's CP-SAT model, solved one stage of a lexicographic objective at a time.
+
+    It starts from ``incumbent`` (if any) and always holds the best schedule so far: after each
+    stage, that stage's value is kept as a cap for the later ones. A stage in which CP-SAT finds
+    nothing keeps the schedule it had, its value that schedule's.
+    """
+
+    def __init__(
+        self,
+        problem: Problem,
+        plan: Sequence[Objective],
+        incumbent: Solution | None,
+        *,
+        workers: int,
+        log: bool = False,
+    ) -> None:
+        self.problem = problem
+        self.plan = tuple(plan)
+        self.workers, self.log = workers, log
+        narrowed = with_deadlines(problem, plan[0], incumbent)
+        criteria = dict.fromkeys(c for stage in plan for c in stage.weights)
+        self.built = build_model(narrowed, criteria)
+        self.sequences: dict[str, list[Placement]] | None = None
+        self.maintenance: dict[str, tuple[str, ...]] = {}
+        self.stages: list[StageResult] = []
+        self._reopened: StageResult | None = None
+        if incumbent is not None and incumbent.has_schedule:
+            self.built.add_hint(incumbent.placements(), incumbent.maintenance())
+            self.sequences = sequences_of_solution(incumbent)
+            self.maintenance = incumbent.maintenance()
+
+    @property
+    def done(self) -> bool:
+        """Whether every stage has been solved (or found nothing)."""
+        return len(self.stages) == len(self.plan) or (
+            bool(self.stages) and self.stages[-1].value is None
+        )
+
+    def value(self, index: int) -> float | None:
+        """The value of stage ``index`` for the best schedule so far."""
+        schedule = self.schedule()
+        return None if schedule is None else self.plan[index].value(schedule.measures())
+
+    def adopt(self, schedule: Solution) -> None:
+        """Start the next stage from ``schedule`` (a better one found elsewhere)."""
+        self.sequences = sequences_of_solution(schedule)
+        self.maintenance = schedule.maintenance()
+        self.built.model.clear_hints()
+        self.built.add_hint(schedule.placements(), self.maintenance)
+
+    def schedule(self) -> Solution | None:
+        """The best schedule so far, as a solution of the problem."""
+        if self.sequences is None:
+            return None
+        return build_solution(
+            self.problem,
+            self.sequences,
+            maintenance=self.maintenance,
+            status="FEASIBLE",
+            method="cp-sat",
+            objective=self.plan[0],
+        )
+
+    def reopen(self) -> None:
+        """Solve the last stage again on the next :meth:`solve` (from its best schedule)."""
+        self._reopened = self.stages.pop()
+
+    def solve(self, seconds: float) -> StageResult:
+        """Solve the next stage within ``seconds`` (or the reopened one again).
+
+        A stage with weighted tardiness or setups starts with CP-SAT's neighbourhood search
+        (their LP bounds are weak, so the full search mostly explores); the makespan alone
+        starts with the full search, which proves it.
+        """
+        index = len(self.stages)
+        stage = self.plan[index]
+        scaled = self.built.minimise(stage)
+        lns_first = set(stage.weights) != {Criterion.MAKESPAN}
+        result, solver = _solve_stage(
+            self.built, stage.name, scaled.scale, seconds, self.workers, self.log, lns_first
+        )
+        if result.value is not None:
+            self.sequences = self.built.sequences(solver)
+            self.maintenance = needed_maintenance(
+                self.problem, self.sequences, self.built.maintenance(solver)
+            )
+        elif self.sequences is not None:
+            result = result.model_copy(update={"value": self.value(index)})
+        if self._reopened is not None:
+            result = _merged(self._reopened, result)
+            self._reopened = None
+        self._keep(index, result, scaled.expression, scaled.scale, solver)
+        return result
+
+    def settle(self, bound: float, proven: bool) -> StageResult:
+        """Take the next stage as it stands, without a search.
+
+        ``bound`` is a lower bound found otherwise; ``proven`` says the schedule meets it.
+        """
+        index = len(self.stages)
+        value = self.value(index)
+        result = StageResult(
+            objective=self.plan[index].name,
+            status="OPTIMAL" if proven else "FEASIBLE",
+            value=value,
+            bound=bound,
+            wall_time_s=0.0,
+            gap=gap_of(value, bound),
+        )
+        scaled = self.built.minimise(self.plan[index])
+        self._keep(index, result, scaled.expression, scaled.scale, None)
+        return result
+
+    def _keep(
+        self,
+        index: int,
+        result: StageResult,
+        expression: cp_model.LinearExprT,
+        scale: int,
+        solver: cp_model.CpSolver | None,
+    ) -> None:
+        """Record a stage's result; cap it for the later stages."""
+        self.stages.append(result)
+        if result.value is None or index == len(self.plan) - 1:
+            return
+        self.built.model.add(expression <= round(result.value * scale))
+        if solver is not None and result.status in _WITH_SCHEDULE:
+            _hint_solution(self.built, solver)
+
+
+def _merged(earlier: StageResult, later: StageResult) -> StageResult:
+    """One stage solved twice: the better value, the better bound, the time of both."""
+    values = [v for v in (earlier.value, later.value) if v is not None]
+    bounds = [b for b in (earlier.bound, later.bound) if b is not None]
+    value = min(values) if values else None
+    bound = max(bounds) if bounds else None
+    proven = "OPTIMAL" in (earlier.status, later.status) or (
+        value is not None and bound is not None and bound >= value
+    )
+    status: Status = (
+        "OPTIMAL" if proven else later.status if later.value is not None else earlier.status
+    )
+    return StageResult(
+        objective=later.objective,
+        status=status,
+        value=value,
+        bound=bound,
+        wall_time_s=earlier.wall_time_s + later.wall_time_s,
+        gap=gap_of(value, bound),
+    )
+
+
 def solve_stages(
     problem: Problem,
     plan: Sequence[Objective],
@@ -83,43 +237,137 @@ def solve_stages(
     stop_at: float,
     workers: int,
     log: bool = False,
-) -> StagedResult:
-    """Minimise ``plan``'s stages in turn with CP-SAT until ``stop_at`` (a perf_counter time)."""
-    narrowed = with_deadlines(problem, plan[0], incumbent)
-    built = build_model(narrowed, dict.fromkeys(c for stage in plan for c in stage.weights))
-    if incumbent is not None and incumbent.has_schedule:
-        built.add_hint(incumbent.placements(), incumbent.maintenance())
-    results: list[StageResult] = []
-    sequences: dict[str, list[Placement]] | None = None
-    maintenance: dict[str, tuple[str, ...]] = {}
-    for index, stage in enumerate(plan):
-        scaled = built.minimise(stage)
+) -> StagedModel:
+    """Minimise ``plan``'s stages in turn with CP-SAT until ``stop_at`` (a perf_counter time).
+
+    The first of several stages gets :data:`FIRST_SHARE` of the time, or less if proven optimal
+    earlier; the others share the rest equally.
+    """
+    staged = StagedModel(problem, plan, incumbent, workers=workers, log=log)
+    while not staged.done:
         left = max(0.0, stop_at - time.perf_counter())
-        later = len(plan) - index - 1
-        share = left if not later else left * (FIRST_SHARE if index == 0 else 1 / (later + 1))
-        solver = _solver(share, workers, log)
-        status: Status = solver.status_name(solver.solve(built.model))  # type: ignore[assignment]
-        found = status in _WITH_SCHEDULE
-        value = solver.objective_value / scaled.scale if found else None
-        bound = solver.best_objective_bound / scaled.scale if found else None
-        results.append(
-            StageResult(
-                objective=stage.name,
-                status=status,
-                value=value,
-                bound=bound,
-                wall_time_s=solver.wall_time,
-                gap=gap_of(value, bound),
-            )
-        )
-        if not found:
+        later = len(plan) - len(staged.stages) - 1
+        first = not staged.stages
+        share = left if not later else left * (FIRST_SHARE if first else 1 / (later + 1))
+        staged.solve(share)
+    return staged
+
+
+def _solve_stage(
+    built: ScheduleModel,
+    name: str,
+    scale: int,
+    seconds: float,
+    workers: int,
+    log: bool,
+    lns_first: bool,
+) -> tuple[StageResult, cp_model.CpSolver]:
+    """One stage: CP-SAT's full search and its neighbourhood search alone, in turns.
+
+    The full search proves easy stages optimal and gives the bound; CP-SAT's neighbourhood
+    search alone (every worker on it) improves schedules faster where the bound is weak. Each
+    turn runs until it stalls (:func:`_solve_until_stalled`; the neighbourhood search gets more
+    patience), then the other takes over from the best schedule, with another random seed,
+    while time is left and one of the last two turns brought something. With ``lns_first`` a
+    short full search (:data:`PROBE_S`, for stages it proves at once) comes before the first
+    neighbourhood turn. The bound is the best the full searches proved.
+    """
+    began = time.perf_counter()
+    best: cp_model.CpSolver | None = None
+    value: float | None = None
+    bound: float | None = None
+    status: Status = "UNKNOWN"
+    neighbourhoods_only = False
+    fruitless = 0
+    turn = 0
+    while True:
+        left = seconds - (time.perf_counter() - began)
+        if left <= 0.5 and best is not None:
             break
-        sequences = built.sequences(solver)
-        maintenance = needed_maintenance(problem, sequences, built.maintenance(solver))
-        if later:
-            built.model.add(scaled.expression <= round(solver.objective_value))
-            _hint_solution(built, solver)
-    return StagedResult(sequences, maintenance, results)
+        probe = lns_first and turn == 0
+        solver = _solver(max(0.0, min(left, PROBE_S) if probe else left), workers, log)
+        solver.parameters.use_lns_only = neighbourhoods_only
+        solver.parameters.random_seed = turn
+        turn += 1
+        patience = (2.0, 1.0) if neighbourhoods_only else (1.0, 0.5)
+        outcome = solver.status_name(_solve_until_stalled(solver, built.model, patience))
+        if outcome == "INFEASIBLE" or outcome == "MODEL_INVALID":
+            return _stage(name, outcome, None, None, began), solver  # type: ignore[arg-type]
+        if outcome in _WITH_SCHEDULE:
+            found = solver.objective_value / scale
+            improved = value is None or found < value
+            if improved:
+                value, best = found, solver
+                _hint_solution(built, solver)
+            fruitless = 0 if improved else fruitless + 1
+            if not neighbourhoods_only:
+                bound = max(bound or -math.inf, solver.best_objective_bound / scale)
+            status = "FEASIBLE"
+        if outcome == "OPTIMAL" or (bound is not None and value is not None and bound >= value):
+            status = "OPTIMAL"
+            break
+        if best is None and time.perf_counter() - began >= seconds:
+            break
+        if fruitless >= 2 and not probe:
+            break  # neither search improves any more
+        neighbourhoods_only = not neighbourhoods_only
+    return _stage(name, status, value, bound, began), best or solver
+
+
+def _stage(
+    name: str, status: Status, value: float | None, bound: float | None, began: float
+) -> StageResult:
+    return StageResult(
+        objective=name,
+        status=status,
+        value=value,
+        bound=bound,
+        wall_time_s=time.perf_counter() - began,
+        gap=gap_of(value, bound),
+    )
+
+
+class _Progress(cp_model.CpSolverSolutionCallback):
+    """Notes when the search last improved its schedule."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.last: float | None = None
+
+    def on_solution_callback(self) -> None:
+        self.last = time.perf_counter()
+
+
+def _solve_until_stalled(
+    solver: cp_model.CpSolver, model: cp_model.CpModel, patience: tuple[float, float]
+) -> int:
+    """``solver.solve(model)``, stopped early once it stops improving.
+
+    With ``patience = (a, b)`` it stops when, since its first schedule, nothing better has come
+    for ``a`` × :data:`STALL_S` seconds and for ``b`` × the time it has run, so that the time
+    left goes where it still helps.
+    """
+    progress = _Progress()
+    began = time.perf_counter()
+    finished = threading.Event()
+
+    def watch() -> None:
+        while not finished.wait(0.25):
+            now = time.perf_counter()
+            last = progress.last
+            if last is not None and now - last > max(
+                patience[0] * STALL_S, patience[1] * (now - began)
+            ):
+                solver.stop_search()
+                return
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    try:
+        return solver.solve(model, progress)
+    finally:
+        finished.set()
+        watcher.join()
 
 
 def _solver(seconds: float, workers: int, log: bool) -> cp_model.CpSolver:
@@ -128,6 +376,7 @@ def _solver(seconds: float, workers: int, log: bool) -> cp_model.CpSolver:
     solver.parameters.num_workers = workers
     solver.parameters.max_time_in_seconds = seconds
     solver.parameters.log_search_progress = log
+    solver.parameters.cp_model_probing_level = 0  # presolve in a fraction of the time
     return solver
 
 

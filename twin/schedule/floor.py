@@ -80,9 +80,13 @@ class Floor:
     stores: dict[str, StoreContents]
     store_after: dict[tuple[str, int], str]
     """(job, k) -> the store the job waits in after its operation k."""
+    early: float | None = None
+    """Maintain counters this full (a share of the limit) early, in idle time; None: never."""
+    _decided: dict[tuple[str, str], tuple[int, tuple[str, ...]]] = field(default_factory=dict)
+    """The maintenance :meth:`earliest` chose for (machine, operation), at the start it gave."""
 
     @classmethod
-    def empty(cls, problem: Problem) -> Floor:
+    def empty(cls, problem: Problem, early: float | None = None) -> Floor:
         """The floor before anything runs: machines in their initial state, stores as given."""
         return cls(
             problem,
@@ -95,6 +99,7 @@ class Floor:
                 s.id: StoreContents(s.capacity, closed=list(s.occupied)) for s in problem.stores
             },
             store_after={wait: s.id for s in problem.stores for wait in s.waits},
+            early=early,
         )
 
     def scratch(self) -> Floor:
@@ -108,6 +113,7 @@ class Floor:
             {},
             {store: contents.copy() for store, contents in self.stores.items()},
             self.store_after,
+            self.early,
         )
 
     def adopt(self, trial: Floor) -> None:
@@ -135,14 +141,40 @@ class Floor:
     def earliest(self, machine: str, op: Operation, ready: int) -> tuple[float, int]:
         """The earliest start of ``op`` on ``machine`` not before ``ready``, and its setup.
 
-        The setup returned includes any maintenance that must run before it. The start is
-        ``inf`` while the store after ``op`` is full of jobs waiting for their next step.
+        The setup returned includes any maintenance that runs before it: what the counters call
+        for, and, if :attr:`early` is set, any counter at least that full (a share of its limit)
+        whose maintenance fits in time the machine would otherwise stand idle (it delays
+        nothing). The start is ``inf`` while the store after ``op`` is full of jobs waiting for
+        their next step.
         """
-        setup = self.problem.setups.time(machine, self.family[machine], op.setup_family)
         due = self.due_maintenance(machine, op)
-        if due:
+        start, setup = self._fit(machine, op, ready, due)
+        early = self._early_maintenance(machine, due) if self.early is not None else ()
+        if early and start < math.inf:
+            sooner, longer = self._fit(machine, op, ready, (*due, *early))
+            if sooner <= start:
+                self._decided[(machine, op.id)] = (int(sooner), (*due, *early))
+                return sooner, longer
+        self._decided[(machine, op.id)] = (int(start) if start < math.inf else -1, due)
+        return start, setup
+
+    def _early_maintenance(self, machine: str, due: tuple[str, ...]) -> tuple[str, ...]:
+        """Counters not yet due but full enough to maintain in idle time."""
+        levels = self.usage[machine]
+        return tuple(
+            limit.counter
+            for limit in self.problem.machine[machine].usage_limits
+            if limit.counter not in due and levels[limit.counter] >= (self.early or 0) * limit.limit
+        )
+
+    def _fit(
+        self, machine: str, op: Operation, ready: int, maintenance: tuple[str, ...]
+    ) -> tuple[float, int]:
+        """The earliest start with ``maintenance`` and the setup before ``op``, and their time."""
+        setup = self.problem.setups.time(machine, self.family[machine], op.setup_family)
+        if maintenance:
             durations = {u.counter: u.duration for u in self.problem.machine[machine].usage_limits}
-            setup += sum(durations[counter] for counter in due)
+            setup += sum(durations[counter] for counter in maintenance)
         duration = op.eligible[machine]
         room = self.store_room(op)
         if room == math.inf:
@@ -175,7 +207,14 @@ class Floor:
         ``maintenance`` (default: what the counters call for) is what runs before it.
         """
         levels = self.usage[machine]
-        due = self.due_maintenance(machine, op) if maintenance is None else maintenance
+        decided = self._decided.get((machine, op.id))
+        if maintenance is not None:
+            due = maintenance
+        elif decided is not None and decided[0] == start:
+            due = decided[1]
+        else:
+            due = self.due_maintenance(machine, op)
+        self._decided.clear()
         if due:
             self.maintenance[op.id] = due
             levels.update(dict.fromkeys(due, 0))

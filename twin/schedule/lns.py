@@ -22,7 +22,7 @@ from twin.schedule.model.windows import operation_spans
 from twin.schedule.problem import Problem
 from twin.schedule.solution import Solution, build_solution
 
-WINDOW_JOBS = 24
+WINDOW_JOBS = 12
 """Jobs in the first sweep's windows."""
 
 WIDEST_WINDOW = 96
@@ -38,8 +38,15 @@ class WindowSearch:
 
     solved: int = 0
     improved: int = 0
-    proven: int = 0
     widths: list[int] = field(default_factory=list)
+    proven: set[tuple[object, ...]] = field(default_factory=set)
+    """Signatures of the sub-problems proven optimal."""
+    width: int = WINDOW_JOBS
+    """The jobs per window now."""
+    offset: int = 0
+    """Where the sweep's first window starts in the jobs' order."""
+    exhausted: bool = False
+    """Whether the widest windows, at both offsets, brought nothing more."""
 
     def describe(self) -> str:
         """E.g. 'LNS over 40 windows of 24-36 jobs (CP-SAT on each, 12 improved)'."""
@@ -55,44 +62,52 @@ def improve(
     problem: Problem,
     plan: Sequence[Objective],
     schedule: Solution,
+    search: WindowSearch,
     *,
     stop_at: float,
     workers: int,
     log: bool = False,
-) -> tuple[Solution, WindowSearch]:
-    """The best schedule the window search reaches from ``schedule`` by ``stop_at``."""
-    search = WindowSearch()
-    proven: set[tuple[object, ...]] = set()
-    width = WINDOW_JOBS
-    offset = 0
+    fruitless_sweeps: int | None = None,
+) -> Solution:
+    """The best schedule the window search reaches from ``schedule`` by ``stop_at``.
+
+    ``search`` keeps what the search did (and which windows are proven) from call to call.
+    ``fruitless_sweeps`` (default: no limit) ends the search after that many sweeps in a row
+    that improved nothing.
+    """
+    fruitless = 0
     while time.perf_counter() < stop_at:
+        if fruitless_sweeps is not None and fruitless >= fruitless_sweeps:
+            return schedule
         order = _by_start(schedule)
-        width = min(width, len(order))
-        starts = list(range(offset, max(len(order) - width // 2, 1), max(width // 2, 1)))
+        width = min(search.width, len(order))
+        step = max(width // 2, 1)
+        starts = list(range(search.offset, max(len(order) - width // 2, 1), step))
         better = False
         for number, first in enumerate(starts):
             left = stop_at - time.perf_counter()
             if left <= WINDOW_SECONDS[0] / 2:
-                break
+                return schedule
             share = left / (len(starts) - number)
             seconds = min(max(share, WINDOW_SECONDS[0]), WINDOW_SECONDS[1], left)
             free = order[first : first + width]
-            found = _solve_window(problem, plan, schedule, free, seconds, workers, log, proven)
+            found = _solve_window(problem, plan, schedule, free, seconds, workers, log, search)
             if found is None:
                 continue
-            search.solved += 1
-            search.widths.append(len(free))
             if _values(plan, found) < _values(plan, schedule):
                 search.improved += 1
                 better = True
             schedule = found
-        if not better:
-            if width >= min(WIDEST_WINDOW, len(order)) and offset:
-                break  # both offsets of the widest windows brought nothing
-            width = min(math.ceil(width * 1.5), WIDEST_WINDOW, len(order))
-        offset = (width // 4) if offset == 0 else 0
-    search.proven = len(proven)
-    return schedule, search
+        fruitless = 0 if better else fruitless + 1
+        if better:
+            search.exhausted = False
+        else:
+            if width >= min(WIDEST_WINDOW, len(order)) and search.offset:
+                search.exhausted = True  # both offsets of the widest windows brought nothing
+                return schedule
+            search.width = min(math.ceil(width * 1.5), WIDEST_WINDOW, len(order))
+        search.offset = (search.width // 4) if search.offset == 0 else 0
+    return schedule
 
 
 def _solve_window(
@@ -103,19 +118,21 @@ def _solve_window(
     seconds: float,
     workers: int,
     log: bool,
-    proven: set[tuple[object, ...]],
+    search: WindowSearch,
 ) -> Solution | None:
     """``schedule`` with the ``free`` jobs re-solved, or ``None`` if skipped or not better."""
     sub = neighbourhood(problem, schedule, free)
-    if sub.signature in proven:
+    if sub.signature in search.proven:
         return None
     result = solve_stages(
         sub.problem, plan, sub.hint, stop_at=time.perf_counter() + seconds, workers=workers, log=log
     )
+    search.solved += 1
+    search.widths.append(len(free))
     if result.sequences is None:
         return None
     if all(stage.status == "OPTIMAL" for stage in result.stages):
-        proven.add(sub.signature)
+        search.proven.add(sub.signature)
     solved = build_solution(
         sub.problem,
         result.sequences,

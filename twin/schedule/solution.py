@@ -137,6 +137,11 @@ def sequences_of(
     }
 
 
+def sequences_of_solution(solution: Solution) -> dict[str, list[Placement]]:
+    """Each machine's (operation, start) in ``solution``'s order."""
+    return {m: [(s.operation, s.start) for s in steps] for m, steps in solution.machines.items()}
+
+
 def usage_overruns(
     problem: Problem,
     machine: str,

@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 
 from twin.schedule.check import violations
-from twin.schedule.cpsat import solve_stages
+from twin.schedule.cpsat import FIRST_SHARE, StagedModel
 from twin.schedule.criteria import Criterion, Objective, ObjectiveSpec, stages
 from twin.schedule.decompose import components, restrict
-from twin.schedule.lns import improve, jobs_alone_bound
+from twin.schedule.lns import WINDOW_JOBS, WindowSearch, improve, jobs_alone_bound
 from twin.schedule.model.variables import sequenced_machines
 from twin.schedule.problem import Problem
 from twin.schedule.solution import (
@@ -28,7 +27,11 @@ from twin.schedule.solution import (
     build_solution,
     gap_of,
     sequences_of,
+    sequences_of_solution,
 )
+
+WINDOW_SHARE = 0.4
+"""At most this share of the time left goes to each turn of the window search in a part."""
 
 LNS_ARCS = 12_000
 """A part whose machines with setups would need more sequencing arcs than this (pairs of
@@ -41,17 +44,149 @@ _NO_SCHEDULE: dict[str, str] = {
 }
 
 
-@dataclass
 class _Part:
-    """One part's schedule and how it was found."""
+    """One independent part of the problem, as it is being solved.
 
-    sequences: dict[str, list[Placement]] | None
-    maintenance: dict[str, tuple[str, ...]]
-    stages: list[StageResult]
-    how: str
-    """'cp-sat', 'lns: <description>' or 'start' (the starting schedule, CP-SAT found nothing)."""
-    jobs: int
-    notes: list[str] = field(default_factory=list)
+    A part is solved by one CP-SAT model (:class:`~twin.schedule.cpsat.StagedModel`) in turns
+    with the window search over it (small windows solved exactly often repair a schedule fast,
+    where the model's searches take long); a part too large for one model is solved by the
+    window search alone. ``how`` says what the model did: 'cp-sat', or 'start'
+    if CP-SAT found nothing and the starting schedule stands.
+    """
+
+    def __init__(
+        self,
+        problem: Problem,
+        plan: Sequence[Objective],
+        start: Solution | None,
+        workers: int,
+        log: bool,
+    ) -> None:
+        self.problem, self.plan, self.workers, self.log = problem, tuple(plan), workers, log
+        self.start = start
+        self.search = WindowSearch() if start is not None else None
+        self.staged: StagedModel | None = None
+        self.lns_stages: list[StageResult] = []
+        if start is not None:
+            self.schedule = start
+        if start is None or _arcs(problem) <= LNS_ARCS:
+            self.staged = StagedModel(problem, plan, start, workers=workers, log=log)
+
+    @property
+    def stages(self) -> list[StageResult]:
+        """The stages solved so far."""
+        return self.lns_stages if self.staged is None else self.staged.stages
+
+    def value(self, index: int) -> float | None:
+        """Stage ``index``'s value for the part's best schedule so far."""
+        if self.staged is not None:
+            return self.staged.value(index)
+        return self.plan[index].value(self.schedule.measures())
+
+    def bound(self, index: int) -> float:
+        """A lower bound on stage ``index`` without a search (each job alone)."""
+        return jobs_alone_bound(self.problem, self.plan[index])
+
+    def solve(self, index: int, seconds: float) -> None:
+        """Search stage ``index`` (the next one) for up to ``seconds``.
+
+        A part with one model cycles between a window search (a sweep, at most
+        :data:`WINDOW_SHARE` of the time left) and the model's own searches, each from the best
+        schedule so far, while a cycle improves something and time is left.
+        """
+        stop_at = time.perf_counter() + seconds
+        if self.staged is None:
+            assert self.search is not None
+            self.schedule = self._windows(stop_at)
+            self._lns_stage(index, "FEASIBLE")
+            return
+        windows = self.search is not None and len(self.problem.jobs) > WINDOW_JOBS
+        solved = len(self.staged.stages) > index
+        while True:
+            before = self.value(index)
+            if windows and not self.search.exhausted:  # type: ignore[union-attr]
+                own = self.staged.schedule()
+                assert own is not None
+                left = stop_at - time.perf_counter()
+                found = self._windows(time.perf_counter() + WINDOW_SHARE * left, own, sweeps=2)
+                if _stage_values(self.plan, found) < _stage_values(self.plan, own):
+                    self.staged.adopt(found)
+            if solved:
+                self.staged.reopen()
+            self.staged.solve(max(0.0, stop_at - time.perf_counter()))
+            solved = True
+            after = self.value(index)
+            better = after is not None and (before is None or after < before)
+            done = self.staged.stages[index].status in ("OPTIMAL", "INFEASIBLE", "MODEL_INVALID")
+            if done or not better or stop_at - time.perf_counter() < 1.0:
+                return
+
+    def _windows(
+        self, stop_at: float, schedule: Solution | None = None, sweeps: int | None = None
+    ) -> Solution:
+        """The window search from ``schedule`` (default: the part's) until ``stop_at``.
+
+        With ``sweeps``, it also ends after that many sweeps in a row without improvement.
+        """
+        assert self.search is not None
+        return improve(
+            self.problem, self.plan, schedule or self.schedule, self.search,
+            stop_at=stop_at, workers=self.workers, log=self.log, fruitless_sweeps=sweeps,
+        )  # fmt: skip
+
+    def open(self, index: int) -> bool:
+        """Whether searching stage ``index`` again might still bring something."""
+        if self.stages[index].status in ("OPTIMAL", "INFEASIBLE", "MODEL_INVALID"):
+            return False
+        return self.staged is not None or not (self.search is not None and self.search.exhausted)
+
+    def reopen(self, index: int) -> None:
+        """Let stage ``index`` (the last solved) be searched again."""
+        if self.staged is not None:
+            self.staged.reopen()
+
+    def leave(self, index: int, proven: bool) -> None:
+        """Take stage ``index`` as it stands, without a search (``proven``: at its bound)."""
+        if self.staged is not None:
+            self.staged.settle(self.bound(index), proven)
+        else:
+            self._lns_stage(index, "OPTIMAL" if proven else "FEASIBLE")
+
+    def _lns_stage(self, index: int, status: Status) -> None:
+        value, bound = self.value(index), self.bound(index)
+        result = StageResult(
+            objective=self.plan[index].name,
+            status=status,
+            value=value,
+            bound=bound,
+            wall_time_s=0.0,
+            gap=gap_of(value, bound),
+        )
+        if index < len(self.lns_stages):
+            self.lns_stages[index] = result
+        else:
+            self.lns_stages.append(result)
+
+    @property
+    def how(self) -> str:
+        """How the part was solved (see the class docstring)."""
+        if self.staged is None:
+            return "lns"
+        unchanged = self.search is None or not self.search.improved
+        stuck = all(s.status == "UNKNOWN" for s in self.staged.stages)
+        return "start" if self.start is not None and unchanged and stuck else "cp-sat"
+
+    @property
+    def sequences(self) -> dict[str, list[Placement]] | None:
+        """The part's best schedule so far, machine by machine."""
+        if self.staged is None:
+            return sequences_of_solution(self.schedule)
+        return self.staged.sequences
+
+    @property
+    def maintenance(self) -> dict[str, tuple[str, ...]]:
+        """The maintenance in the part's best schedule so far."""
+        return self.schedule.maintenance() if self.staged is None else self.staged.maintenance
 
 
 def solve(
@@ -67,37 +202,79 @@ def solve(
 
     ``objective`` is a criterion's name (``"makespan"``, ``"weighted_tardiness"``,
     ``"total_setup"``), an :class:`~twin.schedule.criteria.Objective` (weighted sum) or a
-    :class:`~twin.schedule.criteria.Lexicographic` list of them, solved stage by stage (the first
-    stage gets most of the time). ``hint`` is a schedule to start from (a solution, e.g. the best
-    dispatching rule's, or ``{operation id: (machine id, start)}``): CP-SAT takes it as its first
-    solution, and should it find nothing better in time a valid hint is returned as it is,
-    labelled so. Independent parts of the problem (:func:`~twin.schedule.decompose.components`)
-    are solved one after another when the objective adds up over them. ``log`` prints CP-SAT's
-    search log.
+    :class:`~twin.schedule.criteria.Lexicographic` list of them, solved stage by stage: the first
+    stage gets most of the time (:data:`~twin.schedule.cpsat.FIRST_SHARE`) unless it is proven
+    optimal earlier. ``hint`` is a schedule to start from (a solution, e.g. the best dispatching
+    rule's, or ``{operation id: (machine id, start)}``): CP-SAT takes it as its first solution,
+    and should it find nothing better in time a valid hint is returned as it is, labelled so.
+    Independent parts of the problem (:func:`~twin.schedule.decompose.components`) are solved
+    side by side when the objective adds up over them: each stage's time goes to the parts that
+    are not at their bound yet. ``log`` prints CP-SAT's search log.
     """
     began = time.perf_counter()
     stop_at = began + time_limit_s
     plan = stages(objective)
     start = _starting_schedule(problem, plan, hint)
-    parts = components(problem) if _separable(plan) and not problem.permutation else []
-    if len(parts) <= 1:
-        parts = [[job.id for job in problem.jobs]]
-    results: list[_Part] = []
-    sizes = [sum(len(problem.job[j].operations) for j in part) for part in parts]
-    for index in sorted(range(len(parts)), key=lambda i: sizes[i]):
-        left = stop_at - time.perf_counter()
-        share = left * sizes[index] / sum(sizes[i] for i in _not_done(results, parts, sizes))
-        sub = problem if len(parts) == 1 else restrict(problem, parts[index])
-        results.append(
-            _solve_part(sub, plan, start, time.perf_counter() + share, workers, log, time_limit_s)
-        )
-    return _assemble(problem, plan, results, start, time.perf_counter() - began, time_limit_s)
+    jobs = components(problem) if _separable(plan) and not problem.permutation else []
+    if len(jobs) <= 1:
+        parts = [_Part(problem, plan, start, workers, log)]
+    else:
+        parts = [
+            _Part(sub, plan, _restricted(sub, start), workers, log)
+            for sub in (restrict(problem, part) for part in jobs)
+        ]
+    for index in range(len(plan)):
+        if any(part.sequences is None and part.stages for part in parts):
+            break  # a part has no schedule at all
+        later = len(plan) - index - 1
+        left = max(0.0, stop_at - time.perf_counter())
+        share = left if not later else left * (FIRST_SHARE if index == 0 else 1 / (later + 1))
+        _solve_stage(parts, index, time.perf_counter() + share, plan[index])
+    return _assemble(problem, plan, parts, start, time.perf_counter() - began, time_limit_s)
 
 
-def _not_done(results: list[_Part], parts: list[list[str]], sizes: list[int]) -> list[int]:
-    """Indices of the parts not solved yet, smallest first (the order they are solved in)."""
-    order = sorted(range(len(parts)), key=lambda i: sizes[i])
-    return order[len(results) :]
+def _solve_stage(parts: list[_Part], index: int, stop_at: float, stage: Objective) -> None:
+    """Stage ``index`` of every part, the time going where the stage is not at its bound.
+
+    A part already at its bound is left as it is. For the makespan alone only the parts that
+    end last matter; otherwise the time is shared by the gap between value and bound, the
+    smaller first, so that what a part does not use (it stops early when its searches stall)
+    passes on to the next; time still left goes round again, until the stage's time is spent
+    or every part is proven.
+    """
+    values = [part.value(index) for part in parts]
+    bounds = [part.bound(index) for part in parts]
+    open_parts = []
+    for i, part in enumerate(parts):
+        value = values[i]
+        if value is not None and value <= bounds[i] + 1e-9:
+            part.leave(index, proven=True)
+        else:
+            open_parts.append(i)
+    makespan = set(stage.weights) == {Criterion.MAKESPAN}
+    if makespan and all(values[i] is not None for i in open_parts) and open_parts:
+        latest = max(v for v in values if v is not None)
+        for i in [i for i in open_parts if values[i] is not None and values[i] < latest]:
+            parts[i].leave(index, proven=False)  # ends before the last part: no matter
+        open_parts = [i for i in open_parts if values[i] is None or values[i] >= latest]
+    first_round = True
+    while open_parts and (first_round or stop_at - time.perf_counter() > 0.5):
+        first_round = False
+        gaps = {i: (parts[i].value(index) or 0.0) - bounds[i] + 1.0 for i in open_parts}
+        order = sorted(open_parts, key=lambda i: gaps[i])
+        for number, i in enumerate(order):
+            left = max(0.0, stop_at - time.perf_counter())
+            share = left * gaps[i] / sum(gaps[j] for j in order[number:])
+            if len(parts[i].stages) > index:
+                parts[i].reopen(index)  # a further round: search the stage again
+            parts[i].solve(index, share)
+        open_parts = [i for i in open_parts if parts[i].open(index)]
+
+
+def _stage_values(plan: Sequence[Objective], solution: Solution) -> list[float]:
+    """The solution's value of each stage, to compare lexicographically."""
+    measures = solution.measures()
+    return [stage.value(measures) for stage in plan]
 
 
 def _separable(plan: Sequence[Objective]) -> bool:
@@ -137,54 +314,6 @@ def _starting_schedule(
     except KeyError:
         return None  # a partial hint: a suggestion, not a schedule
     return None if violations(problem, start) else start
-
-
-def _solve_part(
-    problem: Problem,
-    plan: Sequence[Objective],
-    start: Solution | None,
-    stop_at: float,
-    workers: int,
-    log: bool,
-    time_limit_s: float,
-) -> _Part:
-    """One part: one CP-SAT model, or the window search if the model would be too large."""
-    jobs = len(problem.jobs)
-    own = _restricted(problem, start)
-    if own is not None and _arcs(problem) > LNS_ARCS:
-        schedule, search = improve(problem, plan, own, stop_at=stop_at, workers=workers, log=log)
-        measures = schedule.measures()
-        stage_results = [
-            StageResult(
-                objective=stage.name,
-                status="FEASIBLE",
-                value=stage.value(measures),
-                bound=jobs_alone_bound(problem, stage) if index == 0 else None,
-                wall_time_s=0.0,
-                gap=gap_of(stage.value(measures), jobs_alone_bound(problem, stage))
-                if index == 0
-                else None,
-            )
-            for index, stage in enumerate(plan)
-        ]
-        sequences = {m: [(s.operation, s.start) for s in st] for m, st in schedule.machines.items()}
-        return _Part(sequences, schedule.maintenance(), stage_results, search.describe(), jobs)
-    result = solve_stages(problem, plan, own, stop_at=stop_at, workers=workers, log=log)
-    if result.sequences is None and own is not None and result.stages[0].status == "UNKNOWN":
-        sequences = {m: [(s.operation, s.start) for s in st] for m, st in own.machines.items()}
-        measures = own.measures()
-        kept = [
-            StageResult(
-                objective=stage.name,
-                status="UNKNOWN",
-                value=stage.value(measures),
-                bound=None,
-                wall_time_s=result.stages[0].wall_time_s if index == 0 else 0.0,
-            )
-            for index, stage in enumerate(plan)
-        ]
-        return _Part(sequences, own.maintenance(), kept, "start", jobs)
-    return _Part(result.sequences, result.maintenance, result.stages, "cp-sat", jobs)
 
 
 def _restricted(problem: Problem, start: Solution | None) -> Solution | None:
@@ -311,9 +440,7 @@ def _label(
     time_limit_s: float,
 ) -> tuple[str, str]:
     """The solution's label and method (see :attr:`Solution.label`)."""
-    first = criterion_name(plan[0])
     fallen = [part for part in parts if part.how == "start"]
-    searched = [part.how for part in parts if part.how.startswith("LNS")]
     if fallen and len(fallen) == len(parts) and start is not None:
         what = start.label or start.method
         return f"{what}: CP-SAT found nothing in {time_limit_s:g} s", start.method
@@ -322,16 +449,32 @@ def _label(
     else:
         gap = stage_results[0].gap if stage_results else None
         shown = "unknown" if gap is None else f"{gap:.1%}".replace("%", " %")
-        text = f"CP-SAT feasible, gap {shown} on {first}"
+        text = f"CP-SAT feasible, gap {shown} on {criterion_name(plan[0])}"
+    large = [part.search for part in parts if part.staged is None and part.search is not None]
+    passes = [part.search for part in parts if part.staged is not None and part.search is not None]
     method = "cp-sat"
-    if searched:
-        text += f"; {'; '.join(searched)}, bound from each job alone"
+    if large:
+        text += f"; {_windows(large).describe()}"
+        if len(parts) > 1:
+            text += f" in {len(large)} of {len(parts)} independent parts"
+        text += " (bound from each job alone)"
         method = "cp-sat+lns"
+    if any(search.improved for search in passes):
+        text += f"; started by {_windows(passes).describe()}"
     if len(parts) > 1:
-        text += f"; {len(parts)} independent parts solved one by one"
+        text += f"; {len(parts)} independent parts"
     if fallen and start is not None:
         text += (
-            f"; CP-SAT found nothing in time for {len(fallen)} of them, which keep "
+            f"; CP-SAT found nothing in time for {len(fallen)} of the parts, which keep "
             f"{start.label or start.method}"
         )
     return text, method
+
+
+def _windows(searches: list[WindowSearch]) -> WindowSearch:
+    """Several window searches counted as one."""
+    return WindowSearch(
+        solved=sum(s.solved for s in searches),
+        improved=sum(s.improved for s in searches),
+        widths=[w for s in searches for w in s.widths],
+    )
