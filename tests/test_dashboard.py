@@ -212,7 +212,9 @@ def test_r2r_debug_adds_the_details(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_r2r_dashboard_serves_the_bundled_app_on_localhost(monkeypatch: pytest.MonkeyPatch) -> None:
     started: list[list[str]] = []
-    monkeypatch.setattr(cli.dashboard.subprocess, "call", lambda command: started.append(command) or 0)
+    monkeypatch.setattr(
+        cli.dashboard.subprocess, "call", lambda command: started.append(command) or 0
+    )
     result = CliRunner().invoke(cli.app, ["dashboard", "--port", "8600"])
     assert result.exit_code == 0, result.output
     [command] = started

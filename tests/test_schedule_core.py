@@ -497,3 +497,47 @@ def test_checker_catches_broken_schedules() -> None:
     found = violations(problem, broken)
     assert any("overlaps the previous operation" in v for v in found)
     assert any("makespan reported" in v for v in found)
+
+
+# ------------------------------------------------------------------------ labels and time
+def test_labels_say_how_the_schedule_was_found() -> None:
+    # Proven: "CP-SAT optimal". Not proven in time (a permutation shop whose weighted tardiness
+    # bound CP-SAT cannot close in 1.5 s): "CP-SAT feasible" with the first criterion's gap, which
+    # is also the top-level gap, and the search was cut short.
+    proven = solve(conflict_problem(), Lexicographic(("weighted_tardiness", "total_setup")))
+    assert (proven.label, proven.cut_short) == ("CP-SAT optimal", False)
+    problem = random_problem(0, permutation=True)
+    start = best_dispatch(problem, "weighted_tardiness")
+    open_ended = solve(
+        problem, Lexicographic(("weighted_tardiness", "makespan")), time_limit_s=1.5, hint=start
+    )
+    assert_valid(problem, open_ended)
+    first = open_ended.stages[0]
+    assert first.status == "FEASIBLE" and first.gap is not None and first.gap > 0
+    assert open_ended.gap == first.gap and open_ended.bound == first.bound
+    assert open_ended.objective == open_ended.weighted_tardiness
+    shown = f"{first.gap:.1%}".replace("%", " %")
+    assert open_ended.label == f"CP-SAT feasible, gap {shown} on weighted tardiness"
+    assert open_ended.cut_short
+
+
+def test_the_first_criterion_gets_most_of_the_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Of a 10 s lexicographic solve the first stage is offered 90 %; proven at once, it leaves
+    # the rest to the second, which is then offered nearly all 10 s.
+    import importlib
+
+    cpsat = importlib.import_module("twin.schedule.cpsat")
+    offered: list[tuple[str, float]] = []
+    real = cpsat._solve_stage
+
+    def recording(built, name, scale, seconds, *rest):  # type: ignore[no-untyped-def]
+        offered.append((name, seconds))
+        return real(built, name, scale, seconds, *rest)
+
+    monkeypatch.setattr(cpsat, "_solve_stage", recording)
+    solution = solve(conflict_problem(), Lexicographic(("weighted_tardiness", "total_setup")))
+    assert solution.status == "OPTIMAL"
+    (first, first_s), (second, second_s) = offered
+    assert (first, second) == ("weighted_tardiness", "total_setup")
+    assert first_s == pytest.approx(0.9 * 60.0, rel=0.02)  # solve's default limit is 60 s
+    assert second_s > 0.9 * 60.0

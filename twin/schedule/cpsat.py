@@ -262,15 +262,16 @@ def _solve_stage(
     log: bool,
     lns_first: bool,
 ) -> tuple[StageResult, cp_model.CpSolver]:
-    """One stage: CP-SAT's full search and its neighbourhood search alone, in turns.
+    """One stage: CP-SAT's full search, or (``lns_first``) turns of it and its neighbourhood search.
 
-    The full search proves easy stages optimal and gives the bound; CP-SAT's neighbourhood
-    search alone (every worker on it) improves schedules faster where the bound is weak. Each
-    turn runs until it stalls (:func:`_solve_until_stalled`; the neighbourhood search gets more
-    patience), then the other takes over from the best schedule, with another random seed,
-    while time is left and one of the last two turns brought something. With ``lns_first`` a
-    short full search (:data:`PROBE_S`, for stages it proves at once) comes before the first
-    neighbourhood turn. The bound is the best the full searches proved.
+    Without ``lns_first`` (the makespan, whose bounds CP-SAT proves well) the full search has
+    the whole time. With it, CP-SAT's neighbourhood search alone (every worker on it), which
+    improves schedules faster where the bound is weak, takes turns with the full search, which
+    gives the bound: a short full search first (:data:`PROBE_S`, for stages it proves at once),
+    then each turn runs until it stalls (:func:`_solve_until_stalled`; the neighbourhood search
+    gets more patience) and the other takes over from the best schedule, with another random
+    seed, while time is left and one of the last two turns brought something. The bound is the
+    best the full searches proved.
     """
     began = time.perf_counter()
     best: cp_model.CpSolver | None = None
@@ -286,11 +287,16 @@ def _solve_stage(
             break
         probe = lns_first and turn == 0
         solver = _solver(max(0.0, min(left, PROBE_S) if probe else left), workers, log)
+        if lns_first:
+            solver.parameters.cp_model_probing_level = 0  # presolve in a fraction of the time
         solver.parameters.use_lns_only = neighbourhoods_only
         solver.parameters.random_seed = turn
         turn += 1
-        patience = (2.0, 1.0) if neighbourhoods_only else (1.0, 0.5)
-        outcome = solver.status_name(_solve_until_stalled(solver, built.model, patience))
+        if lns_first:
+            patience = (2.0, 1.0) if neighbourhoods_only else (1.0, 0.5)
+            outcome = solver.status_name(_solve_until_stalled(solver, built.model, patience))
+        else:
+            outcome = solver.status_name(solver.solve(built.model))
         if outcome == "INFEASIBLE" or outcome == "MODEL_INVALID":
             return _stage(name, outcome, None, None, began), solver  # type: ignore[arg-type]
         if outcome in _WITH_SCHEDULE:
@@ -308,8 +314,8 @@ def _solve_stage(
             break
         if best is None and time.perf_counter() - began >= seconds:
             break
-        if fruitless >= 2 and not probe:
-            break  # neither search improves any more
+        if not lns_first or (fruitless >= 2 and not probe):
+            break  # the full search had its time, or neither search improves any more
         neighbourhoods_only = not neighbourhoods_only
     return _stage(name, status, value, bound, began), best or solver
 
@@ -376,7 +382,6 @@ def _solver(seconds: float, workers: int, log: bool) -> cp_model.CpSolver:
     solver.parameters.num_workers = workers
     solver.parameters.max_time_in_seconds = seconds
     solver.parameters.log_search_progress = log
-    solver.parameters.cp_model_probing_level = 0  # presolve in a fraction of the time
     return solver
 
 

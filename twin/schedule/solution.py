@@ -175,12 +175,15 @@ def needed_maintenance(
     """``maintenance`` less what no usage limit calls for.
 
     Going along each machine's sequence, a maintenance is dropped when every counter stays within
-    its limit without it. Dropping one only frees machine time, so the schedule stays valid.
+    its limit without it. Dropping one only frees machine time, so the schedule stays valid. The
+    maintenance of a frozen operation stays as it was frozen.
     """
     kept = {op_id: list(counters) for op_id, counters in maintenance.items()}
     for machine, sequence in sequences.items():
         operations = [op_id for op_id, _ in sequence]
         for op_id in operations:
+            if op_id in problem.frozen:
+                continue
             for counter in list(kept.get(op_id, ())):
                 kept[op_id].remove(counter)
                 if usage_overruns(problem, machine, operations, kept):

@@ -152,8 +152,8 @@ class ScheduleModel:
             self.model.add_hint(operation.end, start + chosen_time)  # type: ignore[arg-type]
         for mode in operation.modes:
             chosen = place is not None and mode.machine == place[0]
-            if mode.present is not None and (place is not None or len(operation.modes) > 1):
-                self.model.add_hint(mode.present, chosen)
+            if mode.present is not None and mode.present is not operation.present:
+                self.model.add_hint(mode.present, chosen)  # (the job's own is its option's)
             if mode.setup is None:
                 continue
             setup = setup_before[op_id] if chosen else 0
