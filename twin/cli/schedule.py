@@ -195,7 +195,7 @@ def _print_schedule(
             sequence,
         )
     out.print(gantt)
-    late = {}
+    late: dict[str, int] = {}
     for job_id, outcome in solution.jobs.items():
         order = plant.rolls[job_id].order
         late[order] = max(late.get(order, 0), outcome.tardiness)

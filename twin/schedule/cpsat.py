@@ -346,7 +346,7 @@ class _Progress(cp_model.CpSolverSolutionCallback):
 
 def _solve_until_stalled(
     solver: cp_model.CpSolver, model: cp_model.CpModel, patience: tuple[float, float]
-) -> int:
+) -> cp_model.CpSolverStatus:
     """``solver.solve(model)``, stopped early once it stops improving.
 
     With ``patience = (a, b)`` it stops when, since its first schedule, nothing better has come

@@ -372,8 +372,8 @@ class Problem:
         jobs = {job.id: job for job in self.jobs}
         for store in self.stores:
             for job_id, k in store.waits:
-                job = jobs.get(job_id)
-                if job is None or not 0 <= k < len(job.operations) - 1:
+                waiting = jobs.get(job_id)
+                if waiting is None or not 0 <= k < len(waiting.operations) - 1:
                     raise ValueError(
                         f"store {store.id!r}: job {job_id!r} has no wait after operation {k}"
                     )

@@ -252,11 +252,13 @@ def _solve_stage(parts: list[_Part], index: int, stop_at: float, stage: Objectiv
         else:
             open_parts.append(i)
     makespan = set(stage.weights) == {Criterion.MAKESPAN}
-    if makespan and all(values[i] is not None for i in open_parts) and open_parts:
-        latest = max(v for v in values if v is not None)
-        for i in [i for i in open_parts if values[i] is not None and values[i] < latest]:
+    known = [values[i] for i in open_parts]
+    if makespan and open_parts and all(v is not None for v in known):
+        latest = max(v for v in known if v is not None)
+        ends = {i: values[i] or 0.0 for i in open_parts}
+        for i in [i for i in open_parts if ends[i] < latest]:
             parts[i].leave(index, proven=False)  # ends before the last part: no matter
-        open_parts = [i for i in open_parts if values[i] is None or values[i] >= latest]
+        open_parts = [i for i in open_parts if ends[i] >= latest]
     first_round = True
     while open_parts and (first_round or stop_at - time.perf_counter() > 0.5):
         first_round = False

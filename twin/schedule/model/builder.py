@@ -149,7 +149,8 @@ class ScheduleModel:
         if isinstance(operation.duration, cp_model.IntVar):
             chosen_time = 0 if place is None else operation.operation.eligible[place[0]]
             self.model.add_hint(operation.duration, chosen_time)
-            self.model.add_hint(operation.end, start + chosen_time)  # type: ignore[arg-type]
+            assert isinstance(operation.end, cp_model.IntVar)  # its own variable when flexible
+            self.model.add_hint(operation.end, start + chosen_time)
         for mode in operation.modes:
             chosen = place is not None and mode.machine == place[0]
             if mode.present is not None and mode.present is not operation.present:

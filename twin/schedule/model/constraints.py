@@ -148,7 +148,7 @@ def _sequence(
                 continue  # the level's domain already holds its own usage
             model.add(level >= grown).only_enforce_if([literal, ~after.setup.maintained[counter]])
 
-    def upkeep(mode: Mode) -> cp_model.LinearExprT:
+    def upkeep(mode: Mode) -> cp_model.LinearExpr | int:
         assert mode.setup is not None
         return sum(
             duration * mode.setup.maintained[limit.counter]

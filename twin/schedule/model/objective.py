@@ -94,7 +94,7 @@ class CriterionTerms:
         """
         operations = self._variables.operations
         sets = {frozenset(m.machine for m in var.modes) for var in operations.values()}
-        work: dict[str, cp_model.LinearExprT] = {}
+        work: dict[str, cp_model.LinearExpr | int] = {}
         for op_id, var in operations.items():
             if isinstance(var.duration, cp_model.IntVar) or var.present is None:
                 work[op_id] = var.duration

@@ -73,8 +73,8 @@ class OperationVar:
 
     operation: Operation
     start: cp_model.IntVar
-    duration: cp_model.LinearExprT
-    end: cp_model.LinearExprT
+    duration: int | cp_model.IntVar
+    end: cp_model.LinearExpr
     """``start + duration``: an affine expression, or a variable if the duration is one."""
     modes: tuple[Mode, ...]
     present: cp_model.IntVar | None
@@ -169,8 +169,8 @@ def _job_variables(
             mode = Mode(op, machine, span.duration, interval, chosen, span, setup)
             modes.append(mode)
             variables.on_machine[machine].append(mode)
-        duration: cp_model.LinearExprT = modes[0].duration
-        end: cp_model.LinearExprT = start + duration
+        duration: int | cp_model.IntVar = modes[0].duration
+        end: cp_model.LinearExpr = start + duration
         if flexible:
             duration = _master_duration(model, op, modes, present)
             end = model.new_int_var(low, variables.horizon, f"end[{op.id}]")

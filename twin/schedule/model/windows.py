@@ -79,8 +79,8 @@ def operation_spans(problem: Problem, job: Job, horizon: int) -> list[dict[str, 
             if frozen is not None:
                 latest = frozen.start
             else:
-                windows, _, starts = _calendar(problem, machine)
-                latest = _fit_before(windows, starts, finish - duration, duration)
+                windows, _, window_starts = _calendar(problem, machine)
+                latest = _fit_before(windows, window_starts, finish - duration, duration)
             spans[k][machine] = Span(earliest[k][machine], latest, duration)
         usable = [s.latest for s in spans[k].values() if not s.empty]
         finish = max(usable) if usable else -1

@@ -56,13 +56,14 @@ def explain_lateness(plant: PlantProblem, solution: Solution) -> list[str]:
     scenario = plant.scenario
     late: dict[str, int] = {}
     for job_id, outcome in solution.jobs.items():
-        order = plant.rolls[job_id].order
-        late[order] = max(late.get(order, 0), outcome.tardiness)
+        name = plant.rolls[job_id].order
+        late[name] = max(late.get(name, 0), outcome.tardiness)
     tardy = sorted((o for o, t in late.items() if t > 0), key=lambda o: -late[o])
     waits = _longest_waits(plant, solution)
     sentences = []
+    orders = {o.id: o for o in scenario.orders}
     for order_id in tardy[:MAX_SENTENCES]:
-        order = next(o for o in scenario.orders if o.id == order_id)
+        order = orders[order_id]
         due = scenario.minutes(order.due)
         lines = {roll.line for roll in plant.rolls.values() if roll.order == order_id}
         earliest = min(earliest_completion(plant, order_id, line) for line in lines)

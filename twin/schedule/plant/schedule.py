@@ -15,7 +15,7 @@ from typing import Any
 
 from twin.engine.plan import SchedulePlan
 from twin.scenario import Scenario
-from twin.schedule.criteria import Lexicographic, Objective
+from twin.schedule.criteria import Criterion, Lexicographic, Objective
 from twin.schedule.dispatch import RULES, best_of, dispatch
 from twin.schedule.explain import explain
 from twin.schedule.plant.lateness import explain_lateness
@@ -49,10 +49,10 @@ def parse_objective(text: str) -> Lexicographic | Objective:
     Raises ValueError with a readable message for anything else.
     """
     if text in OBJECTIVES:
-        return Lexicographic(tuple(Objective({name: 1.0}) for name in OBJECTIVES[text]))
+        return Lexicographic(tuple(Objective({Criterion(n): 1.0}) for n in OBJECTIVES[text]))
     try:
         pairs = [part.split("=") for part in text.split(",")]
-        return Objective({name.strip(): float(value) for name, value in pairs})  # type: ignore[misc]
+        return Objective({Criterion(name.strip()): float(value) for name, value in pairs})  # type: ignore[misc]
     except ValueError as error:
         names = ", ".join(OBJECTIVES)
         raise ValueError(
@@ -210,7 +210,7 @@ def schedule_plant(
     spec = parse_objective(objective)
     plant = build_problem(scenario)
     rules_stop = began + RULES_SHARE * time_limit_s
-    baselines = {
+    baselines: dict[str, Solution] = {
         rule: dispatch(plant.problem, rule, objective=spec, stop_at=rules_stop) for rule in RULES
     }
     rule = best_of(list(baselines.values()), spec)
