@@ -463,7 +463,7 @@ def _label(
         method = "cp-sat+lns"
     if any(search.improved for search in passes):
         text += f"; started by {_windows(passes).describe()}"
-    if len(parts) > 1:
+    if len(parts) > 1 and not large:
         text += f"; {len(parts)} independent parts"
     if fallen and start is not None:
         text += (
