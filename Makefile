@@ -3,15 +3,18 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+EXTRAS := all,dev
+# The exact releases the whole suite passes with; `make lock` writes it anew (README).
+CONSTRAINTS := constraints.txt
 
-.PHONY: run test bench lint install clean dashboard
+.PHONY: run test bench fuzz lint install clean dashboard lock browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+$(STAMP): pyproject.toml $(CONSTRAINTS) | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --constraint $(CONSTRAINTS) -e ".[$(EXTRAS)]"
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -26,15 +29,36 @@ run: $(STAMP)
 dashboard: $(STAMP)
 	$(BIN)/r2r dashboard
 
-test: $(STAMP)
+test: $(STAMP) browser
 	$(BIN)/python -m pytest -q
+
+# The system Chromium for the browser tests, where this user may install it (else they are skipped).
+browser:
+	@bash .ci/install-chromium --if-possible
 
 bench: $(STAMP)
 	@for script in benchmarks/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+
+# The full fuzz campaign of issue 11 (about 26 000 cases, 20-30 min on 2 cores); make test runs a
+# small profile of it.
+fuzz: $(STAMP)
+	$(BIN)/python -m tests.fuzz.campaign --profile full --workers 2
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# Take the newest releases pyproject.toml allows, in a venv of their own; if the whole suite passes
+# with them, they become constraints.txt.
+lock:
+	rm -rf .venv-lock
+	$(PYTHON) -m venv .venv-lock
+	.venv-lock/bin/python -m pip install --quiet --upgrade pip
+	.venv-lock/bin/python -m pip install --quiet -e ".[$(EXTRAS)]"
+	.venv-lock/bin/python -m pytest -q
+	{ echo "# The releases the whole suite passed with: make installs these. Written by make lock."; \
+	  .venv-lock/bin/python -m pip freeze --all --exclude-editable | grep -v '^pip=='; } > $(CONSTRAINTS)
+	rm -rf .venv-lock
+
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .venv-lock .pytest_cache .ruff_cache .hypothesis

@@ -26,12 +26,12 @@ from twin.scenario import Scenario, load_scenario, scenario_from_document  # noq
 DAY = 1440.0
 
 
-def plant_year(quality: bool = True) -> Scenario:
-    """The baseline plant with its four-week order book repeated for a year (13 × 28 days)."""
+def plant_year(quality: bool = True, years: int = 1) -> Scenario:
+    """The baseline plant with its four-week order book repeated for ``years`` (13 × 28 days)."""
     baseline = load_scenario(ROOT / "scenarios" / "baseline.yaml")
     document = baseline.model_dump(mode="json", by_alias=True, exclude_none=True)
     orders = []
-    for cycle in range(13):
+    for cycle in range(13 * years):
         shift = cycle * 28 * DAY
         for order in baseline.orders:
             copy = order.model_dump(mode="json", exclude_none=True)
@@ -40,21 +40,21 @@ def plant_year(quality: bool = True) -> Scenario:
             copy["due"] = baseline.minutes(order.due) + shift
             orders.append(copy)
     document["orders"] = orders
-    document["run"]["horizon"] = 365 * DAY
+    document["run"]["horizon"] = 365 * DAY * years
     document["run"]["quality"] = quality
     return scenario_from_document(document)
 
 
-def child(quality: bool) -> None:
+def child(quality: bool, years: int = 1) -> None:
     """Run one plant-year replication and print wall time, peak RSS and events as JSON."""
-    scenario = plant_year(quality)
+    scenario = plant_year(quality, years)
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     started, cpu_started = time.perf_counter(), time.process_time()
-    result, _ = run_replication(scenario, 0)
+    result = run_replication(scenario)
     wall = time.perf_counter() - started
     cpu = time.process_time() - cpu_started
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    finished = round(result.metrics["kpis.output_rolls_per_h"] * 365 * 24)
+    finished = round(result.plant.output_rolls_per_h * 365 * 24)
     print(
         json.dumps(
             {
@@ -69,9 +69,9 @@ def child(quality: bool) -> None:
     )
 
 
-def _plant_year_child(quality: bool) -> dict[str, Any]:
+def _plant_year_child(quality: bool, years: int = 1) -> dict[str, Any]:
     out = subprocess.run(
-        [sys.executable, __file__, "--child", "on" if quality else "off"],
+        [sys.executable, __file__, "--child", str(years), "on" if quality else "off"],
         check=True,
         capture_output=True,
         text=True,
@@ -111,6 +111,16 @@ def bench_plant_year(repeats: int = 9) -> None:
     )
 
 
+def bench_memory() -> None:
+    """Peak memory of a 10-year replication against a 1-year one, each in a fresh process."""
+    one, ten = _plant_year_child(True, 1), _plant_year_child(True, 10)
+    print(
+        f"peak RSS: 1 year {one['peak_mb']:.0f} MB, 10 years {ten['peak_mb']:.0f} MB: "
+        f"{ten['peak_mb'] / one['peak_mb']:.2f}× (target ≤ 1.3×; the 10-year scenario alone "
+        f"adds {ten['before_mb'] - one['before_mb']:.0f} MB before the run)"
+    )
+
+
 def inline_line(scale: int) -> Scenario:
     """The validation inline line (PECVD → ALD) with rolls, orders, horizon ``scale`` × longer."""
     base = load_scenario(ROOT / "scenarios" / "validation" / "inline_pecvd_ald.yaml")
@@ -130,9 +140,9 @@ def bench_web_length() -> None:
         scenario = inline_line(scale)
         started = time.perf_counter()
         for _ in range(20):
-            result, _ = run_replication(scenario, 0)
+            result = run_replication(scenario)
         wall = (time.perf_counter() - started) / 20
-        metres = result.metrics["stations.AL.metres"]
+        metres = result.stations["AL"].metres
         rows.append((scale, metres, result.wakeups, wall))
     base_events, base_wall = rows[0][2], rows[0][3]
     for scale, metres, events, wall in rows:
@@ -202,9 +212,9 @@ def bench_naive() -> None:
     started = time.perf_counter()
     repeats = 50
     for _ in range(repeats):
-        result, _ = run_replication(scenario, 0)
+        result = run_replication(scenario)
     wall = (time.perf_counter() - started) / repeats
-    ours = result.metrics["stations.M2.metres"]
+    ours = result.stations["M2"].metres
     difference = abs(ours - naive["output_m"]) / naive["output_m"]
     print(
         f"naive 1 m SimPy model vs fluid engine (2 d, fixed failures): output "
@@ -217,9 +227,10 @@ def bench_naive() -> None:
 def main() -> None:
     """Run every engine benchmark and print its figures."""
     if "--child" in sys.argv:
-        child(sys.argv[-1] == "on")
+        child(sys.argv[-1] == "on", int(sys.argv[-2]))
         return
     bench_plant_year()
+    bench_memory()
     bench_web_length()
     bench_naive()
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard.common import boundary
-from dashboard.views import compare, history, scenario, schedule, simulate, studies
+from dashboard.views import compare, history, history_log, scenario, schedule, simulate, studies
 
 st.set_page_config(page_title="R2R plant twin", page_icon="🏭", layout="wide")
 navigation = st.navigation(
@@ -16,6 +16,7 @@ navigation = st.navigation(
         st.Page(compare.page, title="Compare", url_path="compare"),
         st.Page(studies.page, title="Studies", url_path="studies"),
         st.Page(history.page, title="History", url_path="history"),
+        st.Page(history_log.page, title="Calibrate", url_path="calibrate"),
     ]
 )
 with boundary():

@@ -10,7 +10,7 @@ import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
 
-from twin import Estimate, SimulationResult
+from twin import Estimate, SimulationResult, StateChange
 
 STATE_COLOURS: dict[str, str] = {
     "working": "#2ca02c",
@@ -133,12 +133,13 @@ def _timeline(frame: pd.DataFrame, origin: dt.datetime | None, colour: str, **kw
 
 
 def state_gantt(
-    events: list[tuple[float, str, str]], horizon_min: float, origin: dt.datetime | None
+    events: list[StateChange], horizon_min: float, origin: dt.datetime | None
 ) -> go.Figure:
-    """Station states over time from the event log (first replication)."""
+    """Station units' states over time from the event log (first replication)."""
     rows: list[dict[str, Any]] = []
     last: dict[str, tuple[float, str]] = {}
-    for minute, station, state in sorted(events, key=lambda e: (e[1], e[0])):
+    for event in sorted(events, key=lambda e: (e.unit, e.minute)):
+        minute, station, state = event.minute, event.unit, event.state
         if station in last and minute > last[station][0]:
             rows.append(_state_row(station, last[station], minute))
         last[station] = (minute, state)

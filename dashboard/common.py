@@ -28,15 +28,15 @@ from twin import (
     RunInfo,
     Scenario,
     ScenarioError,
+    ScenarioSource,
     SimulationResult,
     Store,
+    bundled_folder,
     export_bytes,
     parse_document,
+    scenario_files_within,
     scenario_from_document,
 )
-
-ROOT = Path(__file__).resolve().parent.parent
-"""The checkout the dashboard runs from: bundled scenarios and studies are below it."""
 
 MAX_UPLOAD_BYTES = MAX_DOCUMENT_BYTES
 """Largest file a planner may upload (the safe loader refuses larger ones too)."""
@@ -61,15 +61,36 @@ FRACTIONS = frozenset({"yield", "first_pass_yield", "on_time_fraction"})
 
 
 # ------------------------------------------------------------------------------------ scenario
-def bundled_files(env: str, folder: str, *patterns: str) -> dict[str, Path]:
-    """Files in ``folder`` below :data:`ROOT` (or where ``env`` points), by their relative path."""
-    base = Path(os.environ.get(env) or ROOT / folder)
+def bundled_files(
+    env: str, kind: Literal["scenarios", "studies"], *patterns: str
+) -> dict[str, Path]:
+    """The bundled scenarios or studies (or the files where ``env`` points), by relative path."""
+    base = Path(os.environ.get(env) or bundled_folder(kind))
     return {str(p.relative_to(base)): p for pattern in patterns for p in sorted(base.glob(pattern))}
 
 
 def bundled_scenarios() -> dict[str, Path]:
     """The bundled scenarios (``R2R_SCENARIOS`` names another folder)."""
     return bundled_files("R2R_SCENARIOS", "scenarios", "*.yaml", "validation/*.yaml")
+
+
+def study_scenarios() -> ScenarioSource:
+    """What a study launched here may name: a bundled scenario, or one uploaded this session.
+
+    The dashboard runs on a server: a study file must not make it read any other file there.
+    """
+    folders = [
+        Path(os.environ.get("R2R_STUDIES") or bundled_folder("studies")),
+        Path(os.environ.get("R2R_SCENARIOS") or bundled_folder("scenarios")),
+    ]
+    return scenario_files_within(folders, st.session_state.get("uploads", {}))
+
+
+def remember_upload(name: str) -> None:
+    """Keep the current scenario, just uploaded as ``name``, for studies of this session."""
+    scenario = st.session_state.get("scenario")
+    if scenario is not None:
+        st.session_state.setdefault("uploads", {})[name] = scenario
 
 
 def set_document(document: Any, label: str) -> None:

@@ -7,27 +7,34 @@ registered types, used by the scenario format.
 
 from __future__ import annotations
 
-from typing import Annotated, Union
+from typing import TYPE_CHECKING, Annotated, Any, Union
 
 from pydantic import Field
 
 from stations import ald, anneal, generic, li_evaporation, oxidation, pecvd, slitting
-from stations.base import STATION_TYPES, DefectType, Equipment, Finding, RecipeStep, RollOverhead
+from stations.base import STATION_TYPES, DefectType, Equipment, RecipeStep, RollOverhead
 from stations.distributions import Distribution
+from stations.problems import Problem
 from stations.recipe import check_recipe, complete_recipe
 from stations.units import Duration, PositiveDuration, parse_duration
 
-EquipmentSpec = Annotated[
-    Union[tuple(STATION_TYPES.values())],  # noqa: UP007 - built from the registry
-    Field(discriminator="type"),
-]
-"""Any registered equipment, chosen by its ``type`` tag."""
+if TYPE_CHECKING:
+    # The unions are built from the registry at run time; to a type checker any registered
+    # equipment is an Equipment, and any step a RecipeStep.
+    EquipmentSpec = Equipment[Any]
+    RecipeStepSpec = RecipeStep
+else:
+    EquipmentSpec = Annotated[
+        Union[tuple(STATION_TYPES.values())],  # noqa: UP007 - built from the registry
+        Field(discriminator="type"),
+    ]
+    """Any registered equipment, chosen by its ``type`` tag."""
 
-RecipeStepSpec = Annotated[
-    Union[tuple(cls.step_type for cls in STATION_TYPES.values())],  # noqa: UP007
-    Field(discriminator="station_type"),
-]
-"""Any registered recipe step, chosen by its ``station_type`` tag."""
+    RecipeStepSpec = Annotated[
+        Union[tuple(cls.step_type for cls in STATION_TYPES.values())],  # noqa: UP007
+        Field(discriminator="station_type"),
+    ]
+    """Any registered recipe step, chosen by its ``station_type`` tag."""
 
 __all__ = [
     "STATION_TYPES",
@@ -36,8 +43,8 @@ __all__ = [
     "Duration",
     "Equipment",
     "EquipmentSpec",
-    "Finding",
     "PositiveDuration",
+    "Problem",
     "RecipeStep",
     "RecipeStepSpec",
     "RollOverhead",

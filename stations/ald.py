@@ -14,7 +14,7 @@ from typing import ClassVar, Literal
 
 from pydantic import Field
 
-from stations.base import DefectType, Equipment, Finding, RecipeStep, StepClass, Window
+from stations.base import DefectType, Equipment, Problem, RecipeStep, StepClass, Window
 from stations.units import Duration
 
 AldMaterial = Literal["TiO2", "Al2O3", "LiPON", "Li3PO4", "LiAlO2", "LLTO", "alucone"]
@@ -44,6 +44,10 @@ class AldStep(RecipeStep):
         description="oxide (first layer on the foil), supplemental, ion_conductor or polymer.",
     )
 
+    def lays_supplemental(self) -> bool:
+        """Supplemental, ion-conducting and polymer layers protect what lies under them."""
+        return self.role in ("supplemental", "ion_conductor", "polymer")
+
 
 class SpatialAld(Equipment[AldStep]):
     """An atmospheric-pressure spatial ALD web coater with a number of heads."""
@@ -65,7 +69,7 @@ class SpatialAld(Equipment[AldStep]):
         default=0.1, gt=0, le=5, description="Growth per cycle, nm (outside: about 0.1 nm)."
     )
     precursor_g_per_m2_cycle: float = Field(
-        default=0.002, ge=0, description="Precursor used per m² per cycle, g (assumed)."
+        default=0.002, ge=0, le=100, description="Precursor used per m² per cycle, g (assumed)."
     )
     precursor_change: Duration = Field(
         default=60.0, description="Change of precursor when the material changes, minutes."
@@ -91,17 +95,17 @@ class SpatialAld(Equipment[AldStep]):
         """A precursor change when the material changes."""
         return self.precursor_change if previous.material != step.material else 0.0
 
-    def check(self, step: AldStep) -> list[Finding]:
+    def check(self, step: AldStep) -> list[Problem]:
         """Thickness against the window of the material in its role (000, 001, 003)."""
         window = WINDOWS.get((step.material, step.role))
         if window is None:
             known = [role for material, role in WINDOWS if material == step.material]
             return [
-                Finding(
-                    "error",
+                Problem(
                     "role",
                     f"{step.material} is not used as a {step.role} layer in the process "
                     f"(known uses: {', '.join(sorted(known))})",
+                    "error",
                 )
             ]
         return window.check(f"{step.material} thickness", step.thickness_nm, "thickness_nm")

@@ -13,13 +13,13 @@ from pydantic import Field
 
 from stations.base import (
     DefectType,
-    Finding,
     HeatedZone,
     RecipeStep,
     StepClass,
     Window,
     ramp_minutes,
 )
+from stations.problems import Problem
 from stations.units import Duration, PositiveDuration
 
 TEMPERATURE_WINDOW = Window(100, 600, "°C", "000, claim 1")
@@ -37,8 +37,8 @@ class AnnealStep(RecipeStep):
     atmosphere: Literal["argon", "nitrogen", "vacuum"] = Field(
         default="argon", description="Protective atmosphere (000)."
     )
-    o2_torr: float = Field(default=0.05, ge=0, description="O2 partial pressure, Torr.")
-    h2o_torr: float = Field(default=0.05, ge=0, description="H2O partial pressure, Torr.")
+    o2_torr: float = Field(default=0.05, ge=0, le=1000, description="O2 partial pressure, Torr.")
+    h2o_torr: float = Field(default=0.05, ge=0, le=1000, description="H2O partial pressure, Torr.")
     prelithiated: bool = Field(
         default=False, description="The web carries prelithiation lithium (50–350 °C window)."
     )
@@ -55,8 +55,12 @@ class AnnealOven(HeatedZone[AnnealStep]):
         DefectType.WEB_BREAK: 2e-6,  # assumed
     }
 
-    ramp_up_c_min: float = Field(default=10.0, gt=0, description="Heating rate, °C/min (assumed).")
-    ramp_down_c_min: float = Field(default=5.0, gt=0, description="Cooling rate, °C/min (assumed).")
+    ramp_up_c_min: float = Field(
+        default=10.0, gt=0, le=1000, description="Heating rate, °C/min (assumed)."
+    )
+    ramp_down_c_min: float = Field(
+        default=5.0, gt=0, le=1000, description="Cooling rate, °C/min (assumed)."
+    )
     atmosphere_change: Duration = Field(
         default=30.0, description="Purge to change the atmosphere, minutes (assumed)."
     )
@@ -73,7 +77,7 @@ class AnnealOven(HeatedZone[AnnealStep]):
         purge = self.atmosphere_change if previous.atmosphere != step.atmosphere else 0.0
         return ramp + purge
 
-    def check(self, step: AnnealStep) -> list[Finding]:
+    def check(self, step: AnnealStep) -> list[Problem]:
         """Temperature, dwell and atmosphere against claims 1 and 2 of 000."""
         temperature = PRELITHIATED_TEMPERATURE_WINDOW if step.prelithiated else TEMPERATURE_WINDOW
         return [

@@ -12,12 +12,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import ClassVar, Generic, Literal, TypeVar
+from typing import Annotated, ClassVar, Generic, Literal, TypeVar
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from stations.distributions import Distribution, Fixed
+from stations.problems import Problem
 from stations.units import Duration
 
 Level = float | np.ndarray
@@ -49,15 +50,6 @@ DEFECT_SIZE_MM: dict[DefectType, float] = {
 
 
 @dataclass(frozen=True)
-class Finding:
-    """A problem with a recipe step: ``field`` is the step's field it concerns."""
-
-    severity: Literal["error", "warning"]
-    field: str
-    message: str
-
-
-@dataclass(frozen=True)
 class Window:
     """A process window ``low``–``high`` in ``unit``, with the source that gives it."""
 
@@ -68,18 +60,29 @@ class Window:
 
     def check(
         self, what: str, value: float, field: str, severity: Literal["error", "warning"] = "error"
-    ) -> list[Finding]:
+    ) -> list[Problem]:
         """Return a finding naming value, window and source when ``value`` lies outside."""
         if self.low <= value <= self.high:
             return []
         return [
-            Finding(
-                severity,
+            Problem(
                 field,
                 f"{what} {value:g} {self.unit} is outside {self.low:g}–{self.high:g} {self.unit} "
                 f"({self.source})",
+                severity,
             )
         ]
+
+
+@dataclass(frozen=True)
+class LaneLayout:
+    """How a slitting step cuts the web: lanes, their width and edge trims, and the cut-outs."""
+
+    lanes: int
+    lane_width_mm: float
+    edge_trim_mm: float
+    cut_out_m: float
+    """Length of lane cut out around each marked defect, m."""
 
 
 @dataclass(frozen=True)
@@ -110,10 +113,18 @@ class RollOverhead:
 class RecipeStep(BaseModel):
     """One step of a product's recipe, for one station type (``station_type`` says which)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     station_type: str
     label: str | None = Field(default=None, description="A name for the step in reports.")
+
+    def lays_supplemental(self) -> bool:
+        """True for a step that lays a supplemental (protective) layer on the web."""
+        return False
+
+    def silicon_loading_mg_cm2(self) -> float:
+        """Silicon the step deposits, mg/cm² (0 for a step that lays none)."""
+        return 0.0
 
     def changeover_key(self) -> tuple[object, ...]:
         """The settings whose change between two steps needs a changeover on the tool."""
@@ -148,7 +159,7 @@ class Equipment(BaseModel, Generic[StepT]):
     Subclasses are parametrised by their recipe-step class, ``Equipment[AnnealStep]``.
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     type: str
     step_type: ClassVar[StepClass] = RecipeStep
@@ -173,7 +184,7 @@ class Equipment(BaseModel, Generic[StepT]):
     recipe_change: Duration = Field(
         default=0.0, description="Fixed time to change between two different recipes, minutes."
     )
-    defect_rates_per_m2: dict[DefectType, float] | None = Field(
+    defect_rates_per_m2: dict[DefectType, Annotated[float, Field(ge=0, le=1000)]] | None = Field(
         default=None,
         description="Defects laid per m² of web by type; omitted types use the type's defaults.",
     )
@@ -205,7 +216,7 @@ class Equipment(BaseModel, Generic[StepT]):
         """Passes of the web through the tool that ``step`` needs (1 unless the type says)."""
         return 1
 
-    def check(self, step: StepT) -> list[Finding]:
+    def check(self, step: StepT) -> list[Problem]:
         """Problems with ``step`` on this equipment: process windows, missing capabilities."""
         return []
 
@@ -244,7 +255,7 @@ class Equipment(BaseModel, Generic[StepT]):
         PECVD wall deposit), for types whose rates depend on the tool's condition. Counters may
         be arrays (one value per roll): the rates that depend on them are then arrays too.
         """
-        rates = dict(self.default_defect_rates_per_m2)
+        rates: dict[DefectType, Level] = dict(self.default_defect_rates_per_m2)
         rates.update(self.defect_rates_per_m2 or {})
         return rates
 
@@ -256,9 +267,19 @@ class Equipment(BaseModel, Generic[StepT]):
         """Web a temperature excursion puts out of specification, m."""
         return 0.0
 
+    def sticking_per_m2_unprotected(self, step: StepT) -> float | None:
+        """Lithium sticking spots per m² if ``step`` leaves bare lithium wound (None: it never)."""
+        return None
+
+    def lane_layout(self, step: StepT) -> LaneLayout | None:
+        """How ``step`` cuts the web into lanes (None: it does not slit)."""
+        return None
+
     def roll_process_time(self, step: StepT, length_m: float) -> Distribution:
         """Minutes to process a roll of ``length_m`` once it is loaded: length / web speed."""
-        return Fixed(value=length_m / self.web_speed_m_min(step))
+        # Worked out, not given: no input limit applies (a slow layer may take longer than any
+        # duration a person types), so the value is not validated again.
+        return Fixed.model_construct(value=length_m / self.web_speed_m_min(step))
 
     def roll_time_min(self, step: StepT, length_m: float) -> float:
         """Mean minutes a roll-coupled tool spends on a roll of ``length_m``: overhead + process."""

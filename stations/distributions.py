@@ -17,7 +17,7 @@ from stations.units import Duration, PositiveDuration
 
 
 class _Distribution(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     def mean(self) -> float:
         """The mean in minutes."""
@@ -48,7 +48,9 @@ class Exponential(_Distribution):
 
     dist: Literal["exponential"] = "exponential"
     mean_: PositiveDuration = Field(alias="mean", description="The mean, minutes (or '8h').")
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False
+    )
 
     def mean(self) -> float:
         """The mean in minutes."""
@@ -63,7 +65,7 @@ class Weibull(_Distribution):
     """Weibull with a shape (β > 1: wear-out, β < 1: infant mortality) and a scale η in minutes."""
 
     dist: Literal["weibull"] = "weibull"
-    shape: float = Field(gt=0, le=50, description="Shape parameter β, dimensionless.")
+    shape: float = Field(ge=0.1, le=50, description="Shape parameter β, dimensionless.")
     scale: PositiveDuration = Field(description="Scale parameter η, minutes (or '8h').")
 
     def mean(self) -> float:
@@ -81,7 +83,9 @@ class Lognormal(_Distribution):
     dist: Literal["lognormal"] = "lognormal"
     mean_: PositiveDuration = Field(alias="mean", description="The mean, minutes (or '8h').")
     cv: float = Field(gt=0, le=10, description="Coefficient of variation, dimensionless.")
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False
+    )
 
     def mean(self) -> float:
         """The mean in minutes."""

@@ -5,13 +5,29 @@ For equipment we do not model physically, and for validation lines whose answer 
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+from typing import Annotated, ClassVar, Literal
 
-from pydantic import Field, model_validator
+from pydantic import AfterValidator, Field, model_validator
 
 from stations.base import Equipment, RecipeStep, StepClass
 from stations.distributions import Distribution, Fixed
 from stations.units import Duration
+
+MIN_PROCESS_TIME_MIN = 0.01
+"""Shortest mean time per roll accepted, minutes: a roll takes some time."""
+
+
+def _takes_time(distribution: Distribution) -> Distribution:
+    if distribution.mean() < MIN_PROCESS_TIME_MIN:
+        raise ValueError(
+            f"the mean time per roll must be at least {MIN_PROCESS_TIME_MIN:g} min "
+            f"(its mean is {distribution.mean():g})"
+        )
+    return distribution
+
+
+ProcessTime = Annotated[Distribution, AfterValidator(_takes_time)]
+"""A time per roll: a distribution whose mean is at least :data:`MIN_PROCESS_TIME_MIN`."""
 
 
 class GenericStep(RecipeStep):
@@ -19,9 +35,9 @@ class GenericStep(RecipeStep):
 
     station_type: Literal["generic"] = "generic"
     speed_m_min: float | None = Field(
-        default=None, gt=0, description="Web speed for this product, m/min (overrides)."
+        default=None, gt=0, le=1000, description="Web speed for this product, m/min (overrides)."
     )
-    process_time: Distribution | None = Field(
+    process_time: ProcessTime | None = Field(
         default=None, description="Process time per roll for this product (overrides)."
     )
 
@@ -36,8 +52,8 @@ class GenericStation(Equipment[GenericStep]):
     max_speed_m_min: float = Field(default=1000.0, gt=0, le=1000, description="Top speed, m/min.")
     load_thread: Duration = Field(default=0.0, description="Load and thread, minutes.")
     unload: Duration = Field(default=0.0, description="Unload, minutes.")
-    speed_m_min: float | None = Field(default=None, gt=0, description="Web speed, m/min.")
-    process_time: Distribution | None = Field(
+    speed_m_min: float | None = Field(default=None, gt=0, le=1000, description="Web speed, m/min.")
+    process_time: ProcessTime | None = Field(
         default=None, description="Process time per roll (deterministic, exponential, ...)."
     )
 

@@ -14,7 +14,7 @@ from typing import ClassVar, Literal
 
 from pydantic import Field, model_validator
 
-from stations.base import DefectType, Equipment, Finding, RecipeStep, StepClass, Window
+from stations.base import DefectType, Equipment, Problem, RecipeStep, StepClass, Window
 from stations.units import Duration
 
 LI_CAPACITY_MAH_G = 3860.0  # lithium metal (000)
@@ -109,6 +109,7 @@ class LithiumEvaporator(Equipment[LithiumStep]):
     sticking_per_m2: float = Field(
         default=0.5,
         ge=0,
+        le=1000,
         description="Sticking spots per m² when prelithiated silicon is wound with no "
         "supplemental layer on it (000; rate assumed).",
     )
@@ -129,14 +130,18 @@ class LithiumEvaporator(Equipment[LithiumStep]):
         deposited_kg = step.thickness_um() * 1e-6 * self.web_width_m * LI_DENSITY_G_CM3 * 1000
         return {LITHIUM: deposited_kg / self.material_utilisation}
 
-    def check(self, step: LithiumStep) -> list[Finding]:
+    def sticking_per_m2_unprotected(self, step: LithiumStep) -> float | None:
+        """Prelithiated silicon wound with no supplemental layer sticks (000)."""
+        return self.sticking_per_m2 if step.role == "prelithiation" else None
+
+    def check(self, step: LithiumStep) -> list[Problem]:
         """Fraction or thickness against the windows of 000 and 001."""
         if step.prelithiation_fraction is not None and step.si_loading_mg_cm2 is None:
             return [
-                Finding(
-                    "error",
+                Problem(
                     "si_loading_mg_cm2",
                     "prelithiation_fraction needs si_loading_mg_cm2, or a PECVD step before it",
+                    "error",
                 )
             ]
         if step.role == "metal_anode":

@@ -14,13 +14,13 @@ from pydantic import Field
 
 from stations.base import (
     DefectType,
-    Finding,
     HeatedZone,
     RecipeStep,
     StepClass,
     Window,
     ramp_minutes,
 )
+from stations.problems import Problem
 
 GAS_CONSTANT_J_MOL_K = 8.314462618
 KELVIN_OFFSET = 273.15
@@ -56,18 +56,26 @@ class OxidationFurnace(HeatedZone[OxidationStep]):
         description="Activation energy of k_p, kJ/mol (outside: about 150–250 kJ/mol for Ni).",
     )
     calibration_temperature_c: float = Field(
-        default=700.0, gt=0, description="Temperature of the calibration point, °C (000)."
+        default=700.0, gt=0, le=2000, description="Temperature of the calibration point, °C (000)."
     )
     calibration_dwell_min: float = Field(
-        default=30.0, gt=0, description="Dwell of the calibration point, minutes (000)."
+        default=30.0,
+        ge=0.01,
+        le=100_000,
+        description="Dwell of the calibration point, minutes (000).",
     )
     calibration_thickness_um: float = Field(
         default=0.95,
-        gt=0,
+        ge=0.001,
+        le=100,
         description="Oxide at the calibration point, µm (000: 0.7–1.2 µm; 0.95 the middle).",
     )
-    ramp_up_c_min: float = Field(default=5.0, gt=0, description="Heating rate, °C/min (assumed).")
-    ramp_down_c_min: float = Field(default=3.0, gt=0, description="Cooling rate, °C/min (assumed).")
+    ramp_up_c_min: float = Field(
+        default=5.0, gt=0, le=1000, description="Heating rate, °C/min (assumed)."
+    )
+    ramp_down_c_min: float = Field(
+        default=3.0, gt=0, le=1000, description="Cooling rate, °C/min (assumed)."
+    )
 
     def parabolic_rate_um2_min(self, temperature_c: float) -> float:
         """k_p(T) in µm²/min: the calibration point's x²/t scaled by the Arrhenius factor."""
@@ -91,7 +99,7 @@ class OxidationFurnace(HeatedZone[OxidationStep]):
             previous.temperature_c, step.temperature_c, self.ramp_up_c_min, self.ramp_down_c_min
         )
 
-    def check(self, step: OxidationStep) -> list[Finding]:
+    def check(self, step: OxidationStep) -> list[Problem]:
         """Temperature, oxide thickness and the dwell they imply against the windows of 000."""
         return [
             *TEMPERATURE_WINDOW.check("oxidation temperature", step.temperature_c, "temperature_c"),

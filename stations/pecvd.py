@@ -17,8 +17,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from stations.base import (
     DefectType,
     Equipment,
-    Finding,
     Level,
+    Problem,
     RecipeStep,
     StepClass,
     Window,
@@ -40,7 +40,7 @@ WALL_DEPOSIT = "wall_deposit_um_m"
 class CapLayer(BaseModel):
     """A supplemental layer deposited in the PECVD tool at the end of the silicon."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     material: Literal["SiNx", "SiO2", "SiOx"] = Field(description="Cap material.")
     thickness_nm: float = Field(gt=0, le=5000, description="Cap thickness, nm.")
@@ -67,6 +67,14 @@ class PecvdStep(RecipeStep):
     def si_loading_mg_cm2(self) -> float:
         """Silicon per area, mg/cm²: thickness (µm → 1e-4 cm) × density (g/cm³ → 1e3 mg/cm³)."""
         return self.si_thickness_um * 1e-4 * self.density_g_cm3 * 1e3
+
+    def silicon_loading_mg_cm2(self) -> float:
+        """The silicon this step deposits, mg/cm²."""
+        return self.si_loading_mg_cm2
+
+    def lays_supplemental(self) -> bool:
+        """A cap made in the tool at the end of the silicon is a supplemental layer (000)."""
+        return self.cap is not None
 
 
 class PecvdCoater(Equipment[PecvdStep]):
@@ -98,10 +106,13 @@ class PecvdCoater(Equipment[PecvdStep]):
     gas_change: Duration = Field(
         default=30.0, description="Purge to switch between doped and undoped silicon, minutes."
     )
-    ramp_c_min: float = Field(default=5.0, gt=0, description="Substrate heater ramp, °C/min.")
+    ramp_c_min: float = Field(
+        default=5.0, gt=0, le=1000, description="Substrate heater ramp, °C/min."
+    )
     particle_rise_per_m2: float = Field(
         default=0.002,
         ge=0,
+        le=1000,
         description="Particles per m² added per 1000 µm·m of wall deposit since the last chamber "
         "clean (assumed: flakes from the walls grow with the deposit).",
     )
@@ -140,7 +151,7 @@ class PecvdCoater(Equipment[PecvdStep]):
         )
         return ramp + (self.gas_change if previous.doped != step.doped else 0.0)
 
-    def check(self, step: PecvdStep) -> list[Finding]:
+    def check(self, step: PecvdStep) -> list[Problem]:
         """Thickness, density, substrate temperature and cap against 000; cap needs cap sources."""
         findings = [
             *SI_THICKNESS_WINDOW.check(
@@ -159,11 +170,11 @@ class PecvdCoater(Equipment[PecvdStep]):
             )
             if self.cap_sources == 0:
                 findings.append(
-                    Finding(
-                        "error",
+                    Problem(
                         "cap",
                         f"a {step.cap.material} cap needs cap sources, and this PECVD tool has "
                         "cap_sources: 0",
+                        "error",
                     )
                 )
         return findings

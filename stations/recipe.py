@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from stations.ald import METAL_OXIDES, AldStep
 from stations.anneal import AnnealStep
-from stations.base import Finding, RecipeStep
+from stations.base import Problem, RecipeStep
 from stations.li_evaporation import LithiumStep
 from stations.pecvd import PecvdStep
 
@@ -48,16 +48,9 @@ def _adds_layer(step: RecipeStep) -> bool:
     return step.station_type not in ("anneal", "slitting", "generic")
 
 
-def has_supplemental(step: RecipeStep) -> bool:
-    """True for a step that lays a supplemental (protective) layer: a PECVD cap or ALD on top."""
-    if isinstance(step, PecvdStep):
-        return step.cap is not None
-    return isinstance(step, AldStep) and step.role in ("supplemental", "ion_conductor", "polymer")
-
-
-def check_recipe(steps: Sequence[RecipeStep]) -> list[tuple[int, Finding]]:
+def check_recipe(steps: Sequence[RecipeStep]) -> list[tuple[int, Problem]]:
     """Warnings for layer sequences the seed examples found bad, by step index."""
-    findings: list[tuple[int, Finding]] = []
+    findings: list[tuple[int, Problem]] = []
     silicon_seen = False
     for index, step in enumerate(steps):
         previous = next((s for s in reversed(steps[:index]) if _adds_layer(s)), None)
@@ -72,10 +65,10 @@ def check_recipe(steps: Sequence[RecipeStep]) -> list[tuple[int, Finding]]:
                 findings.append(
                     (
                         index,
-                        Finding(
-                            "warning",
+                        Problem(
                             "material",
                             "Al2O3 over SiNx failed formation in the seed examples (000, anode 5)",
+                            "warning",
                         ),
                     )
                 )
@@ -91,27 +84,27 @@ def check_recipe(steps: Sequence[RecipeStep]) -> list[tuple[int, Finding]]:
                 findings.append(
                     (
                         index,
-                        Finding(
-                            "warning",
+                        Problem(
                             "material",
                             "Al2O3 as the first of two metal-oxide layers performed poorly "
                             "(000, anode 7); TiO2 works in both places",
+                            "warning",
                         ),
                     )
                 )
         if isinstance(step, LithiumStep) and step.role == "prelithiation":
-            protected = any(has_supplemental(s) for s in steps[:index]) or (
-                index + 1 < len(steps) and has_supplemental(steps[index + 1])
+            protected = any(s.lays_supplemental() for s in steps[:index]) or (
+                index + 1 < len(steps) and steps[index + 1].lays_supplemental()
             )
             if not protected:
                 findings.append(
                     (
                         index,
-                        Finding(
-                            "warning",
+                        Problem(
                             "role",
                             "prelithiated silicon wound without a supplemental layer sticks to "
                             "rollers or to itself (000)",
+                            "warning",
                         ),
                     )
                 )
@@ -119,10 +112,10 @@ def check_recipe(steps: Sequence[RecipeStep]) -> list[tuple[int, Finding]]:
             findings.append(
                 (
                     index,
-                    Finding(
-                        "warning",
+                    Problem(
                         "station_type",
                         "the heat treatment comes after the silicon is deposited (000, claim 1)",
+                        "warning",
                     ),
                 )
             )

@@ -6,7 +6,7 @@ from typing import ClassVar, Literal
 
 from pydantic import Field
 
-from stations.base import DefectType, Equipment, Finding, RecipeStep, StepClass
+from stations.base import DefectType, Equipment, LaneLayout, Problem, RecipeStep, StepClass
 from stations.units import Duration
 
 
@@ -52,16 +52,20 @@ class Slitter(Equipment[SlittingStep]):
         """A knife reset: every changeover of a slitter is a new lane layout."""
         return self.knife_change
 
-    def check(self, step: SlittingStep) -> list[Finding]:
+    def lane_layout(self, step: SlittingStep) -> LaneLayout:
+        """The step's lanes and trims, with this slitter's cut-out length."""
+        return LaneLayout(step.lanes, step.lane_width_mm, step.edge_trim_mm, self.cut_out_length_m)
+
+    def check(self, step: SlittingStep) -> list[Problem]:
         """The lane layout must fit the slitter's width."""
         if step.used_width_mm() > self.web_width_m * 1000 + 1e-6:
             return [
-                Finding(
-                    "error",
+                Problem(
                     "lanes",
                     f"{step.lanes} lanes × {step.lane_width_mm:g} mm + 2 × {step.edge_trim_mm:g} "
                     f"mm trim = {step.used_width_mm():g} mm exceeds the slitter's "
                     f"{self.web_width_m * 1000:g} mm",
+                    "error",
                 )
             ]
         return []

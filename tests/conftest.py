@@ -94,3 +94,8 @@ def small_plant() -> dict[str, Any]:
 def store_in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Commands that keep their runs (r2r simulate) write to a store of the test's own."""
     monkeypatch.setenv("R2R_STORE", str(tmp_path / "r2r-store.sqlite"))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Register the markers the suite uses."""
+    config.addinivalue_line("markers", "slow: takes more than a few seconds; runs in make test")

@@ -47,8 +47,12 @@ def test_a_bad_study_file_exits_2_with_every_problem(tmp_path: Path) -> None:
     result = runner.invoke(app, ["study", str(study), "--store", str(tmp_path / "s.sqlite")])
     assert result.exit_code == 2
     assert "3 problems in" in result.output
-    assert f"factors[0].values[1]: {SPEED}: must be > 0 (got 0)" in result.output
-    assert "factors[1].path: 'lines[0].nope' is not in the base scenario" in result.output
+    named = "lines[0] (L).stations[1] (M2).equipment.speed_m_min"
+    assert f"factors[0].values[1]: {named}: must be > 0 (got 0)" in result.output
+    assert (
+        "factors[1].path: 'lines[0].nope': there is no field 'nope' there (in the base scenario)"
+        in result.output
+    )
     assert "replications: must be >= 1 (got -1)" in result.output
     assert "Traceback" not in result.output
 
@@ -64,7 +68,11 @@ def test_study_runs_show_and_export(tmp_path: Path) -> None:
     # finished 1000 m rolls in 12 h: floor(min(speed, M1's 10 m/min) × 720 min / 1000 m) = 4, 5, 7
     # on a 1 m web, so 1000 m² a roll / 12 h; no failures, so every replication agrees
     expected = [4 * 1000 / 12, 5 * 1000 / 12, 7 * 1000 / 12]
-    assert "best for output_m2_per_h: point 2 (speed=12): 583.3 [583.3, 583.3]" in result.output
+    assert "583.3 (same in every replication)" in result.output
+    assert (
+        "point 2 (speed=12) has the highest output m²/h, better than every other point with "
+        "95% confidence (2 replications each)" in result.output
+    )
     assert "study id: st-0001" in result.output
     assert sorted(p.name for p in plots.iterdir()) == ["plotly.min.js", "speed.html"]
     listing = runner.invoke(app, ["runs", *store])

@@ -16,6 +16,7 @@ from dashboard import editing
 from dashboard.common import kpi_card
 from dashboard.tables import difference_frame
 from twin import (
+    RunOptions,
     ScenarioError,
     Store,
     cli,
@@ -159,12 +160,10 @@ def test_a_short_simulation_shows_the_kpis_of_the_twin() -> None:
     until(at, lambda at: len(at.metric) > 0)
     no_exception(at)
     assert not at.error, [e.value for e in at.error]
+    baseline = load_scenario(ROOT / "scenarios" / BASELINE)
     direct = simulate(
-        load_scenario(ROOT / "scenarios" / BASELINE),
-        replications=2,
-        seed=7,
-        horizon_min=2 * 1440,
-        warmup_min=0,
+        baseline,
+        RunOptions.of(baseline, replications=2, seed=7, horizon_min=2 * 1440, warmup_min=0),
     )
     shown = {m.label: (m.value, m.delta) for m in at.metric}
     assert shown["Output m/h"] == kpi_card("output_m_per_h", direct.kpis["output_m_per_h"])
@@ -212,9 +211,7 @@ def test_r2r_debug_adds_the_details(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_r2r_dashboard_serves_the_bundled_app_on_localhost(monkeypatch: pytest.MonkeyPatch) -> None:
     started: list[list[str]] = []
-    monkeypatch.setattr(
-        cli.dashboard.subprocess, "call", lambda command: started.append(command) or 0
-    )
+    monkeypatch.setattr(cli.dashboard, "serve", lambda command: started.append(command) or 0)
     result = CliRunner().invoke(cli.app, ["dashboard", "--port", "8600"])
     assert result.exit_code == 0, result.output
     [command] = started
@@ -245,7 +242,10 @@ def saved_simulations(count: int) -> list[str]:
     return [
         store.save_simulation(
             scenario,
-            simulate(scenario, replications=2, seed=seed, horizon_min=1440, warmup_min=0),
+            simulate(
+                scenario,
+                RunOptions.of(scenario, replications=2, seed=seed, horizon_min=1440, warmup_min=0),
+            ),
             label=f"seed {seed}",
         )
         for seed in range(1, count + 1)
@@ -315,7 +315,7 @@ def studies(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def test_a_study_launched_from_the_dashboard_shows_its_design_points(studies: Path) -> None:
-    (studies / "small.yaml").write_text(STUDY.format(scenario=ROOT / "scenarios" / THREE_TOOLS))
+    (studies / "small.yaml").write_text(STUDY.format(scenario=THREE_TOOLS))
     at = page("studies").run()
     no_exception(at)
     widget(at.button, "Launch the study").click().run()
@@ -326,8 +326,23 @@ def test_a_study_launched_from_the_dashboard_shows_its_design_points(studies: Pa
     assert any(run.id in c.value for c in at.caption)
 
 
+@pytest.mark.parametrize(
+    "named", ["/etc/passwd", "../../../../../../etc/passwd", str(ROOT / "scenarios" / BASELINE)]
+)
+def test_a_study_may_name_only_bundled_or_uploaded_scenarios(studies: Path, named: str) -> None:
+    # issue 11: on the server a study file must not read any other file, nor echo its lines
+    (studies / "sneaky.yaml").write_text(STUDY.format(scenario=named))
+    at = page("studies").run()
+    no_exception(at)
+    problems = at.table[0].value.reset_index()
+    assert list(problems["path"]) == ["scenario"]
+    [message] = problems["message"]
+    assert "neither a bundled scenario nor one uploaded" in message or "absolute path" in message
+    assert "root" not in message
+
+
 def test_a_bad_study_file_lists_its_problems_by_path(studies: Path) -> None:
-    study = STUDY.format(scenario=ROOT / "scenarios" / THREE_TOOLS)
+    study = STUDY.format(scenario=THREE_TOOLS)
     (studies / "bad.yaml").write_text(study.replace("replications: 2", "replications: 0"))
     at = page("studies").run()
     no_exception(at)
@@ -338,7 +353,9 @@ def test_a_bad_study_file_lists_its_problems_by_path(studies: Path) -> None:
 def test_history_shows_a_stored_schedule_and_simulation() -> None:
     scenario = load_scenario(ROOT / "scenarios" / THREE_TOOLS)
     store = Store()
-    result = simulate(scenario, replications=2, horizon_min=1440, warmup_min=0)
+    result = simulate(
+        scenario, RunOptions.of(scenario, replications=2, horizon_min=1440, warmup_min=0)
+    )
     store.save_simulation(scenario, result)
     schedule = schedule_plant(scenario, time_limit_s=2).document("tardiness-makespan")
     store.save_schedule(scenario, schedule)

@@ -1,6 +1,9 @@
 """The dashboard end to end: the real app in headless Chromium runs a short simulation.
 
-Playwright drives the system Chromium (``.ci/run`` installs it); its own browsers are not used.
+Playwright drives the system Chromium (``make test`` installs it where it can, ``.ci/run``
+always); its own browsers are not used. ``$R2R_CHROMIUM`` names another browser. Where there is
+no Chromium these tests are skipped, saying how to install it, except under ``CI=true``, where a
+missing browser is an error.
 """
 
 from __future__ import annotations
@@ -16,7 +19,25 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
+
+BROWSER_ENV = "R2R_CHROMIUM"
+INSTALL = "sudo apt-get install chromium (make test does this where it may; .ci/run always)"
+
+
+def in_ci() -> bool:
+    """Whether this is a CI run, where nothing the tests need may be missing."""
+    return os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")
+
+
+try:
+    from playwright.sync_api import Page, expect, sync_playwright
+except ImportError:
+    if in_ci():
+        raise
+    pytest.skip(
+        "the browser tests need Playwright: pip install playwright (make install does)",
+        allow_module_level=True,
+    )
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM_ARGS = [
@@ -36,8 +57,33 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def find_chromium() -> tuple[str | None, str]:
+    """The Chromium to drive (``$R2R_CHROMIUM``, else chromium on the PATH), or None and why."""
+    named = os.environ.get(BROWSER_ENV)
+    if named is not None:
+        found = shutil.which(named)
+        return found, f"${BROWSER_ENV}={named!r} is not an executable"
+    for name in ("chromium", "chromium-browser"):
+        found = shutil.which(name)
+        if found:
+            return found, ""
+    return None, "Chromium is not installed (no chromium on the PATH)"
+
+
 @pytest.fixture(scope="module")
-def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def chromium() -> str:
+    """The browser's path; skips the browser tests (fails them under CI=true) without one."""
+    found, why = find_chromium()
+    if found is None:
+        message = f"the browser tests need Chromium: {why}; install it with: {INSTALL}"
+        if in_ci():
+            pytest.fail(f"{message} (CI=true: a missing browser is an error)", pytrace=False)
+        pytest.skip(message)
+    return found
+
+
+@pytest.fixture(scope="module")
+def app_url(chromium: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     tmp_path = tmp_path_factory.mktemp("app")
     port = free_port()
     env = {**os.environ, "R2R_STORE": str(tmp_path / "store.sqlite")}
@@ -81,10 +127,9 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture
-def page() -> Iterator[Page]:
-    executable = shutil.which("chromium") or "/usr/bin/chromium"
+def page(chromium: str) -> Iterator[Page]:
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         try:
             yield browser.new_page(viewport={"width": 1400, "height": 1000})
         finally:

@@ -13,10 +13,15 @@ from hypothesis import strategies as st
 
 from tests.conftest import SCENARIOS, VALIDATION
 from tests.reference.markov_two_machine import exact_throughput
-from twin.engine import paired_difference, run_replication, simulate
-from twin.engine.flow import STATE_NAMES
-from twin.engine.plant import Plant
-from twin.engine.stats import Estimate
+from twin.engine import (
+    STATE_NAMES,
+    Estimate,
+    Plant,
+    RunOptions,
+    paired_difference,
+    run_replication,
+    simulate,
+)
 from twin.scenario import Scenario, load_scenario, scenario_from_document
 
 
@@ -95,20 +100,26 @@ def test_scripted_stop_fills_the_accumulator_and_blocks_upstream_on_time() -> No
     stop = {"kind": "calendar", "name": "stop", "every": "30d", "first": 100, "duration": 60}
     stop["needs_crew"] = False
     scenario = fluid_line(8, 10, 100, horizon=300, maintenance=[stop])
-    plant = Plant(scenario, event_log=True)
+    plant = Plant(scenario, RunOptions.of(scenario, event_log=True))
     result = plant.run()
-    events = [(t, state) for t, station, state in result.events or [] if station == "M1"]
+    events = [(e.minute, e.state) for e in result.events or [] if e.unit == "M1"]
     # Before 100 min the accumulator stays empty (M1 is the slower one). M2 stops at 100 min,
     # so M1 fills the 100 m accumulator at 8 m/min: full after 12.5 min, M1 blocked at 112.5 min
     # until M2 restarts at 160 min.
     assert (pytest.approx(112.5), "blocked") in events
     assert (pytest.approx(160.0), "working") in events
+    # the stop is logged with its cause and the roll on M2: by then M2 has run 100 min at
+    # M1's 8 m/min (the accumulator was empty), 800 m of roll O/1 at recipe step 1
+    stop = next(e for e in result.events or [] if e.unit == "M2" and e.state == "maintenance")
+    assert (stop.minute, stop.station, stop.cause) == (pytest.approx(100.0), "M2", "stop")
+    assert (stop.roll, stop.order, stop.product, stop.step) == ("O/1", "O", "web", 1)
+    assert stop.metres == pytest.approx(800.0)
     # M1 made 8 m/min for 300 - 47.5 min = 2020 m; M2 the same (8×100 + 10×50 + 8×90) as the
     # accumulator drains at 2 m/min from 160 to 210 min.
-    assert result.metrics["stations.M1.metres"] == pytest.approx(2020.0)
-    assert result.metrics["stations.M2.metres"] == pytest.approx(2020.0)
-    assert result.metrics["stations.M1.states.blocked"] == pytest.approx(47.5 / 300)
-    assert result.metrics["stations.M2.states.maintenance"] == pytest.approx(60 / 300)
+    assert result.flatten()["stations.M1.metres"] == pytest.approx(2020.0)
+    assert result.flatten()["stations.M2.metres"] == pytest.approx(2020.0)
+    assert result.flatten()["stations.M1.states.blocked"] == pytest.approx(47.5 / 300)
+    assert result.flatten()["stations.M2.states.maintenance"] == pytest.approx(60 / 300)
 
 
 # ---------------------------------------------------------------- exponential two-machine line
@@ -142,7 +153,12 @@ def test_exponential_two_machine_line_matches_its_markov_chain(
     mu1: float, mu2: float, p1: float, r1: float, p2: float, r2: float, capacity: int
 ) -> None:
     scenario = roll_line(mu1, mu2, p1, r1, p2, r2, capacity)
-    result = simulate(scenario, replications=20, horizon_min=30 * 1440, warmup_min=1440)
+    result = simulate(
+        scenario,
+        RunOptions.of(
+            scenario, demand="capacity", replications=20, horizon_min=30 * 1440, warmup_min=1440
+        ),
+    )
     rolls_per_h = result.kpis["output_rolls_per_h"]
     exact_per_h = 60 * exact_throughput(mu1, mu2, p1, r1, p2, r2, capacity)
     assert rolls_per_h.ci_low <= exact_per_h <= rolls_per_h.ci_high, (rolls_per_h, exact_per_h)
@@ -158,7 +174,10 @@ def fluid_throughput(capacity_m: float, replications: int = 10, initial_m: float
     scenario = fluid_line(
         10, 10, capacity_m, failures=FAILURES, horizon=20 * 1440, initial_m=initial_m
     )
-    result = simulate(scenario, replications=replications, warmup_min=1440)
+    result = simulate(
+        scenario,
+        RunOptions.of(scenario, demand="capacity", replications=replications, warmup_min=1440),
+    )
     return result.stations["M2"].metres, result
 
 
@@ -188,7 +207,12 @@ def test_fluid_throughput_never_decreases_as_the_accumulator_grows() -> None:
 # ----------------------------------------------------------------------------- invariants
 def test_littles_law_on_a_roll_store() -> None:
     scenario = load_scenario(VALIDATION / "two_station_rolls.yaml")
-    result = simulate(scenario, replications=1, horizon_min=200 * 1440, warmup_min=1440)
+    result = simulate(
+        scenario,
+        RunOptions.of(
+            scenario, demand="capacity", replications=1, horizon_min=200 * 1440, warmup_min=1440
+        ),
+    )
     store = result.buffers["B"]
     assert store.arrivals_per_h is not None and store.mean_wait_h is not None
     # L = λ W
@@ -203,24 +227,37 @@ def baseline() -> Scenario:
 
 
 def test_time_in_state_sums_to_the_horizon(baseline: Scenario) -> None:
-    result, _ = run_replication(baseline, 0, horizon_min=10 * 1440, warmup_min=1440)
-    names = {key.split(".")[1] for key in result.metrics if key.startswith("stations.")}
+    result = run_replication(baseline, RunOptions.of(baseline, horizon_min=10 * 1440), 0)
+    names = {key.split(".")[1] for key in result.flatten() if key.startswith("stations.")}
     assert len(names) == sum(len(line.stations) for line in baseline.lines)
     for name in names:
-        states = [v for k, v in result.metrics.items() if k.startswith(f"stations.{name}.states.")]
+        states = [
+            v for k, v in result.flatten().items() if k.startswith(f"stations.{name}.states.")
+        ]
         assert len(states) == 8
         assert sum(states) == pytest.approx(1.0, abs=1e-9), name
 
 
 def test_same_seed_same_numbers_and_replications_stand_alone(baseline: Scenario) -> None:
-    first = simulate(baseline, replications=2, horizon_min=7 * 1440, warmup_min=0)
-    again = simulate(baseline, replications=2, horizon_min=7 * 1440, warmup_min=0)
+    first = simulate(
+        baseline, RunOptions.of(baseline, replications=2, horizon_min=7 * 1440, warmup_min=0)
+    )
+    again = simulate(
+        baseline, RunOptions.of(baseline, replications=2, horizon_min=7 * 1440, warmup_min=0)
+    )
     assert first.model_dump() == again.model_dump()
     # replication 1 alone equals replication 1 of the pair: no hidden shared state
-    alone, _ = run_replication(baseline, 1, horizon_min=7 * 1440, warmup_min=0)
-    paired, _ = run_replication(baseline, 1, horizon_min=7 * 1440, warmup_min=0)
-    assert alone.metrics == paired.metrics
-    other = simulate(baseline, replications=2, seed=99, horizon_min=7 * 1440, warmup_min=0)
+    alone = run_replication(
+        baseline, RunOptions.of(baseline, horizon_min=7 * 1440, warmup_min=0), 1
+    )
+    paired = run_replication(
+        baseline, RunOptions.of(baseline, horizon_min=7 * 1440, warmup_min=0), 1
+    )
+    assert alone.flatten() == paired.flatten()
+    other = simulate(
+        baseline,
+        RunOptions.of(baseline, replications=2, seed=99, horizon_min=7 * 1440, warmup_min=0),
+    )
     assert other.kpis != first.kpis
 
 
@@ -229,21 +266,27 @@ def test_common_random_numbers_across_scenarios(baseline: Scenario) -> None:
     document = baseline.model_dump(mode="json", by_alias=True, exclude_none=True)
     changed = copy.deepcopy(document)
     changed["lines"][2]["stations"][0]["equipment"]["max_speed_m_min"] *= 0.9
-    a, _ = run_replication(baseline, 0, horizon_min=7 * 1440, warmup_min=0)
-    b, _ = run_replication(scenario_from_document(changed), 0, horizon_min=7 * 1440, warmup_min=0)
+    a = run_replication(baseline, RunOptions.of(baseline, horizon_min=7 * 1440, warmup_min=0), 0)
+    b = run_replication(
+        scenario_from_document(changed),
+        RunOptions.of(scenario_from_document(changed), horizon_min=7 * 1440, warmup_min=0),
+        0,
+    )
     untouched = [line.id for line in baseline.lines[:2]]
-    for key, value in a.metrics.items():
+    for key, value in a.flatten().items():
         if any(key.startswith(f"lines.{line}.") for line in untouched):
-            assert b.metrics[key] == value, key
+            other = b.flatten()[key]
+            assert other == value or (math.isnan(other) and math.isnan(value)), key
 
 
 def test_orders_complete_and_output_matches_the_order_book(baseline: Scenario) -> None:
-    result, _ = run_replication(baseline, 0, horizon_min=60 * 1440, warmup_min=0)
+    result = run_replication(
+        baseline, RunOptions.of(baseline, horizon_min=60 * 1440, warmup_min=0), 0
+    )
     ordered = sum(baseline.order_length_m(o) for o in baseline.orders)
-    made = result.metrics["kpis.output_m_per_h"] * 60 * 1440 / 60
-    assert all(o["completion_min"] is not None for o in result.orders.values())
+    made = result.flatten()["kpis.output_m_per_h"] * 60 * 1440 / 60
+    assert all(o.completion_min is not None for o in result.orders.values())
     assert made == pytest.approx(ordered)
-    assert math.isclose(sum(r["history"][-1][1] >= 0 for r in result.rolls), len(result.rolls))
 
 
 @given(
@@ -259,8 +302,8 @@ def test_fluid_line_conserves_web(
     v1: float, v2: float, capacity: float, ttf: float, ttr: float, seed: int
 ) -> None:
     scenario = fluid_line(v1, v2, capacity, failures=((ttf, ttr), (ttf * 1.3, ttr)), horizon=2880)
-    result, _ = run_replication(scenario, 0, seed=seed)
-    m = result.metrics
+    result = run_replication(scenario, RunOptions.of(scenario, seed=seed), 0)
+    m = result.flatten()
     level = m["stations.M1.metres"] - m["stations.M2.metres"]
     # what M1 made and M2 has not taken is in the accumulator, which never overflows
     assert -1e-6 <= level <= capacity + 1e-6
@@ -287,8 +330,12 @@ def test_paired_differences_use_common_random_numbers() -> None:
     # the baseline, and the same plant with a third PC2 coater (its bottleneck)
     scenario = load_scenario(SCENARIOS / "baseline.yaml")
     faster = scenario.with_changes({"lines[1].stations[1].units": 3})
-    a = simulate(scenario, replications=8, seed=5, horizon_min=4320, warmup_min=0)
-    b = simulate(faster, replications=8, seed=5, horizon_min=4320, warmup_min=0)
+    a = simulate(
+        scenario, RunOptions.of(scenario, replications=8, seed=5, horizon_min=4320, warmup_min=0)
+    )
+    b = simulate(
+        faster, RunOptions.of(faster, replications=8, seed=5, horizon_min=4320, warmup_min=0)
+    )
     assert len(a.replication_kpis) == 8
     # by hand: the mean and t-interval of the eight replication-by-replication differences
     d = [
@@ -308,5 +355,7 @@ def test_paired_differences_use_common_random_numbers() -> None:
     assert paired.ci_high - paired.mean < independent
     # a run compared with itself differs by exactly nothing; other seeds cannot be paired
     assert paired_difference(a, a, "output_m_per_h") == Estimate(mean=0, ci_low=0, ci_high=0, n=8)
-    other = simulate(faster, replications=8, seed=6, horizon_min=4320, warmup_min=0)
+    other = simulate(
+        faster, RunOptions.of(faster, replications=8, seed=6, horizon_min=4320, warmup_min=0)
+    )
     assert paired_difference(a, other, "output_m_per_h") is None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from twin.engine import SchedulePlan, SimulationResult, simulate
+from twin.engine import RunOptions, SchedulePlan, SimulationResult, simulate
 from twin.engine.stats import Probability
 from twin.scenario import Scenario, scenario_from_document
 from twin.schedule.plant import schedule_plant
@@ -61,7 +61,8 @@ def test_the_twin_follows_the_planned_sequence_and_releases() -> None:
         release_min={"C/1": 30, "B/1": 0, "A/1": 0},
         planned_completion_min={"C/1": 120},
     )
-    result = simulate(two_tools(), plan=plan)
+    scenario = two_tools()
+    result = simulate(scenario, RunOptions.of(scenario, plan=plan))
     # M1 waits for C, released at its planned 30 min: C 30–90 on M1, 90–120 on M2; then B
     # 90–150, 150–180; A 150–210, 210–240
     completions = {k: o.completion_h.mean * 60 for k, o in result.orders.items()}  # type: ignore[union-attr]
@@ -132,7 +133,7 @@ def test_the_twin_cleans_where_the_schedule_plans_it() -> None:
     scenario = coater_with_cleans()
     # Left to itself the tool cleans when the deposit reaches 10,000 µm·m, half-way through the
     # third roll, which starts coating at 8000.
-    reactive = deposit_at_coating(simulate(scenario, genealogy=True))
+    reactive = deposit_at_coating(simulate(scenario, RunOptions.of(scenario, genealogy=True)))
     assert sorted(reactive.values())[-1] == pytest.approx(8000)
     # The schedule cleans before the third and the fifth roll (8000 + 4000 would pass 10,000),
     # and the twin does so too: every roll starts coating at 0 or 4000.
@@ -140,7 +141,9 @@ def test_the_twin_cleans_where_the_schedule_plans_it() -> None:
     assert schedule.plan is not None
     cleans = schedule.plan.maintenance["PE"]
     assert len(cleans) == 2 and all(c == ["PE.wall_deposit_um_m"] for c in cleans.values())
-    planned = deposit_at_coating(simulate(scenario, genealogy=True, plan=schedule.plan))
+    planned = deposit_at_coating(
+        simulate(scenario, RunOptions.of(scenario, genealogy=True, plan=schedule.plan))
+    )
     assert sorted(planned.values()) == pytest.approx([0, 0, 0, 4000, 4000])
     assert {roll for roll, deposit in planned.items() if deposit == 0} == {
         schedule.plan.machines["PE"][0],

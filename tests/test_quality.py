@@ -14,8 +14,8 @@ from stations import DefectType
 from stations.base import DEFECT_SIZE_MM
 from stations.pecvd import PecvdCoater, PecvdStep
 from stations.slitting import SlittingStep
-from twin.engine import simulate
-from twin.engine.plant import Plant
+from twin.engine import Plant, RunOptions, simulate
+from twin.engine.plant.results import trace
 from twin.engine.quality import CODE, FALSE_ALARM, Defects, slit
 from twin.scenario import Scenario, scenario_from_document
 
@@ -50,9 +50,14 @@ def one_tool(
 
 
 def run(scenario: Scenario) -> Plant:
-    plant = Plant(scenario, 0, warmup_min=0.0)
+    plant = Plant(scenario, RunOptions.of(scenario, warmup_min=0.0, genealogy=True))
     plant.run()
     return plant
+
+
+def finished(plant: Plant) -> list[Any]:
+    assert plant.orders.finished is not None  # kept for genealogy
+    return plant.orders.finished
 
 
 def roll_defects(roll: Any) -> Defects:
@@ -61,7 +66,7 @@ def roll_defects(roll: Any) -> Defects:
 
 
 def all_defects(plant: Plant) -> Defects:
-    parts = [roll_defects(roll) for roll in plant.finished]
+    parts = [roll_defects(roll) for roll in finished(plant)]
     return Defects(*(np.concatenate(c) for c in zip(*(p.arrays() for p in parts), strict=True)))
 
 
@@ -74,7 +79,7 @@ def test_defect_count_is_poisson_with_the_stations_mean() -> None:
         one_tool({**GENERIC, "defect_rates_per_m2": rates}, [{"station_type": "generic"}], 100)
     )
     defects = all_defects(plant)
-    assert len(plant.finished) == 100
+    assert len(finished(plant)) == 100
     for name, rate in rates.items():
         # 100 rolls × 1000 m × 1 m = 1e5 m²: Poisson mean rate × 1e5, sd sqrt(mean)
         mean = rate * 1e5
@@ -131,7 +136,7 @@ def test_pecvd_particles_rise_with_the_wall_deposit() -> None:
     assert abs(len(particles) - expected) <= Z999 * math.sqrt(expected)
     # within a roll the intensity rises linearly from a to b along it, so the mean position is
     # L (a + 2b) / (3 (a + b)); for the last roll a = 0.01 + 0.005 × 156, b = a + 0.02
-    last_roll = roll_defects(plant.finished[-1])
+    last_roll = roll_defects(finished(plant)[-1])
     last = last_roll.pos_m[last_roll.type == CODE[DefectType.PARTICLE]]
     a = 0.01 + 0.005 * 156
     b = a + 0.02
@@ -245,8 +250,8 @@ def test_positions_follow_the_web_through_rewinds() -> None:
         }
     )
     plant = run(scenario)
-    (roll,) = plant.finished
-    records = plant.trace(roll)["defects"]
+    (roll,) = finished(plant)
+    records = trace(plant, roll)["defects"]
     starts = sorted((d["station"], d["pos_m"]) for d in records)
     # A's start-up stretches (2 m) at 300, 600, 900 m from A's leading end. A rewinds the roll,
     # so B unwinds it from the other end: its stops at 300, 600, 900 m are at 1000 - 300 - 2 =
@@ -286,7 +291,7 @@ def test_quality_kpis_by_hand() -> None:
     }
     recipe = [{"station_type": "slitting", "lanes": 2, "lane_width_mm": 450, "edge_trim_mm": 50}]
     scenario = one_tool(equipment, recipe, 3)
-    result = simulate(scenario, replications=1, horizon_min=1440)
+    result = simulate(scenario, RunOptions.of(scenario, replications=1, horizon_min=1440))
     # 3 rolls × 1000 m × 1 m started; good 3 × 1000 × 0.9 m²; edge trim 300 m² (web breaks are
     # possible at 5e-6 per m², about 0.015 in all: none with this seed)
     assert result.kpis["yield"].mean == pytest.approx(0.9)
@@ -329,7 +334,7 @@ def test_air_exposed_rolls_are_scrapped_and_counted() -> None:
             "run": {"horizon": "1d"},
         }
     )
-    result = simulate(scenario, replications=1)
+    result = simulate(scenario, RunOptions.of(scenario, replications=1))
     expired = result.buffers["S"].expired
     assert expired is not None and expired.mean > 0
     # each expired roll is 100 m × 1 m of air-exposed scrap

@@ -23,9 +23,10 @@ from twin.scenario import (
 
 
 def problems_of(document: Any) -> list[str]:
+    """Each problem as ``path: message``, its path by position (ids are tested on their own)."""
     with pytest.raises(ScenarioError) as caught:
         scenario_from_document(document, "test.yaml")
-    return [str(p) for p in caught.value.problems]
+    return [f"{p.path}: {p.message}" if p.path else p.message for p in caught.value.problems]
 
 
 def test_small_plant_loads(small_plant: dict[str, Any]) -> None:
@@ -246,7 +247,7 @@ def test_not_utf8_and_not_a_mapping() -> None:
 
 
 def test_unreadable_file(tmp_path: Any) -> None:
-    with pytest.raises(ScenarioError, match="cannot read the file"):
+    with pytest.raises(ScenarioError, match="cannot read the scenario: no such file"):
         load_scenario(tmp_path / "missing.yaml")
 
 
@@ -307,3 +308,71 @@ def test_random_text_only_raises_scenario_error(text: str) -> None:
 
 def test_validation_files_exist() -> None:
     assert (VALIDATION / "two_station_fluid.yaml").exists()
+
+
+# ------------------------------------------- every problem at once, named as the planner names it
+def _baseline_text(*changes: tuple[str, str]) -> str:
+    text = (SCENARIOS / "baseline.yaml").read_text(encoding="utf-8")
+    for old, new in changes:
+        assert old in text
+        text = text.replace(old, new, 1)
+    return text
+
+
+def test_one_pass_lists_every_problem_with_ids_and_where_it_stands() -> None:
+    # issue 13: four other mistakes used to hide the 700 °C anneal until they were fixed
+    text = _baseline_text(
+        ("max_speed_m_min: 10 ", "max_speed_m_min: -5 "),
+        ("temperature_c: 450", "temperature_c: 700"),
+        ("product: NiSi-A3, length_m: 6000", "product: NiSi-A4, length_m: 6000"),
+        ("capacity_rolls: 6", "capacity_rols: 6"),
+        ("due: 2026-12-12T14:00:00", "due: 2026-14-12T14:00:00"),
+    )
+    with pytest.raises(ScenarioError) as caught:
+        parse_scenario(text, source="baseline.yaml")
+    shown = [str(p) for p in caught.value.problems]
+    lines = text.splitlines()
+    for problem in caught.value.problems:
+        assert problem.line is not None and problem.column is not None
+        where = lines[problem.line - 1][problem.column - 1 :]
+        key = problem.path.rsplit(".", 1)[-1]
+        # a value stands at its key; a missing one at the mapping or item that lacks it
+        assert where.startswith((key, "{", "- ")), (problem, where)
+    assert any(
+        s.startswith("lines[0] (INL1).stations[0] (OX1).equipment.max_speed_m_min: must be > 0")
+        for s in shown
+    ), shown
+    assert any(
+        s.startswith("products[0] (NiSi-A3).recipe[3].temperature_c: anneal temperature 700 °C")
+        for s in shown
+    ), shown
+    assert any("unknown product 'NiSi-A4' (did you mean 'NiSi-A3'?)" in s for s in shown), shown
+    assert any(
+        ".capacity_rols: is not a known field (did you mean 'capacity_rolls'?)" in s for s in shown
+    ), shown
+    assert any("'2026-14-12T14:00:00' is not a date: month must be in 1..12" in s for s in shown), (
+        shown
+    )
+
+
+def test_a_bad_date_names_its_path(small_plant: dict[str, Any]) -> None:
+    small_plant["start"] = "2026-12-07T06:00"
+    small_plant["orders"][0]["due"] = "2026-14-12"
+    assert problems_of(small_plant) == [
+        "orders[0].due: '2026-14-12' is not a date: month must be in 1..12"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("written", "minutes"),
+    [("8 hours", 480.0), ("2 days", 2880.0), ("90 min", 90.0), ("8h", 480.0), ("1 week", 10080.0)],
+)
+def test_durations_in_words(small_plant: dict[str, Any], written: str, minutes: float) -> None:
+    small_plant["orders"][0]["due"] = written
+    assert scenario_from_document(small_plant).orders[0].due == minutes
+
+
+def test_m_is_metres_not_minutes(small_plant: dict[str, Any]) -> None:
+    small_plant["orders"][0]["due"] = "45m"
+    [problem] = problems_of(small_plant)
+    assert problem.startswith("orders[0].due: '45m': 'm' means metres here; write minutes as")

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from twin.engine import simulate
+from twin.engine import RunOptions, simulate
 from twin.scenario import load_scenario, scenario_from_document
 from twin.schedule import Lexicographic, Objective, dispatch, solve, violations
 from twin.schedule.decompose import restrict
@@ -76,7 +76,9 @@ def test_the_twin_realises_a_schedule_no_later_than_planned(small_plant: dict[st
     assert solution.status == "OPTIMAL"
     assert violations(built.problem, solution) == []
     plan = to_plan(built, solution)
-    result = simulate(scenario, plan=plan, replications=1, horizon_min=7 * 1440)
+    result = simulate(
+        scenario, RunOptions.of(scenario, plan=plan, replications=1, horizon_min=7 * 1440)
+    )
     for order_id, planned in plan.planned_completion_min.items():
         realised = result.orders[order_id].completion_h
         assert realised is not None

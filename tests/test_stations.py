@@ -17,7 +17,7 @@ from stations import (
     STATION_TYPES,
     DefectType,
     EquipmentSpec,
-    Finding,
+    Problem,
     RecipeStepSpec,
     RollOverhead,
     check_recipe,
@@ -37,7 +37,7 @@ R = 8.314462618  # gas constant, J/(mol·K)
 PROPERTY = settings(max_examples=60, deadline=None)
 
 
-def messages(findings: list[Finding]) -> list[str]:
+def messages(findings: list[Problem]) -> list[str]:
     return [f.message for f in findings]
 
 
@@ -331,7 +331,7 @@ def test_oxidation_window_messages() -> None:
         "(000, claim 1: ≥ 0.01 µm; 0.7–1.2 µm in anodes 1–10)" in messages(thick)
     )
     assert all(f.severity == "error" for f in cold + thick)
-    assert {f.field for f in cold} >= {"temperature_c"}
+    assert {f.path for f in cold} >= {"temperature_c"}
 
 
 def test_oxidation_dwell_window() -> None:
@@ -456,7 +456,7 @@ def test_pecvd_cap_without_cap_sources_is_an_error() -> None:
     step = PecvdStep(si_thickness_um=4, cap=CapLayer(material="SiNx", thickness_nm=15))
     (finding,) = coater(cap_sources=0).check(step)
     assert finding.severity == "error"
-    assert finding.field == "cap"
+    assert finding.path == "cap"
     assert "cap_sources: 0" in finding.message
     assert coater(cap_sources=1).check(step) == []
 
@@ -594,7 +594,7 @@ def test_ald_window_messages() -> None:
 def test_ald_material_in_an_unknown_role_is_an_error() -> None:
     (finding,) = ald_tool().check(AldStep(material="Al2O3", thickness_nm=6, role="ion_conductor"))
     assert finding.severity == "error"
-    assert finding.field == "role"
+    assert finding.path == "role"
     assert "Al2O3" in finding.message
     assert "oxide, supplemental" in finding.message
 
@@ -710,7 +710,7 @@ def test_lithium_windows() -> None:
 def test_lithium_fraction_without_loading_is_an_error() -> None:
     (finding,) = evaporator().check(LithiumStep(prelithiation_fraction=0.4))
     assert finding.severity == "error"
-    assert finding.field == "si_loading_mg_cm2"
+    assert finding.path == "si_loading_mg_cm2"
 
 
 # ================================================================================= anneal
@@ -761,10 +761,10 @@ def test_anneal_roll_time() -> None:
 def test_anneal_window_message_names_value_window_and_source() -> None:
     found = oven().check(AnnealStep(temperature_c=650, dwell=10))
     assert found == [
-        Finding(
-            "error",
+        Problem(
             "temperature_c",
             "anneal temperature 650 °C is outside 100–600 °C (000, claim 1)",
+            "error",
         )
     ]
 
@@ -829,7 +829,7 @@ def test_slitting_layout_wider_than_the_web_is_an_error() -> None:
     # 10 × 150 mm + 2 × 10 mm = 1520 mm > 1500 mm
     (finding,) = tool.check(SlittingStep(lanes=10, lane_width_mm=150))
     assert finding.severity == "error"
-    assert finding.field == "lanes"
+    assert finding.path == "lanes"
     assert finding.message == (
         "10 lanes × 150 mm + 2 × 10 mm trim = 1520 mm exceeds the slitter's 1500 mm"
     )
@@ -930,7 +930,7 @@ def sinx_pecvd() -> PecvdStep:
     return PecvdStep(si_thickness_um=4, cap=CapLayer(material="SiNx", thickness_nm=15))
 
 
-def warnings_about(findings: list[tuple[int, Finding]], text: str) -> list[int]:
+def warnings_about(findings: list[tuple[int, Problem]], text: str) -> list[int]:
     assert all(f.severity == "warning" for _, f in findings)
     return [index for index, f in findings if text in f.message]
 

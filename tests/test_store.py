@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from tests.conftest import VALIDATION
 from twin import Store, StoreError, export, export_bytes, load_scenario
 from twin.cli import app
-from twin.engine import simulate
+from twin.engine import RunOptions, simulate
 from twin.store import SCHEMA_VERSION, STORE_ENV, default_path
 
 runner = CliRunner()
@@ -29,7 +29,7 @@ def store(tmp_path: Path) -> Store:
 
 def test_a_simulation_is_kept_with_its_inputs(store: Store) -> None:
     scenario = load_scenario(FLUID)
-    result = simulate(scenario, replications=2)
+    result = simulate(scenario, RunOptions.of(scenario, replications=2))
     run_id = store.save_simulation(scenario, result, label="fluid")
     assert run_id == "s-0001"
     assert store.simulation(run_id) == result.model_copy(update={"events": None, "rolls": None})
@@ -50,7 +50,9 @@ def test_a_simulation_is_kept_with_its_inputs(store: Store) -> None:
 def test_runs_newest_first_ids_by_prefix_and_delete(store: Store) -> None:
     scenario = load_scenario(FLUID)
     first = store.save_schedule(scenario, {"objective": "makespan", "solution": {}})
-    second = store.save_simulation(scenario, simulate(scenario, replications=1))
+    second = store.save_simulation(
+        scenario, simulate(scenario, RunOptions.of(scenario, replications=1))
+    )
     assert (first, second) == ("sc-0001", "s-0002")
     assert [r.id for r in store.runs()] == [second, first]
     assert [r.id for r in store.runs("schedule")] == [first]
@@ -114,7 +116,7 @@ def test_a_damaged_store_is_refused(tmp_path: Path) -> None:
     data = bytearray(path.read_bytes())
     data[100:] = os.urandom(len(data) - 100)  # keep the header, scramble the pages
     path.write_bytes(bytes(data))
-    with pytest.raises(StoreError, match="not an r2r store"):
+    with pytest.raises(StoreError, match="is damaged"):
         Store(path)
     assert path.read_bytes() == bytes(data)
 
@@ -186,7 +188,7 @@ def test_the_excel_export_holds_the_numbers_of_the_json_export(tmp_path: Path) -
 
 def test_a_simulation_exports_its_estimates(store: Store) -> None:
     scenario = load_scenario(FLUID)
-    result = simulate(scenario, replications=3)
+    result = simulate(scenario, RunOptions.of(scenario, replications=3))
     run_id = store.save_simulation(scenario, result)
     document = json.loads(export_bytes(store, run_id, "json")[1])
     kpis = {row["kpi"]: row for row in document["tables"]["kpis"]}

@@ -29,11 +29,10 @@ from twin import (
     load_study,
     parse_study,
     run_study,
-    study,
 )
 from twin.engine.stats import t_quantile_975
 from twin.scenario import ScenarioError
-from twin.study import Design, Factor, StudyInterrupted, design_points
+from twin.study import Design, Factor, StudyInterrupted, design_points, workers
 
 BASELINE = SCENARIOS / "baseline.yaml"
 ACCUMULATOR = "lines[0].buffers[1].capacity_m"
@@ -94,7 +93,8 @@ def test_every_mistake_is_listed_by_its_path() -> None:
     messages = [str(p) for p in caught.value.problems]
     paths = {p.path for p in caught.value.problems}
     assert {"replications", "surprise", "factors[2]", "factors[0].path", "kpis[1]"} <= paths
-    assert f"factors[1].values[2]: {ACCUMULATOR}: must be >= 0 (got -5)" in messages, messages
+    named = "lines[0] (INL1).buffers[1] (ACC2).capacity_m"
+    assert f"factors[1].values[2]: {named}: must be >= 0 (got -5)" in messages, messages
     unknown = next(m for m in messages if m.startswith("kpis[1]"))
     assert "unknown KPI 'throughput'" in unknown and "lines.INL1.wip_rolls" in unknown
     assert caught.value.source == "study.yaml"
@@ -118,7 +118,7 @@ def test_a_bad_scenario_and_missing_file_are_reported() -> None:
     with pytest.raises(ScenarioError) as caught:
         parse_study(study_text(scenario="nowhere.yaml"))
     assert str(caught.value.problems[0]).startswith("scenario: nowhere.yaml: cannot read")
-    with pytest.raises(ScenarioError, match="cannot read the file"):
+    with pytest.raises(ScenarioError, match="cannot read the study: no such file"):
         load_study("nowhere-study.yaml")
 
 
@@ -262,7 +262,7 @@ def test_results_do_not_depend_on_the_executor(
     one = run_study(spec, store=store, workers=1)
     two = run_study(spec, store=store, workers=2)  # forked workers
     dask = run_study(spec, store=store, executor="dask", workers=2)
-    monkeypatch.setattr(study, "_start_method", lambda: "spawn")
+    monkeypatch.setattr(workers, "_start_method", lambda: "spawn")
     spawned = run_study(spec, store=store, workers=2)
     assert len({one.study_id, two.study_id, dask.study_id, spawned.study_id}) == 4
     for other in (two, dask, spawned):

@@ -9,8 +9,18 @@ import importlib
 from typing import Any
 
 from twin.capacity import LineCapacity, StationCapacity, static_capacity
-from twin.engine import SchedulePlan, SimulationResult, paired_difference, simulate
-from twin.engine.stats import Estimate, Probability
+from twin.engine import (
+    Estimate,
+    Probability,
+    ReplicationRecord,
+    RunOptions,
+    SchedulePlan,
+    SimulationResult,
+    StateChange,
+    paired_difference,
+    run_replication,
+    simulate,
+)
 from twin.scenario import (
     MAX_DOCUMENT_BYTES,
     Problem,
@@ -29,6 +39,7 @@ from twin.scenario import (
 _LAZY_MODULES: dict[str, tuple[str, ...]] = {
     "twin.schedule.plant": ("OBJECTIVES", "PlantSchedule", "schedule_plant", "to_plan"),
     "twin.store": ("RunInfo", "Store", "StoreError"),
+    "twin.bundled": ("bundled_folder",),
     "twin.report": ("export", "export_bytes"),
     "twin.study": (
         "Design",
@@ -38,7 +49,19 @@ _LAZY_MODULES: dict[str, tuple[str, ...]] = {
         "StudySpec",
         "load_study",
         "parse_study",
+        "run_replication",
         "run_study",
+        "ScenarioSource",
+        "scenario_files_within",
+    ),
+    # event logs, calibration and validation (issue 16): scipy, pyarrow and ruamel.yaml
+    "twin.history": (
+        "ColumnMap",
+        "calibrate",
+        "calibrated_yaml",
+        "read_event_log",
+        "validate_history",
+        "write_event_log",
     ),
 }
 _LAZY = {name: module for module, names in _LAZY_MODULES.items() for name in names}
@@ -54,6 +77,7 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "MAX_DOCUMENT_BYTES",
     "OBJECTIVES",
+    "ColumnMap",
     "Design",
     "Estimate",
     "Factor",
@@ -61,17 +85,24 @@ __all__ = [
     "PlantSchedule",
     "Probability",
     "Problem",
+    "ReplicationRecord",
     "RunInfo",
+    "RunOptions",
     "Scenario",
     "ScenarioError",
+    "ScenarioSource",
     "SchedulePlan",
     "SimulationResult",
+    "StateChange",
     "StationCapacity",
     "Store",
     "StoreError",
     "StudyInterrupted",
     "StudyResult",
     "StudySpec",
+    "bundled_folder",
+    "calibrate",
+    "calibrated_yaml",
     "export",
     "export_bytes",
     "load_scenario",
@@ -80,11 +111,16 @@ __all__ = [
     "parse_document",
     "parse_scenario",
     "parse_study",
+    "read_event_log",
+    "run_replication",
     "run_study",
+    "scenario_files_within",
     "scenario_from_document",
     "schedule_plant",
     "simulate",
     "static_capacity",
     "to_plan",
+    "validate_history",
     "value_at",
+    "write_event_log",
 ]

@@ -12,7 +12,6 @@ station's figure by its availability MTBF / (MTBF + MTTR).
 
 from __future__ import annotations
 
-import math
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
@@ -75,9 +74,7 @@ def coupling_of(line: Line, station: Station) -> Coupling:
 def rolls_per_order(scenario: Scenario, product: Product) -> float:
     """Mean number of standard rolls in one order of ``product`` (1 when it has no orders)."""
     counts = [
-        math.ceil(scenario.order_length_m(order) / scenario.roll_length_m - 1e-9)
-        for order in scenario.orders
-        if order.product == product.id
+        scenario.order_rolls(order) for order in scenario.orders if order.product == product.id
     ]
     return sum(counts) / len(counts) if counts else 1.0
 
@@ -98,7 +95,7 @@ def worst_changeover_into(
             continue
         for other_leg in scenario.route(other, line) or []:
             if other_leg.station is leg.station:
-                change = equipment.changeover_min(other_leg.step, leg.step)  # type: ignore[arg-type]
+                change = equipment.changeover_min(other_leg.step, leg.step)
                 worst = max(worst, change)
     return worst
 
@@ -135,7 +132,7 @@ def line_capacity(scenario: Scenario, line: Line, product: Product) -> LineCapac
     for leg in route:
         equipment = leg.station.equipment
         coupling = coupling_of(line, leg.station)
-        process = equipment.roll_process_time(leg.step, length).mean()  # type: ignore[arg-type]
+        process = equipment.roll_process_time(leg.step, length).mean()
         roll_time = roll_minutes(line, leg.station, leg.step, length)
         changeover = worst_changeover_into(scenario, line, product, leg)
         per_roll = roll_time + changeover / campaign

@@ -17,6 +17,8 @@ from typing import Any, Literal
 
 import pandas as pd
 
+from twin.extras import require
+from twin.files import check_output, write_output
 from twin.store import Store
 
 Format = Literal["csv", "xlsx", "json"]
@@ -96,6 +98,7 @@ def export_bytes(store: Store, run_id: str, fmt: Format) -> tuple[str, bytes]:
         raise ValueError(f"{info.id} is a {info.kind}; it exports as JSON only")
     if fmt == "csv":
         return name, next(iter(frames.values())).to_csv(index=False).encode("utf-8")
+    require("openpyxl", "excel", "an Excel export")
     buffer = io.BytesIO()
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
         for table, frame in frames.items():
@@ -107,8 +110,10 @@ def export_bytes(store: Store, run_id: str, fmt: Format) -> tuple[str, bytes]:
 
 def export(store: Store, run_id: str, fmt: Format, path: str | Path | None = None) -> Path:
     """Write a run's export to ``path`` (default ``out/<id>.<fmt>``); return where it went."""
+    if path is not None:
+        check_output(path, "--out", store=store.path)
     name, content = export_bytes(store, run_id, fmt)
-    target = Path(path) if path is not None else Path("out") / name
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(content)
-    return target
+    target = check_output(
+        path if path is not None else Path("out") / name, "--out", store=store.path
+    )
+    return write_output(target, content, "--out")

@@ -9,20 +9,32 @@ loses no finished replication and can be resumed.
 A file that is not an r2r store (another program's SQLite database, random bytes, a store from
 a newer release) is refused with a :class:`StoreError` and never modified. The ``meta`` table
 and ``PRAGMA user_version`` hold the schema version, so later releases can migrate old stores.
+
+The file is the user's: whatever goes wrong with it is a :class:`StoreError` that names the path
+and the reason, never a fault of r2r. A new store is built in a temporary file beside it and
+linked into place whole, so a full disk leaves nothing behind and processes that open a missing
+store at the same moment all find the same complete store. A full disk is called a full disk;
+a damaged page or record is called damaged and the file is left as it was; a store that cannot
+be written (a read-only file, folder or file system) can still be read, and is refused before
+any work by a command that will write to it (``for_writing``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import json
 import os
+import re
+import secrets
+import shutil
 import sqlite3
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from pydantic import BaseModel
 
@@ -30,7 +42,7 @@ from twin.engine import SimulationResult
 from twin.scenario import InputError, Problem, Scenario
 
 if TYPE_CHECKING:  # pandas is loaded only by the study results that need it
-    from twin.study_results import StudyResult
+    from twin.study.results import StudyResult
 
 STORE_ENV = "R2R_STORE"
 """Environment variable naming the store file (default ``./r2r-store.sqlite``)."""
@@ -39,6 +51,17 @@ SCHEMA_VERSION = 1
 APPLICATION_ID = 0x52325254
 """``PRAGMA application_id`` of an r2r store: 'R2RT' in ASCII."""
 _SQLITE_HEADER = b"SQLite format 3\x00"
+
+_SIDE_FILES = ("-journal", "-wal", "-shm")
+"""Files SQLite keeps beside a database while it is open."""
+_LOW_SPACE_BYTES = 1 << 20
+"""Free space below which an I/O error writing the store is taken for a full disk."""
+_BUSY_TIMEOUT_S = 30
+"""How long a connection waits for another process's lock before giving up."""
+_ADVICE = "name another store with --store or $R2R_STORE"
+
+T = TypeVar("T")
+Doing = Literal["create", "open", "read", "write to"]
 
 RunKind = Literal["simulation", "schedule", "study"]
 RunStatus = Literal["running", "finished", "partial"]
@@ -132,17 +155,145 @@ def _alive(pid: int | None) -> bool:
     return True
 
 
+def _exists(path: Path) -> bool:
+    """Whether ``path`` exists.
+
+    An OS error other than 'no such file' (a file where a folder should be, no permission) is
+    raised, with the OS's reason.
+    """
+    try:
+        os.stat(path)
+    except FileNotFoundError:
+        return False
+    return True
+
+
+def _initialise(path: Path) -> None:
+    """Write the empty tables of a store into the (empty) file ``path``, to the disk."""
+    connection = sqlite3.connect(path, isolation_level=None)
+    try:
+        connection.execute("PRAGMA synchronous = FULL")
+        connection.executescript(
+            f"PRAGMA application_id = {APPLICATION_ID};"
+            f"PRAGMA user_version = {SCHEMA_VERSION};"
+            "BEGIN;" + _SCHEMA + "COMMIT;"
+        )
+        connection.executemany(
+            "INSERT INTO meta VALUES (?, ?)",
+            [
+                ("schema_version", str(SCHEMA_VERSION)),
+                ("application", "r2r"),
+                ("created", dt.datetime.now(dt.UTC).isoformat()),
+            ],
+        )
+        connection.execute("PRAGMA journal_mode = WAL")
+    finally:
+        connection.close()  # the last connection folds the write-ahead log into the file
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def _publish(temporary: Path, path: Path) -> None:
+    """Put the finished store ``temporary`` in place at ``path``, unless a store is there already.
+
+    A hard link never replaces a file, so of several processes creating the same store at once
+    one wins and the others open its store. File systems without hard links get a rename.
+    """
+    try:
+        os.link(temporary, path)
+    except FileExistsError:
+        return  # another process made the store first: use that one
+    except OSError as error:
+        if error.errno not in (errno.EPERM, errno.EOPNOTSUPP, errno.EMLINK, errno.ENOSYS):
+            raise
+        if not _exists(path):
+            os.rename(temporary, path)
+    with suppress(OSError):  # the new name on the disk too, where the system allows it
+        descriptor = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
+
+
+def _write_obstacle(path: Path) -> str | None:
+    """Why this process cannot write the store ``path`` (or None): the OS's reason, by file."""
+    folder = path.parent
+    for target, what in ((path, "the file"), (folder, "its folder")):
+        if target.exists() and not os.access(target, os.W_OK):
+            try:
+                read_only = bool(os.statvfs(target).f_flag & os.ST_RDONLY)
+            except (AttributeError, OSError):  # no statvfs (Windows)
+                read_only = False
+            reason = os.strerror(errno.EROFS if read_only else errno.EACCES)
+            where = "" if what == "the file" else ", where SQLite keeps the store's journal"
+            return f"{what} is not writable ({reason}){where}"
+    return None
+
+
+def _may_read_without_journal(path: Path, error: sqlite3.Error) -> bool:
+    """Whether a store that cannot be opened as usual may be read from its file alone."""
+    cannot_share = _code(error) in (
+        sqlite3.SQLITE_CANTOPEN,
+        sqlite3.SQLITE_IOERR,
+        sqlite3.SQLITE_FULL,
+        sqlite3.SQLITE_READONLY,
+    )
+    log = Path(f"{path}-wal")
+    return cannot_share and (not log.exists() or log.stat().st_size == 0)
+
+
+def _code(error: sqlite3.Error) -> int | None:
+    """SQLite's primary result code of an error (None for errors of Python's sqlite3 module)."""
+    code: int | None = getattr(error, "sqlite_errorcode", None)
+    return None if code is None else code & 0xFF
+
+
+def _undecodable(error: sqlite3.Error) -> str | None:
+    """The column whose stored text is not UTF-8, if that is what ``error`` says."""
+    found = re.match(r"Could not decode to UTF-8 column '([^']*)'", str(error))
+    return found.group(1) if found else None
+
+
+def _free_bytes(path: Path) -> int:
+    """Free space on the file system of ``path`` (of its nearest existing folder)."""
+    folder = path.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    try:
+        return shutil.disk_usage(folder).free
+    except OSError:
+        return _LOW_SPACE_BYTES
+
+
+def _size(count: int) -> str:
+    """A number of bytes for people: ``0 bytes``, ``12.3 kB``, ``4.5 MB``."""
+    if count < 1000:
+        return f"{count} bytes"
+    exponent = min(len(str(count)) - 1, 12) // 3
+    return f"{count / 1000**exponent:.1f} {('kB', 'MB', 'GB', 'TB')[exponent - 1]}"
+
+
 class Store:
     """An r2r store file: runs, studies and their replications.
 
     Opening a missing file creates a store there; opening anything else that is not an r2r store
-    raises :class:`StoreError` and leaves the file as it was. A store may be shared by threads.
+    raises :class:`StoreError` and leaves the file as it was. A store that cannot be written is
+    opened to be read (:attr:`writable` is false, and keeping a run raises :class:`StoreError`);
+    ``for_writing=True`` refuses it at once, and a damaged one, so that a command finds out
+    before its work rather than after. A store may be shared by threads.
     """
 
-    def __init__(self, path: str | Path | None = None) -> None:
+    def __init__(self, path: str | Path | None = None, *, for_writing: bool = False) -> None:
         self.path = Path(path) if path is not None else default_path()
+        self.writable = False
+        """Whether runs can be kept in this store (else it can only be read)."""
+        self._unwritable: StoreError | None = None  # why keeping a run here is refused
         self._lock = threading.Lock()
-        self._connection = self._open()
+        self._connection = self._open(for_writing)
 
     def __repr__(self) -> str:
         return f"Store({str(self.path)!r})"
@@ -151,55 +302,105 @@ class Store:
     def _refuse(self, why: str) -> StoreError:
         return StoreError(f"{self.path} is not an r2r store: {why}; it was left untouched")
 
-    def _open(self) -> sqlite3.Connection:
-        if self.path.exists():
-            self._check_file()
-            connection = self._connect()
-        else:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            connection = self._connect()
-            with connection:
-                connection.executescript(
-                    f"PRAGMA application_id = {APPLICATION_ID};"
-                    f"PRAGMA user_version = {SCHEMA_VERSION};" + _SCHEMA
-                )
-                connection.executemany(
-                    "INSERT INTO meta VALUES (?, ?)",
-                    [
-                        ("schema_version", str(SCHEMA_VERSION)),
-                        ("application", "r2r"),
-                        ("created", dt.datetime.now(dt.UTC).isoformat()),
-                    ],
-                )
-        connection.execute("PRAGMA journal_mode = WAL")
-        connection.execute("PRAGMA synchronous = NORMAL")
-        connection.execute("PRAGMA foreign_keys = ON")
+    def _damaged(self, detail: str) -> StoreError:
+        return StoreError(
+            f"{self.path} is damaged ({detail}); it was left untouched: restore it from a "
+            f"backup, or {_ADVICE}"
+        )
+
+    def _open(self, for_writing: bool) -> sqlite3.Connection:
+        try:
+            exists = _exists(self.path)
+            if not exists:
+                self._create()
+            self._check_header()
+        except OSError as error:
+            raise self._failure(error, "open") from None
+        obstacle = _write_obstacle(self.path)
+        if obstacle is not None:
+            self._unwritable = self._read_only(obstacle)
+            if for_writing:
+                raise self._unwritable
+        try:
+            return self._connect_checked(for_writing)
+        except sqlite3.Error as error:
+            if for_writing or not _may_read_without_journal(self.path, error):
+                raise self._failure(error, "open") from None
+            failure = self._failure(error, "write to")
+        # The store cannot be opened the usual way (a full disk, a read-only folder: SQLite
+        # cannot make its shared-memory file), but no process is writing it (there is no
+        # write-ahead log), so the file alone holds every committed run: read that.
+        self._unwritable = StoreError(str(failure))
+        try:
+            return self._connect_checked(False, immutable=True)
+        except sqlite3.Error as error:
+            raise self._failure(error, "open") from None
+
+    def _connect_checked(self, for_writing: bool, immutable: bool = False) -> sqlite3.Connection:
+        """A connection to a store this release can read (checked), set up to write if it may."""
+        writable = self._unwritable is None and not immutable
+        uri = self.path.resolve().as_uri() + ("" if writable else "?mode=ro")
+        uri += "&immutable=1" if immutable else ""
+        connection = sqlite3.connect(
+            uri, uri=True, timeout=_BUSY_TIMEOUT_S, check_same_thread=False, isolation_level=None
+        )
+        try:
+            self._check_contents(connection, quick_check=for_writing)
+            if writable:
+                mode = connection.execute("PRAGMA journal_mode").fetchone()[0]
+                if mode != "wal":  # every store this release makes is in WAL mode already
+                    connection.execute("PRAGMA journal_mode = WAL")
+                connection.execute("PRAGMA synchronous = NORMAL")
+                connection.execute("PRAGMA foreign_keys = ON")
+        except BaseException:
+            connection.close()
+            raise
+        self.writable = writable
         return connection
 
-    def _connect(self) -> sqlite3.Connection:
-        return sqlite3.connect(self.path, timeout=30, check_same_thread=False, isolation_level=None)
+    def _create(self) -> None:
+        """Make a new store: built whole in a temporary file beside it, then linked into place."""
+        folder = self.path.parent
+        temporary = folder / f".{self.path.name}.{os.getpid()}-{secrets.token_hex(4)}.new"
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            os.close(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644))
+        except OSError as error:
+            raise self._failure(error, "create") from None
+        try:
+            _initialise(temporary)
+            _publish(temporary, self.path)
+        except (OSError, sqlite3.Error) as error:
+            raise self._failure(error, "create") from None
+        finally:
+            for leftover in (temporary, *(Path(f"{temporary}{s}") for s in _SIDE_FILES)):
+                with suppress(OSError):
+                    leftover.unlink(missing_ok=True)
 
-    def _check_file(self) -> None:
-        """Refuse, without writing a byte, a file that is not a store this release can read."""
+    def _check_header(self) -> None:
+        """Refuse, without writing a byte, a file that is not an SQLite database."""
         if not self.path.is_file():
             raise self._refuse("it is not a file")
         with self.path.open("rb") as handle:
             header = handle.read(len(_SQLITE_HEADER))
         if header != _SQLITE_HEADER:
             raise self._refuse("it is not an SQLite database (corrupted, or another kind of file)")
+
+    def _check_contents(self, connection: sqlite3.Connection, *, quick_check: bool) -> None:
+        """Refuse a database that is not a store this release can read, or (to write) damaged."""
         try:
-            probe = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True)
-            try:
-                application = probe.execute("PRAGMA application_id").fetchone()[0]
-                if application != APPLICATION_ID:
-                    raise self._refuse("it is an SQLite database of another application")
-                row = probe.execute("SELECT value FROM meta WHERE key = 'schema_version'")
-                version = int(row.fetchone()[0])
-                probe.execute("SELECT count(*) FROM runs").fetchone()
-            finally:
-                probe.close()
-        except (sqlite3.DatabaseError, TypeError, ValueError) as error:
-            raise self._refuse(f"the database is damaged ({error})") from None
+            application = connection.execute("PRAGMA application_id").fetchone()[0]
+            if application != APPLICATION_ID:
+                raise self._refuse("it is an SQLite database of another application")
+            row = connection.execute("SELECT value FROM meta WHERE key = 'schema_version'")
+            version = int(row.fetchone()[0])
+            connection.execute("SELECT count(*) FROM runs").fetchone()
+        except sqlite3.DatabaseError as error:
+            if _code(error) in (sqlite3.SQLITE_ERROR, None):  # no meta table: not ours
+                raise self._refuse(f"it has no r2r tables ({error})") from None
+            raise
+        except (TypeError, ValueError) as error:
+            raise self._refuse(f"its schema version cannot be read ({error})") from None
         if version > SCHEMA_VERSION:
             raise StoreError(
                 f"{self.path} was written by a newer r2r (store schema {version}; this release "
@@ -209,24 +410,108 @@ class Store:
             raise StoreError(
                 f"{self.path} has store schema {version}, which this release cannot migrate"
             )
+        if quick_check:  # a command that writes finds a damaged page before its work, not after
+            verdict = [row[0] for row in connection.execute("PRAGMA quick_check(1)")]
+            if verdict != ["ok"]:
+                raise self._damaged(f"integrity check: {verdict[0] if verdict else 'no answer'}")
+
+    # --- what went wrong ---------------------------------------------------------------------
+    def _read_only(self, why: str) -> StoreError:
+        return StoreError(f"the store {self.path} is read-only: {why}; {_ADVICE}")
+
+    def _failure(self, error: OSError | sqlite3.Error, doing: Doing) -> BaseException:
+        """The :class:`StoreError` an OS or SQLite error on the file stands for.
+
+        An error that says nothing about the file (a mistake in r2r's SQL) is returned as it is.
+        """
+        if isinstance(error, StoreError):
+            return error
+        if isinstance(error, OSError):
+            if error.errno in (errno.ENOSPC, errno.EDQUOT):
+                return StoreError(self._full(doing))
+            folders = [str(folder) for folder in self.path.parents]
+            where = f" ({error.filename})" if str(error.filename) in folders else ""
+            reason = error.strerror or str(error)
+            return StoreError(f"cannot {doing} the store {self.path}: {reason}{where}")
+        code = _code(error)
+        if code == sqlite3.SQLITE_FULL or (
+            code == sqlite3.SQLITE_IOERR
+            and (
+                getattr(error, "sqlite_errorcode", None) == sqlite3.SQLITE_IOERR_SHMSIZE
+                or _free_bytes(self.path) < _LOW_SPACE_BYTES
+            )
+        ):
+            return StoreError(self._full(doing))
+        if code in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB):
+            return self._damaged(str(error))
+        if _undecodable(error) is not None:
+            return self._damaged(f"a stored {_undecodable(error)} is not valid text")
+        if code == sqlite3.SQLITE_READONLY:
+            return self._read_only(_write_obstacle(self.path) or str(error))
+        if code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+            return StoreError(
+                f"cannot {doing} the store {self.path}: another process kept it locked for "
+                f"{_BUSY_TIMEOUT_S} s; try again"
+            )
+        if code in (sqlite3.SQLITE_IOERR, sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_PERM):
+            why = _write_obstacle(self.path) if code != sqlite3.SQLITE_IOERR else None
+            return StoreError(f"cannot {doing} the store {self.path}: {why or error}")
+        return error
+
+    def _full(self, doing: Doing) -> str:
+        kept = {
+            "create": "no file was left behind",
+            "open": "the store was not changed",
+            "read": "the store was not changed",
+            "write to": "everything stored before is kept",
+        }[doing]
+        free = _free_bytes(self.path)
+        return (
+            f"cannot {doing} the store {self.path}: the disk is full ({_size(free)} free); "
+            f"free some space and run again ({kept})"
+        )
+
+    def _decode(self, run_id: str, what: str, text: str, parse: Callable[[str], T]) -> T:
+        """A stored text parsed, or a :class:`StoreError` saying the record is damaged."""
+        try:
+            return parse(text)
+        except (ValueError, TypeError) as error:  # pydantic's ValidationError is a ValueError
+            detail = str(error).splitlines()[0][:200]
+            raise self._damaged(f"the stored {what} of {run_id} cannot be read: {detail}") from None
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
         """One transaction: committed whole or not at all, even if the process is killed."""
+        if not self.writable:
+            raise StoreError(str(self._unwritable or self._read_only("it was opened to be read")))
         with self._lock:
-            self._connection.execute("BEGIN IMMEDIATE")
+            connection = self._connection
             try:
-                yield self._connection
-            except BaseException:
-                self._connection.execute("ROLLBACK")
+                connection.execute("BEGIN IMMEDIATE")
+                yield connection
+                connection.execute("COMMIT")
+            except BaseException as error:
+                if connection.in_transaction:  # SQLite rolls back by itself on a full disk
+                    with suppress(sqlite3.Error):
+                        connection.execute("ROLLBACK")
+                if isinstance(error, sqlite3.Error):
+                    raise self._failure(error, "write to") from None
                 raise
-            self._connection.execute("COMMIT")
 
-    def _query(self, sql: str, parameters: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
+    def _query(
+        self, sql: str, parameters: tuple[Any, ...] = (), about: str | None = None
+    ) -> list[sqlite3.Row]:
         with self._lock:
-            cursor = self._connection.execute(sql, parameters)
-            cursor.row_factory = sqlite3.Row
-            return cursor.fetchall()
+            try:
+                cursor = self._connection.execute(sql, parameters)
+                cursor.row_factory = sqlite3.Row
+                return cursor.fetchall()
+            except sqlite3.Error as error:
+                column = _undecodable(error)
+                if about is not None and column is not None:
+                    detail = f"the stored {column} of {about} is not valid text"
+                    raise self._damaged(detail) from None
+                raise self._failure(error, "read") from None
 
     def close(self) -> None:
         """Close the file (a closed store cannot be used again)."""
@@ -405,14 +690,18 @@ class Store:
         raise StoreError(f"no run {run_id!r} in {self.path} (r2r runs lists them)")
 
     def _row(self, run_id: str, columns: str) -> sqlite3.Row:
-        return self._query(f"SELECT {columns} FROM runs WHERE id = ?", (self.resolve(run_id),))[0]
+        run_id = self.resolve(run_id)
+        return self._query(f"SELECT {columns} FROM runs WHERE id = ?", (run_id,), run_id)[0]
 
     def runs(self, kind: str | None = None) -> list[RunInfo]:
         """Every stored run and study (or those of one kind), newest first."""
         rows = self._query(
-            "SELECT r.*, (SELECT count(*) FROM replications p WHERE p.run_id = r.id) AS done "
+            "SELECT r.id, r.kind, r.name, r.scenario, r.created, r.status, r.pid, r.tasks_total, "
+            "r.result IS NOT NULL AS has_result, "
+            "(SELECT count(*) FROM replications p WHERE p.run_id = r.id) AS done "
             "FROM runs r WHERE ? IS NULL OR kind = ? ORDER BY seq DESC",
             (kind, kind),
+            "a run",
         )
         return [self._info(row) for row in rows]
 
@@ -421,27 +710,32 @@ class Store:
         run_id = self.resolve(run_id)
         return next(info for info in self.runs() if info.id == run_id)
 
-    @staticmethod
-    def _info(row: sqlite3.Row) -> RunInfo:
+    def _info(self, row: sqlite3.Row) -> RunInfo:
         status = row["status"]
         if status == "running" and not _alive(row["pid"]):
             status = "partial"  # its process was killed
-        finished_whole = row["kind"] != "study" and row["result"] is not None
+        finished_whole = row["kind"] != "study" and row["has_result"]
         done = row["tasks_total"] if finished_whole else row["done"]
-        return RunInfo(
-            id=row["id"],
-            kind=row["kind"],
-            name=row["name"],
-            scenario=row["scenario"],
-            created=dt.datetime.fromisoformat(row["created"]),
-            status=status,
-            tasks_done=done,
-            tasks_total=row["tasks_total"],
-        )
+
+        def parse(created: str) -> RunInfo:
+            return RunInfo(
+                id=row["id"],
+                kind=row["kind"],
+                name=row["name"],
+                scenario=row["scenario"],
+                created=dt.datetime.fromisoformat(created),
+                status=status,
+                tasks_done=done,
+                tasks_total=row["tasks_total"],
+            )
+
+        return self._decode(row["id"], "record", row["created"], parse)
 
     def scenario_document(self, run_id: str) -> dict[str, Any]:
         """The full scenario document a run or study was made from."""
-        document: dict[str, Any] = json.loads(self._row(run_id, "scenario_document")[0])
+        run_id = self.resolve(run_id)
+        text = self._row(run_id, "scenario_document")[0]
+        document: dict[str, Any] = self._decode(run_id, "scenario", text, json.loads)
         return document
 
     def seed(self, run_id: str) -> int | None:
@@ -458,34 +752,46 @@ class Store:
 
     def simulation(self, run_id: str) -> SimulationResult:
         """The results of a stored simulation run."""
+        run_id = self.resolve(run_id)
         text = self._result(run_id, "simulation")
         if text is None:
             done = len(self.replication_kpis(run_id))
             raise StoreError(
-                f"{self.resolve(run_id)} stopped before it finished: it keeps {done} "
+                f"{run_id} stopped before it finished: it keeps {done} "
                 "replications' KPIs (r2r export) but no summary"
             )
-        return SimulationResult.model_validate_json(text)
+        return self._decode(run_id, "result", text, SimulationResult.model_validate_json)
 
     def replication_kpis(self, run_id: str) -> list[dict[str, float]]:
         """Each replication kept for a simulation run: its number and KPIs, in order."""
+        run_id = self.resolve(run_id)
         rows = self._query(
             "SELECT replication, kpis FROM replications WHERE run_id = ? ORDER BY replication",
-            (self.resolve(run_id),),
+            (run_id,),
+            run_id,
         )
-        return [{"replication": row["replication"], **json.loads(row["kpis"])} for row in rows]
+        return [
+            {
+                "replication": row["replication"],
+                **self._decode(run_id, "replication KPIs", row["kpis"], _json_object),
+            }
+            for row in rows
+        ]
 
     def schedule(self, run_id: str) -> dict[str, Any]:
         """The document of a stored schedule."""
-        document: dict[str, Any] = json.loads(self._result(run_id, "schedule") or "{}")
+        run_id = self.resolve(run_id)
+        text = self._result(run_id, "schedule") or "{}"
+        document: dict[str, Any] = self._decode(run_id, "schedule", text, _json_object)
         return document
 
     def study_spec(self, run_id: str) -> dict[str, Any]:
         """The specification a study was started with (its base scenario inline)."""
+        run_id = self.resolve(run_id)
         row = self._row(run_id, "kind, spec")
         if row["kind"] != "study":
-            raise StoreError(f"{self.resolve(run_id)} is a {row['kind']}, not a study")
-        spec: dict[str, Any] = json.loads(row["spec"])
+            raise StoreError(f"{run_id} is a {row['kind']}, not a study")
+        spec: dict[str, Any] = self._decode(run_id, "specification", row["spec"], _json_object)
         return spec
 
     def find_study(self, spec_key: str) -> str | None:
@@ -510,7 +816,7 @@ class Store:
 
     def study(self, run_id: str) -> StudyResult:
         """A study's results so far: its design points, replications and summary table."""
-        from twin.study_results import StudyResult
+        from twin.study.results import StudyResult
 
         run_id = self.resolve(run_id)
         row = self._row(run_id, "kind, name, plan, tasks_total")
@@ -520,15 +826,28 @@ class Store:
             "SELECT point, replication, kpis, bottleneck, seconds FROM replications "
             "WHERE run_id = ? ORDER BY point, replication",
             (run_id,),
+            run_id,
         )
         outcomes = [
             TaskOutcome(
                 point=r["point"],
                 replication=r["replication"],
-                kpis=json.loads(r["kpis"]),
-                bottleneck=json.loads(r["bottleneck"]),
+                kpis=self._decode(run_id, "replication KPIs", r["kpis"], _json_object),
+                bottleneck=self._decode(run_id, "bottleneck shares", r["bottleneck"], _json_object),
                 seconds=r["seconds"],
             )
             for r in rows
         ]
-        return StudyResult.from_plan(run_id, row["name"], json.loads(row["plan"]), outcomes)
+        plan = self._decode(run_id, "design", row["plan"], _json_object)
+        try:
+            return StudyResult.from_plan(run_id, row["name"], plan, outcomes)
+        except (KeyError, TypeError, ValueError) as error:  # a design that does not fit its rows
+            raise self._damaged(f"the stored design of {run_id} cannot be read: {error}") from None
+
+
+def _json_object(text: str) -> dict[str, Any]:
+    """A JSON object; anything else stored where one belongs is damage."""
+    value = json.loads(text)
+    if not isinstance(value, dict):
+        raise ValueError(f"expected a JSON object, found {type(value).__name__}")
+    return value

@@ -18,7 +18,7 @@ from dashboard.common import (
     start_job,
     table,
 )
-from twin import SimulationResult, load_scenario, simulate
+from twin import RunOptions, SimulationResult, load_scenario, simulate
 
 JOB = "compare-job"
 
@@ -59,14 +59,14 @@ def _same_seeds() -> None:
     def work(progress: Progress) -> list[tuple[str, SimulationResult]]:
         results = []
         for index, scenario in enumerate(scenarios):
-            result = simulate(
-                scenario,
-                replications=int(replications),
-                seed=int(seed),
-                horizon_min=days * 1440,
-                warmup_min=min(scenario.run.warmup, days * 1440 / 2),
-                progress=lambda done, total, index=index: progress(index * total + done, 2 * total),
+            options = RunOptions.of(
+                scenario, replications=int(replications), seed=int(seed), horizon_min=days * 1440
             )
+
+            def step(done: int, total: int, index: int = index) -> None:
+                progress(index * total + done, 2 * total)
+
+            result = simulate(scenario, options, progress=step)
             results.append((open_store().save_simulation(scenario, result), result))
         return results
 

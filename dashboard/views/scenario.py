@@ -15,6 +15,7 @@ from dashboard.common import (
     bundled_scenarios,
     current_scenario,
     load_text,
+    remember_upload,
     set_document,
     show_problems,
     table,
@@ -45,6 +46,7 @@ def _source() -> None:
         if uploaded is not None and st.session_state.get("uploaded") != uploaded.file_id:
             st.session_state["uploaded"] = uploaded.file_id
             load_text(uploaded.getvalue(), uploaded.name)
+            remember_upload(uploaded.name)
             _loaded()
 
 

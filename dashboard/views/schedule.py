@@ -18,7 +18,15 @@ from dashboard.common import (
     start_job,
     table,
 )
-from twin import OBJECTIVES, Scenario, SchedulePlan, SimulationResult, schedule_plant, simulate
+from twin import (
+    OBJECTIVES,
+    RunOptions,
+    Scenario,
+    SchedulePlan,
+    SimulationResult,
+    schedule_plant,
+    simulate,
+)
 
 JOB = "schedule-job"
 TWIN_JOB = "schedule-twin-job"
@@ -76,7 +84,8 @@ def _execute(document: dict[str, Any], scenario: Scenario) -> None:
         plan = SchedulePlan.model_validate(document["plan"])
 
         def work(progress: Progress) -> SimulationResult:
-            return simulate(scenario, replications=int(replications), plan=plan, progress=progress)
+            options = RunOptions.of(scenario, replications=int(replications), plan=plan)
+            return simulate(scenario, options, progress=progress)
 
         start_job(TWIN_JOB, "executing the schedule", work)
 

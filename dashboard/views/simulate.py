@@ -19,7 +19,7 @@ from dashboard.common import (
     start_job,
     table,
 )
-from twin import Scenario, SimulationResult, simulate
+from twin import RunOptions, Scenario, SimulationResult, simulate
 
 JOB = "simulation-job"
 
@@ -49,7 +49,7 @@ def _settings(scenario: Scenario) -> None:
         return
 
     def work(progress: Progress) -> SimulationResult:
-        return simulate(
+        options = RunOptions.of(
             scenario,
             replications=int(replications),
             seed=int(seed),
@@ -57,8 +57,8 @@ def _settings(scenario: Scenario) -> None:
             warmup_min=warmup * 1440,
             event_log=True,
             genealogy=True,
-            progress=progress,
         )
+        return simulate(scenario, options, progress=progress)
 
     start_job(JOB, f"simulating {int(replications)} replication(s)", work)
 

@@ -18,6 +18,7 @@ from dashboard.common import (
     running,
     saved_note,
     start_job,
+    study_scenarios,
     table,
 )
 from twin import StudyResult, StudySpec, load_study, parse_study, run_study
@@ -30,14 +31,14 @@ def _spec() -> StudySpec | None:
     bundled = bundled_files("R2R_STUDIES", "studies", "*.yaml")
     choice = st.selectbox("Study file", [*bundled, "upload…"], key="study-file")
     if choice != "upload…":
-        return load_study(bundled[choice])
+        return load_study(bundled[choice], study_scenarios())
     uploaded = st.file_uploader("Study (YAML)", type=["yaml", "yml"], key="study-upload")
     if uploaded is None:
         return None
     if uploaded.size > MAX_UPLOAD_BYTES:
         st.error(f"The file is larger than {MAX_UPLOAD_BYTES // 1_000_000} MB.")
         return None
-    return parse_study(uploaded.getvalue(), uploaded.name)
+    return parse_study(uploaded.getvalue(), uploaded.name, study_scenarios())
 
 
 def _launch() -> None:

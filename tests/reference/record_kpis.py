@@ -16,35 +16,37 @@ ROOT = Path(__file__).resolve().parents[2]
 REFERENCE = ROOT / "tests" / "data" / "kpi_reference.json"
 SCENARIOS = [
     "scenarios/baseline.yaml",
+    "scenarios/baseline.yaml --capacity",
     "scenarios/baseline_extra_pecvd_source.yaml",
     "scenarios/validation/inline_pecvd_ald.yaml",
     "scenarios/validation/roll_coupled_three_tools.yaml",
     "scenarios/validation/two_station_fluid.yaml",
     "scenarios/validation/two_station_rolls.yaml",
 ]
+"""Each scenario's own run (an order book, or a capacity run), and the baseline's capacity run."""
 HORIZON_MIN = 30 * 1440.0
 REPLICATIONS = 5
 
 
 def record() -> dict[str, Any]:
     """Each scenario's replications: every metric, each order's completion, bottleneck shares."""
-    from twin.engine import run_replication
+    from twin.engine import RunOptions, run_replication
     from twin.scenario import load_scenario
 
     document: dict[str, Any] = {}
     for name in SCENARIOS:
-        scenario = load_scenario(ROOT / name)
-        warmup = min(scenario.run.warmup, HORIZON_MIN / 2)
+        path, _, flag = name.partition(" ")
+        scenario = load_scenario(ROOT / path)
+        demand = "capacity" if flag == "--capacity" else None
+        options = RunOptions.of(scenario, horizon_min=HORIZON_MIN, demand=demand)
         runs = []
         for replication in range(REPLICATIONS):
-            result, shares = run_replication(
-                scenario, replication, horizon_min=HORIZON_MIN, warmup_min=warmup
-            )
+            record = run_replication(scenario, options, replication)
             runs.append(
                 {
-                    "metrics": result.metrics,
-                    "orders": {k: v["completion_min"] for k, v in result.orders.items()},
-                    "bottleneck": shares,
+                    "metrics": record.flatten(),
+                    "orders": {k: v.completion_min for k, v in record.orders.items()},
+                    "bottleneck": record.bottleneck,
                 }
             )
         document[name] = runs

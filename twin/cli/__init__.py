@@ -6,14 +6,16 @@ they need (the scheduler, pandas, plotly, Dask) when they run, so that a command
 need them starts without them.
 """
 
-from twin.cli import dashboard, plant, runs, schedule, simulate, study
+from twin.cli import dashboard, history, plant, runs, schedule, simulate, study, trace
 from twin.cli.app import EXIT_BAD_INPUT, EXIT_INTERNAL, app
 
 app.command()(plant.validate)
 app.command()(plant.schema)
 app.command()(plant.describe)
 app.command(name="simulate")(simulate.simulate_command)
-app.command()(simulate.trace)
+app.command()(trace.trace)
+app.command(name="calibrate")(history.calibrate_command)
+app.command(name="validate-history")(history.validate_history_command)
 app.command()(schedule.schedule)
 app.command(name="solve-benchmark")(schedule.solve_benchmark_command)
 app.command()(study.study)

@@ -63,14 +63,15 @@ def print_problems(problems: list[Problem], header: str) -> None:
 
 
 def _report(error: InputError) -> None:
-    if isinstance(error, ScenarioError | UsageError) or len(error.problems) != 1:
+    single = len(error.problems) == 1 and not error.problems[0].path
+    if isinstance(error, ScenarioError | UsageError) or not single:
         count = len(error.problems)
         where = f" in {error.source}" if error.source else ""
         print_problems(error.problems, f"{count} problem{'s' * (count != 1)}{where}:")
         return
-    (problem,) = error.problems
-    what = type(error).__name__.removesuffix("Error").lower() or "error"
-    err.print(f"[bold red]{what}:[/] {escape(str(problem))}", markup=True)
+    message = error.problems[0].message
+    what = error.source or type(error).__name__.removesuffix("Error").lower() or "error"
+    err.print(f"[bold red]{escape(what)}:[/] {escape(message)}", markup=True)
 
 
 def guarded(command: F) -> F:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -12,6 +13,10 @@ from rich.table import Table
 
 from twin.capacity import LineCapacity, static_capacity
 from twin.cli.app import ScenarioFile, guarded, load_checked, out
+from twin.cli.outputs import write_outputs
+from twin.display import moment
+from twin.files import check_output
+from twin.load import WEEK_MIN, LoadTable, load_table
 from twin.scenario import Scenario, load_scenario
 
 
@@ -34,12 +39,13 @@ def schema(
     ] = None,
 ) -> None:
     """Print the JSON Schema of the scenario format, for editors that check YAML files."""
+    if output is not None:
+        check_output(output, "--output")
     document = json.dumps(Scenario.model_json_schema(by_alias=True), indent=2)
     if output is None:
         sys.stdout.write(document + "\n")
     else:
-        output.write_text(document + "\n", encoding="utf-8")
-        out.print(f"wrote {output}")
+        write_outputs([("--output", output, document + "\n")])
 
 
 def _capacity_table(capacity: LineCapacity, width_m: float) -> Table:
@@ -93,15 +99,18 @@ def describe(
 ) -> None:
     """Static capacity of each line and product, its bottleneck and availability bound.
 
-    For each station: web speed, per-roll time, changeover share and throughput.
+    For each station: web speed, per-roll time, changeover share and throughput; then the order
+    book's load against that capacity, per line and week.
     """
     scenario = load_scenario(file) if as_json else load_checked(file)
     capacities = static_capacity(scenario)
+    load = load_table(scenario)
     if as_json:
         document = {
             "scenario": scenario.name,
             "roll_length_m": scenario.roll_length_m,
             "lines": [c.as_dict() for c in capacities],
+            "load": load_document(scenario, load),
             "warnings": [str(w) for w in scenario.warnings],
         }
         sys.stdout.write(json.dumps(document, indent=2) + "\n")
@@ -110,3 +119,58 @@ def describe(
     for capacity in capacities:
         width = scenario.product(capacity.product).web_width_m
         out.print(_capacity_table(capacity, width))
+    if scenario.orders:
+        print_load(scenario, load)
+
+
+def load_document(scenario: Scenario, load: LoadTable) -> dict[str, object]:
+    """A load table as plain data: per line and week, dates, hours and the load share."""
+    return {
+        "source": load.source,
+        "weeks": [
+            {
+                "line": w.line,
+                "week": w.week,
+                "from": moment(scenario.start, w.start_min, time=False),
+                "from_h": w.start_min / 60,
+                "due_m": w.due_m,
+                "needed_h": w.needed_h,
+                "available_h": w.available_h,
+                "load": w.load if math.isfinite(w.load) else None,
+            }
+            for w in load.weeks
+        ],
+    }
+
+
+def print_load(scenario: Scenario, load: LoadTable) -> None:
+    """The load table: one row per week of the order book, one column per line and the plant."""
+    table = Table(
+        title=f"load against capacity: metres due each week over what the line can make "
+        f"({load.source})",
+        title_justify="left",
+    )
+    table.add_column("week from", justify="left")
+    for line in load.lines:
+        table.add_column(f"{line} load", justify="right")
+    table.add_column("plant load", justify="right")
+    for week in load.week_numbers:
+        cells = [moment(scenario.start, week * WEEK_MIN, time=False)]
+        for line in load.lines:
+            row = load.at(line, week)
+            mark = " ◀ over" if row.load > 1 + 1e-9 else ""
+            cells.append(f"{_percent(row.load)}{mark}" if row.due_m else "–")
+        cells.append(_percent(load.plant(week)))
+        table.add_row(*cells)
+    out.print(table)
+    over = load.overloaded()
+    if over:
+        names = ", ".join(
+            f"{w.line} in the week from {moment(scenario.start, w.start_min, time=False)}"
+            for w in over
+        )
+        out.print(f"above 100 %: {names}", markup=False)
+
+
+def _percent(share: float) -> str:
+    return "no shift" if math.isinf(share) else f"{share * 100:.0f} %"

@@ -20,6 +20,8 @@ from twin.cli.app import (
     load_checked,
     out,
 )
+from twin.cli.outputs import write_outputs
+from twin.files import check_output
 from twin.scenario import Problem, Scenario, ScenarioError, UsageError, load_scenario
 from twin.store import Store
 
@@ -99,6 +101,9 @@ def schedule(
     """
     from twin.schedule.plant import ScheduleTooLarge, parse_objective, schedule_plant
 
+    store = None if no_store else Store(store_file, for_writing=True)
+    if destination is not None:
+        check_output(destination, "--out", inputs=[file], store=store.path if store else None)
     scenario = load_scenario(file) if as_json else load_checked(file)
     if not scenario.orders:
         raise ScenarioError([Problem("orders", "there is nothing to schedule")])
@@ -106,7 +111,6 @@ def schedule(
         parse_objective(objective)
     except ValueError as error:
         raise UsageError([Problem("--objective", str(error))]) from None
-    store = None if no_store else Store(store_file)
     try:
         result = schedule_plant(scenario, objective, time_limit_s=time_limit, workers=workers)
     except ScheduleTooLarge as error:
@@ -117,16 +121,16 @@ def schedule(
         run_id = store.save_schedule(scenario, document)
         if not as_json:
             err.print(f"stored as {run_id} in {store.path}", markup=False)
-    if destination is not None:
-        destination.write_text(json.dumps(document, indent=1), encoding="utf-8")
     if as_json:
         sys.stdout.write(json.dumps(document, indent=2) + "\n")
     else:
         _print_schedule(scenario, result, solution, result.baselines)
         for sentence in explanation:
             err.print(f"  {sentence}", markup=False)
-        if destination is not None:
-            out.print(f"wrote {destination} (run it: r2r simulate {file} --schedule {destination})")
+    if destination is not None:
+        write_outputs([("--out", destination, json.dumps(document, indent=1))])
+        if not as_json:
+            out.print(f"run it: r2r simulate {file} --schedule {destination}", markup=False)
     if not solution.has_schedule:
         raise typer.Exit(EXIT_BAD_INPUT)  # the order book admits no schedule: said why above
 

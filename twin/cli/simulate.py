@@ -5,17 +5,30 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
+from pydantic import ValidationError
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-from rich.table import Table
 
-from twin.cli.app import NoStore, ScenarioFile, StoreFile, err, guarded, load_checked, out
+from twin.cli.app import NoStore, ScenarioFile, StoreFile, err, guarded, load_checked
+from twin.cli.outputs import write_outputs
 from twin.cli.results import print_plan_outcome, print_result
-from twin.engine import SchedulePlan, simulate
-from twin.scenario import Problem, Scenario, ScenarioError, UsageError, load_scenario
+from twin.engine import ReplicationRecord, RunOptions, SchedulePlan, SimulationResult, simulate
+from twin.files import check_output, read_input
+from twin.scenario import (
+    InputError,
+    Problem,
+    Scenario,
+    ScenarioError,
+    UsageError,
+    load_scenario,
+    validation_problems,
+)
 from twin.store import Store, TaskOutcome
+
+MAX_SCHEDULE_BYTES = 50_000_000
+"""Largest schedule file read by --schedule, bytes."""
 
 
 @guarded
@@ -24,8 +37,21 @@ def simulate_command(
     days: Annotated[
         float | None, typer.Option(help="Horizon in days (default: the scenario's).", min=0.001)
     ] = None,
+    capacity: Annotated[
+        bool,
+        typer.Option(
+            "--capacity",
+            help="A capacity run: every line kept supplied with the product mix (what can the "
+            "plant make?) instead of the order book (will the orders ship?).",
+        ),
+    ] = False,
     warmup: Annotated[
-        float | None, typer.Option(help="Warm-up in days, discarded from statistics.", min=0)
+        float | None,
+        typer.Option(
+            help="Warm-up in days, discarded from a capacity run's statistics (default: the "
+            "scenario's; an order-book run has none).",
+            min=0,
+        ),
     ] = None,
     replications: Annotated[
         int | None, typer.Option(help="Replications (default: the scenario's).", min=1)
@@ -33,7 +59,11 @@ def simulate_command(
     seed: Annotated[int | None, typer.Option(help="Random seed (default: the scenario's).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
     events: Annotated[
-        Path | None, typer.Option(help="Write the first replication's station states here (CSV).")
+        Path | None,
+        typer.Option(
+            help="Write the first replication's station states here as an event log (CSV, or "
+            "Parquet for .parquet), the input of calibrate and validate-history."
+        ),
     ] = None,
     genealogy: Annotated[
         Path | None,
@@ -43,30 +73,50 @@ def simulate_command(
         Path | None,
         typer.Option("--schedule", help="Execute a schedule written by 'r2r schedule --out'."),
     ] = None,
+    all_orders: Annotated[
+        bool, typer.Option("--all-orders", help="List every order, not only the riskiest.")
+    ] = False,
     store_file: StoreFile = None,
     no_store: NoStore = False,
 ) -> None:
-    """Simulate a scenario: output, time in state, buffers, orders, with 95 % CIs.
+    """Simulate a scenario: delivery of its order book, or its capacity, with 95 % CIs.
 
     The run is kept in the store (see 'r2r runs') unless --no-store is given: each replication
     as it finishes, so that a run stopped halfway keeps what it finished.
     """
+    store = None if no_store else Store(store_file, for_writing=True)
+    inputs = [file, *([schedule_file] if schedule_file else [])]
+    where = store.path if store is not None else None
+    for option, path in (("--events", events), ("--genealogy", genealogy)):
+        if path is not None:
+            check_output(path, option, inputs=inputs, store=where)
+    if events is not None and genealogy is not None and events.resolve() == genealogy.resolve():
+        raise UsageError([Problem("--genealogy", f"{genealogy}: is also the --events file")])
     scenario = load_scenario(file) if as_json else load_checked(file)
-    store = None if no_store else Store(store_file)
-    horizon = days * 1440 if days is not None else scenario.run.horizon
-    warm = warmup * 1440 if warmup is not None else min(scenario.run.warmup, horizon / 2)
-    if warm >= horizon:
-        raise UsageError([Problem("--warmup", "must be shorter than the horizon")])
-    count = replications or scenario.run.replications
     plan = _load_plan(schedule_file, scenario) if schedule_file is not None else None
-    run_seed = scenario.run.seed if seed is None else seed
+    try:
+        options = RunOptions.of(
+            scenario,
+            demand="capacity" if capacity else None,
+            horizon_min=days * 1440 if days is not None else None,
+            warmup_min=warmup * 1440 if warmup is not None else None,
+            replications=replications,
+            seed=seed,
+            event_log=events is not None,
+            genealogy=genealogy is not None,
+            plan=plan,
+        )
+    except ValueError as error:
+        raise UsageError([Problem("--warmup", str(error))]) from None
+    count = options.replications
     run_id = None
     if store is not None:
-        run_id = store.begin_simulation(scenario, replications=count, seed=run_seed)
+        run_id = store.begin_simulation(scenario, replications=count, seed=options.seed)
 
-    def keep(replication: int, kpis: dict[str, float], shares: dict[str, float]) -> None:
+    def keep(record: ReplicationRecord) -> None:
         if store is not None and run_id is not None:
-            store.add_replication(run_id, TaskOutcome(0, replication, kpis, shares, 0.0))
+            outcome = TaskOutcome(0, record.replication, record.flatten(), record.bottleneck, 0.0)
+            store.add_replication(run_id, outcome)
 
     with Progress(
         TextColumn("simulating"),
@@ -81,13 +131,7 @@ def simulate_command(
         try:
             result = simulate(
                 scenario,
-                replications=count,
-                seed=run_seed,
-                horizon_min=horizon,
-                warmup_min=warm,
-                event_log=events is not None,
-                genealogy=genealogy is not None,
-                plan=plan,
+                options,
                 progress=lambda done, _total: bar.update(task, completed=done),
                 replication_done=keep,
             )
@@ -97,133 +141,56 @@ def simulate_command(
                 done = len(store.replication_kpis(run_id))
                 err.print(f"interrupted: {run_id} keeps the {done} finished replications' KPIs")
             raise
-    if events is not None:
-        lines = ["minute,station,state"] + [
-            f"{t:.4f},{s},{state}" for t, s, state in result.events or []
-        ]
-        events.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    if genealogy is not None:
-        document = {"scenario": result.scenario, "seed": result.seed, "rolls": result.rolls}
-        genealogy.write_text(json.dumps(document), encoding="utf-8")
+    if store is not None and run_id is not None:  # kept before any file is written
+        store.finish_simulation(run_id, result)
     if as_json:
         sys.stdout.write(result.model_dump_json(indent=2, exclude={"events", "rolls"}) + "\n")
     else:
-        print_result(result)
+        print_result(result, all_orders)
         if plan is not None:
             print_plan_outcome(result)
-    if store is not None and run_id is not None:
-        store.finish_simulation(run_id, result)
-        if not as_json:  # JSON readers get nothing but the document
+        if store is not None:  # JSON readers get nothing but the document
             err.print(f"stored as {run_id} in {store.path}", markup=False)
+    outputs: list[tuple[str, Path, str | bytes]] = []
+    if events is not None:
+        outputs.append(("--events", events, _events(events, result, options)))
+    if genealogy is not None:
+        document = {"scenario": result.scenario, "seed": result.seed, "rolls": result.rolls}
+        outputs.append(("--genealogy", genealogy, json.dumps(document)))
+    write_outputs(outputs)
+
+
+def _events(path: Path, result: SimulationResult, options: RunOptions) -> bytes:
+    """The first replication's state changes in the event-log format, for ``r2r calibrate``.
+
+    Parquet for a ``.parquet`` or ``.pq`` file, else CSV: the twin's own logs are valid input.
+    """
+    from twin.history import event_log_bytes
+
+    parquet = path.suffix.lower() in (".parquet", ".pq")
+    return event_log_bytes(result.events or [], result.start, options.horizon_min, parquet=parquet)
 
 
 def _load_plan(path: Path, scenario: Scenario) -> SchedulePlan:
     """The plan in a schedule file, checked against the scenario it will run on."""
     where = str(path)
+    data = read_input(path, limit=MAX_SCHEDULE_BYTES, what="schedule file")
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-        plan = SchedulePlan.model_validate(document.get("plan", document))
-    except OSError as error:
-        raise ScenarioError(
-            [Problem("", f"cannot read the file: {error.strerror}")], where
-        ) from None
-    except (ValueError, KeyError, TypeError) as error:
-        message = str(error).splitlines()[0]
-        raise ScenarioError([Problem("plan", f"not a schedule file: {message}")], where) from None
+        document = json.loads(data)
+    except (ValueError, RecursionError):
+        raise InputError([Problem("", "is not a schedule file (not JSON)")], where) from None
+    node = document.get("plan", document) if isinstance(document, dict) else document
+    try:
+        plan = SchedulePlan.model_validate(node)
+    except ValidationError as error:
+        problems = [
+            Problem(f"plan.{p.path}" if p.path else "plan", p.message)
+            for p in validation_problems(error, node)
+        ]
+        raise InputError(problems, where) from None
     from twin.schedule.plant import plan_mismatches
 
     problems = [Problem(path, message) for path, message in plan_mismatches(scenario, plan)]
     if problems:
         raise ScenarioError(problems, where)
     return plan
-
-
-def _find_roll(rolls: list[dict[str, Any]], roll_id: str) -> dict[str, Any] | None:
-    for roll in rolls:
-        if roll["id"] == roll_id or any(lane["id"] == roll_id for lane in roll.get("lanes", [])):
-            return roll
-    return None
-
-
-@guarded
-def trace(
-    roll_id: Annotated[str, typer.Argument(help="A roll id (ORDER/N) or lane roll id (….L2).")],
-    source: Annotated[
-        Path,
-        typer.Argument(
-            help="A genealogy file from 'simulate --genealogy', or a scenario to simulate.",
-            show_default=False,
-        ),
-    ],
-    days: Annotated[float | None, typer.Option(help="Horizon when simulating.", min=0.001)] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the genealogy as JSON.")] = False,
-) -> None:
-    """Show a roll's genealogy: stations, times, steps, conditions, defects and lanes."""
-    rolls: list[dict[str, Any]]
-    try:
-        document = json.loads(source.read_text(encoding="utf-8"))
-        rolls = document["rolls"] if isinstance(document, dict) else []
-        if not isinstance(rolls, list):
-            raise ValueError
-    except (ValueError, KeyError, UnicodeDecodeError, OSError):
-        scenario = load_scenario(source)
-        horizon = days * 1440 if days is not None else scenario.run.horizon
-        result = simulate(
-            scenario, replications=1, horizon_min=horizon, warmup_min=0.0, genealogy=True
-        )
-        rolls = result.rolls or []
-    roll = _find_roll(rolls, roll_id)
-    if roll is None:
-        known = ", ".join(r["id"] for r in rolls[:5])
-        raise ScenarioError(
-            [Problem("ROLL_ID", f"no finished roll {roll_id!r} (rolls look like: {known}, ...)")]
-        )
-    if as_json:
-        sys.stdout.write(json.dumps(roll, indent=2) + "\n")
-        return
-    out.print(
-        f"[bold]{roll['id']}[/] · order {roll['order']} · product {roll['product']} · line "
-        f"{roll['line']} · {roll['length_m']:g} m × {roll['width_m']:g} m · released at "
-        f"{roll['released_min'] / 60:.1f} h · reworks {roll['reworks']}"
-    )
-    steps = Table(title="stations", title_justify="left")
-    for name in ("station", "step", "start h", "end h", "condition", "defects laid"):
-        steps.add_column(name)
-    laid: dict[str, int] = {}
-    for defect in roll.get("defects", []):
-        if defect["type"] != "false_alarm":
-            laid[defect["station"]] = laid.get(defect["station"], 0) + 1
-    for stage in roll.get("stations", []):
-        condition = ", ".join(f"{k} {v:g}" for k, v in stage["condition"].items())
-        steps.add_row(
-            stage["station"],
-            stage["step"],
-            f"{stage['start_min'] / 60:.2f}",
-            f"{stage['end_min'] / 60:.2f}",
-            condition,
-            str(laid.pop(stage["station"], 0)),
-        )
-    out.print(steps)
-    defects = roll.get("defects", [])
-    by_type: dict[str, list[int]] = {}
-    for defect in defects:
-        counts = by_type.setdefault(defect["type"], [0, 0])
-        counts[0] += 1
-        counts[1] += defect["marked"]
-    out.print(
-        "defects: "
-        + (", ".join(f"{t} {n} ({m} marked)" for t, (n, m) in by_type.items()) or "none")
-    )
-    lanes = Table(title="lane rolls", title_justify="left")
-    for name in ("lane roll", "width mm", "good length m", "cut m", "verdict", "escapes"):
-        lanes.add_column(name)
-    for lane in roll.get("lanes", []):
-        lanes.add_row(
-            lane["id"],
-            f"{lane['width_mm']:g}",
-            f"{lane['length_m']:.1f}",
-            f"{lane['cut_m']:.1f}",
-            "good" if lane["good"] else "downgraded",
-            str(lane["escapes"]),
-        )
-    out.print(lanes)

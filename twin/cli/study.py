@@ -11,6 +11,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from twin.cli.app import StoreFile, err, guarded, out
+from twin.cli.outputs import write_outputs
+from twin.display import interval, kpi_label
+from twin.extras import installed, require
+from twin.files import check_output
 from twin.scenario import Problem, UsageError
 from twin.store import Store
 
@@ -18,47 +22,46 @@ if TYPE_CHECKING:
     from twin.study import Executor, StudyResult
 
 
-def _interval(mean: float, low: float, high: float) -> str:
-    if mean != mean:  # NaN: no replication gave a value
-        return "–"
-    return f"{mean:.4g} [{low:.4g}, {high:.4g}]"
-
-
 def print_study(result: StudyResult) -> None:
-    """The design points × KPIs (mean [95 % CI]) a few KPIs per table, and the best point."""
-    table = result.table
-    for start in range(0, len(result.kpis), 3):
-        kpis = result.kpis[start : start + 3]
-        grid = Table(title_justify="left")
-        for name in ("point", *result.factors, *kpis):
-            grid.add_column(name, justify="left" if name in result.factors else "right")
-        if start + 3 >= len(result.kpis):
-            for name in ("n", "bottleneck"):
-                grid.add_column(name, justify="right")
-        for point, row in table.iterrows():
-            cells = [str(point), *(str(row[f]) for f in result.factors)]
-            cells += [_interval(row[k], row[f"{k}_low"], row[f"{k}_high"]) for k in kpis]
-            if start + 3 >= len(result.kpis):
-                cells += [str(row["n"]), str(row["bottleneck"])]
-            grid.add_row(*cells)
-        out.print(grid)
+    """The design points × KPIs (mean [95 % CI]) in one table, then the decision."""
+    table = Table(title_justify="left")
+    for name in ("point", *result.factors):
+        table.add_column(name, justify="left")
+    for kpi in result.kpis:
+        table.add_column(kpi_label(kpi), justify="right")
+    table.add_column("n", justify="right")
+    table.add_column("bottleneck", justify="left")
+    for point, row in result.table.iterrows():
+        cells = [str(point), *(str(result.points[int(point)][f]) for f in result.factors)]
+        cells += [
+            interval(k, row[k], row[f"{k}_low"], row[f"{k}_high"], int(row["n"]))
+            for k in result.kpis
+        ]
+        table.add_row(*cells, str(row["n"]), str(row["bottleneck"]))
+    out.print(table)
     if result.tasks_done:
-        best = result.best_for_objective()
-        kpi = result.objective
-        at = ", ".join(f"{f}={best[f]}" for f in result.factors) or "the base scenario"
-        out.print(
-            f"best for {kpi}: point {best.name} ({at}): "
-            f"{_interval(best[kpi], best[f'{kpi}_low'], best[f'{kpi}_high'])}"
-        )
+        decision = result.decision()
+        labels = {p: result.point_label(p) for p in range(len(result.points))}
+        for line in decision.lines(labels, kpi_label(decision.kpi)):
+            out.print(line, markup=False)
 
 
 def _write_plots(result: StudyResult, folder: Path) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    for factor, figure in result.figures().items():
+    """An HTML page per factor, beside one copy of plotly's script, in ``folder``."""
+    figures = result.figures()
+    if not figures:
+        return
+    from plotly.offline import get_plotlyjs
+
+    pages: list[tuple[str, Path, str | bytes]] = [
+        ("--plots", folder / "plotly.min.js", get_plotlyjs())
+    ]
+    for factor, figure in figures.items():
         name = re.sub(r"[^A-Za-z0-9_.-]+", "_", factor).strip("_") or "factor"
-        figure.write_html(folder / f"{name}.html", include_plotlyjs="directory")
-    if result.factors:
-        out.print(f"plots: {folder}/")
+        pages.append(
+            ("--plots", folder / f"{name}.html", figure.to_html(include_plotlyjs="directory"))
+        )
+    write_outputs(pages)
 
 
 @guarded
@@ -98,15 +101,20 @@ def study(
     """
     from twin.study import StudyInterrupted, load_study, run_study
 
+    check_output(plots or Path("out"), "--plots", inputs=[file], folder=True)
+
     if executor not in ("local", "dask"):
         raise UsageError([Problem("--executor", f"must be local or dask (got {executor!r})")])
     chosen: Executor = "dask" if executor == "dask" else "local"
+    plotting = installed("plotly")
+    if plots is not None:
+        require("plotly", "plots", "--plots")
     spec = load_study(file)
     changes: dict[str, Any] = {"replications": replications}
     changes |= {"horizon": days * 1440 if days is not None else None}
     changes |= {"warmup": warmup * 1440 if warmup is not None else None}
     spec = spec.with_changes({k: v for k, v in changes.items() if v is not None})
-    store = Store(store_file)
+    store = Store(store_file, for_writing=True)
     with Progress(
         TextColumn("study"),
         BarColumn(),
@@ -149,5 +157,12 @@ def study(
         f"(warm-up {spec.warmup_min / 1440:g}) · seed {spec.run_seed} · mean [95 % CI]"
     )
     print_study(result)
-    _write_plots(result, plots or Path("out") / f"study-{result.study_id}")
     out.print(f"study id: {result.study_id} (r2r show {result.study_id})")
+    if plotting:
+        _write_plots(result, plots or Path("out") / f"study-{result.study_id}")
+    elif result.factors:
+        err.print(
+            "no plots: they need the 'plots' extra (plotly is not installed): "
+            "pip install 'r2r-twin[plots]'",
+            markup=False,
+        )

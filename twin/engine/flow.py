@@ -19,35 +19,109 @@ highest-priority hold names the station's state.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Generator
+from collections.abc import Generator
 from dataclasses import dataclass, field
-from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import simpy
 
 from stations import RecipeStep
-
-if TYPE_CHECKING:
-    from twin.engine.plant import Plant, Roll, StationUnit, Store
-
-# States a station's time is split into (DESIGN.md); they sum to the horizon.
-WORKING, STARVED, BLOCKED, DOWN, SETUP, MAINTENANCE, OFF_SHIFT, WAITING_CREW = range(8)
-STATE_NAMES = (
-    "working",
-    "starved",
-    "blocked",
-    "down",
-    "setup",
-    "maintenance",
-    "off_shift",
-    "waiting_crew",
+from twin.engine.entities import AccumulatorLevel, Roll, RollQueue, StationUnit
+from twin.engine.records import StateChange
+from twin.engine.states import (
+    DOWN,
+    HOLD_PRIORITY,
+    MAINTENANCE,
+    SETUP,
+    STARVED,
+    STATE_NAMES,
+    WORKING,
 )
-# Holds in priority order: the first one on names the state.
-HOLD_PRIORITY = (OFF_SHIFT, DOWN, MAINTENANCE, WAITING_CREW, SETUP, BLOCKED, STARVED)
+from twin.scenario import UsageMaintenance
+
 EPS_M = 1e-7
 """Metres below which a distance counts as reached."""
 INF = math.inf
+
+Process = Generator[simpy.Event, Any, None]
+"""A SimPy process body."""
+
+
+class QualityRecorder(Protocol):
+    """What the flow tells quality as rolls pass (see :mod:`twin.engine.quality`)."""
+
+    def restart(self, roll: Roll, unit: StationUnit, offset: float) -> None:
+        """A station restarted mid-roll at ``offset`` metres."""
+
+    def web_break(self, roll: Roll, unit: StationUnit, offset: float) -> None:
+        """The web broke at ``offset`` metres."""
+
+    def processed(
+        self,
+        roll: Roll,
+        unit: StationUnit,
+        step: RecipeStep,
+        entered: float,
+        usage_before: dict[str, float],
+        speed_m_min: float,
+    ) -> None:
+        """``unit`` has processed ``roll`` with ``step``."""
+
+    def rewound(self, roll: Roll, unit: StationUnit) -> None:
+        """The roll was wound at a segment's tail."""
+
+
+class Holds(Protocol):
+    """What a station's segment does for whoever stops it: put holds on and take them off."""
+
+    id: str
+
+    def hold(self, station: FlowStation, kind: int, delta: int) -> None:
+        """Put on (+1) or take off (-1) a hold of ``kind`` on ``station``, now."""
+
+    def swap(self, station: FlowStation, old: int, new: int) -> None:
+        """Replace a hold of kind ``old`` on ``station`` by one of kind ``new``, now."""
+
+
+class PlantServices(Protocol):
+    """What a segment needs from the plant it is part of."""
+
+    env: simpy.Environment
+    warmup: float
+    event_log: list[StateChange] | None
+
+    @property
+    def quality(self) -> QualityRecorder | None:
+        """The quality model, when quality is on."""
+        ...
+
+    def crew_task(
+        self,
+        flow: FlowStation,
+        state: int,
+        minutes: float,
+        task: str,
+        cause: str,
+        preheld: bool = False,
+        needs_crew: bool = True,
+    ) -> Process:
+        """Hold ``flow`` in ``state`` for ``minutes``, with an operator if the task needs one."""
+        ...
+
+    def repair(self, flow: FlowStation, mode: int) -> Process:
+        """Repair a failure of ``mode`` (its waiting hold is on)."""
+        ...
+
+    def maintain(self, flow: FlowStation, task: UsageMaintenance, preheld: bool) -> Process:
+        """Usage-based maintenance on ``flow``'s unit."""
+        ...
+
+    def planned_maintenance(self, flow: FlowStation, roll: Roll) -> list[UsageMaintenance]:
+        """The maintenance a plan puts on ``flow``'s unit right before ``roll``."""
+        ...
+
+    def deliver(self, roll: Roll, sink: RollQueue | None) -> None:
+        """A roll leaves a segment: into ``sink``, or finished."""
 
 
 @dataclass(eq=False, slots=True)
@@ -61,24 +135,18 @@ class Piece:
 
 
 @dataclass(eq=False, slots=True)
-class Accumulator:
-    """A web accumulator between stations ``index`` and ``index + 1`` of a segment."""
-
-    id: str
-    capacity_m: float
-    initial_m: float
-    level_stat: Any  # LevelStat
-
-
-@dataclass(eq=False, slots=True)
 class FlowStation:
     """A station unit's place in a segment: position, speed, holds, clocks, counters."""
 
     unit: StationUnit
     index: int
+    segment: Holds
     holds: list[int] = field(default_factory=lambda: [0] * 8)
+    causes: list[str | None] = field(default_factory=lambda: [None] * 8)
+    """Why the latest hold of each kind was put on (for the event log)."""
     piece: Piece | None = None
     step: RecipeStep | None = None
+    step_index: int | None = None
     cap: float = 0.0
     rate: float = 0.0
     cause: int = STARVED
@@ -90,6 +158,7 @@ class FlowStation:
     per_m: dict[str, float] = field(default_factory=dict)
     """Usage counters' growth per metre for the current step."""
     last_state: int = -1
+    last_cause: str | None = None
     running: bool = False
     entered_at: float = 0.0
     usage_before: dict[str, float] = field(default_factory=dict)
@@ -114,368 +183,73 @@ class FlowStation:
             return WORKING
         return self.cause
 
+    def account(self, t0: float, t1: float, warmup: float) -> None:
+        """Add [t0, t1] (after the warm-up) to the state the station was in."""
+        begin = t0 if t0 > warmup else warmup
+        if t1 <= begin:
+            return
+        dt = t1 - begin
+        times = self.unit.state_time
+        holds = self.holds
+        for kind in HOLD_PRIORITY:
+            if holds[kind]:
+                times[kind] += dt
+                return
+        if self.step is None or self.rate <= 0:
+            times[self.cause if self.cause != WORKING else STARVED] += dt
+            return
+        fraction = self.rate / self.cap
+        times[WORKING] += dt * fraction
+        if fraction < 1.0:
+            times[self.cause if self.cause != WORKING else STARVED] += dt * (1.0 - fraction)
 
-def _land_on_piece_end(station: FlowStation, piece: Piece) -> None:
+    def logged_change(self, now: float) -> StateChange | None:
+        """The record to log at ``now``, or None when nothing changed.
+
+        A new state is logged, and so is a new cause of the same state (a changeover straight
+        into a roll change, a second maintenance task).
+        """
+        state = self.state()
+        cause = self.causes[state] if state in (DOWN, MAINTENANCE, SETUP) else None
+        if state == self.last_state and cause == self.last_cause:
+            return None
+        self.last_state, self.last_cause = state, cause
+        return self.change(now, state)
+
+    def change(self, now: float, state: int) -> StateChange:
+        """The event-log record of entering ``state`` at ``now``."""
+        unit = self.unit
+        piece = self.piece
+        cause = self.causes[state] if state in (DOWN, MAINTENANCE, SETUP) else None
+        if piece is None:
+            return StateChange(now, unit.station_id, unit.name, STATE_NAMES[state], cause)  # type: ignore[arg-type]
+        roll = piece.roll
+        metres = min(max(self.x - piece.start, 0.0), roll.length_m)
+        return StateChange(
+            now,
+            unit.station_id,
+            unit.name,
+            STATE_NAMES[state],  # type: ignore[arg-type]
+            cause,
+            roll.id,
+            roll.order,
+            roll.product,
+            self.step_index,
+            metres,
+        )
+
+
+def land_on_piece_end(station: FlowStation, piece: Piece) -> None:
+    """Put ``station`` exactly at the end of ``piece`` (if it is still on it)."""
     if station.piece is piece:
         station.x = piece.end
 
 
-def _land_on_zero(clock: list[float]) -> None:
+def land_on_zero(clock: list[float]) -> None:
+    """Let a clock that was due run out exactly."""
     clock[0] = min(clock[0], 0.0)
 
 
-def _land_on_level(up: FlowStation, down: FlowStation, acc: Accumulator, level: float) -> None:
-    # Shift the downstream position by the rounding error so the level is exactly ``level``.
+def land_on_level(up: FlowStation, down: FlowStation, acc: AccumulatorLevel, level: float) -> None:
+    """Shift the downstream position by the rounding error so the level is exactly ``level``."""
     down.x = acc.initial_m + up.x - level
-
-
-class Segment:
-    """Stations joined by accumulators (or one tool), driven by events, never per metre."""
-
-    def __init__(
-        self,
-        plant: Plant,
-        segment_id: str,
-        units: list[StationUnit],
-        accumulators: list[Accumulator],
-        source: Store,
-        sink: Store | None,
-    ) -> None:
-        self.plant = plant
-        self.env: simpy.Environment = plant.env
-        self.id = segment_id
-        self.stations = [FlowStation(unit, i) for i, unit in enumerate(units)]
-        for station in self.stations:
-            station.unit.flow = station
-            station.unit.segment = self
-        self.accumulators = accumulators
-        self.source = source
-        self.sink = sink
-        self.inline = len(units) > 1
-        self.head = self.stations[0]
-        self.tail = self.stations[-1]
-        self.last_piece: Piece | None = None
-        self.web_end = 0.0
-        self.updated = 0.0
-        self._token = 0
-        self.wakeups = 0
-
-    # ------------------------------------------------------------------ fluid bookkeeping
-    def start(self) -> None:
-        """Start the segment: the head fetches its first roll; the others wait for its web."""
-        for station in self.stations:
-            station.holds[STARVED] = 1  # taken off when the station enters its first piece
-        self.head.busy = True
-        self.env.process(self._boundary(self.head))
-        self._replan()
-
-    def level(self, j: int) -> float:
-        """Metres in accumulator ``j`` (between stations j and j + 1)."""
-        acc = self.accumulators[j]
-        return acc.initial_m + self.stations[j].x - self.stations[j + 1].x
-
-    def _advance(self) -> None:
-        """Move the web at the current rates up to now, and account the time in each state."""
-        now = self.env.now
-        dt = now - self.updated
-        if dt <= 0:
-            return
-        plant = self.plant
-        start = self.updated
-        for station in self.stations:
-            rate = station.rate
-            if rate > 0:
-                metres = rate * dt
-                station.x += metres
-                unit = station.unit
-                if station.step is not None:
-                    fraction = rate / station.cap
-                    for clock in unit.failure_clocks:
-                        clock[0] -= dt * fraction
-                    for name, per_m in station.per_m.items():
-                        unit.usage[name] += metres * per_m
-                    unit.metres += metres
-            plant.account(station, start, now)
-        for j, acc in enumerate(self.accumulators):
-            acc.level_stat.ramp(now, self.level(j))
-        self.updated = now
-
-    def _rates(self) -> None:
-        """Rates for the current holds and accumulator levels, with each slowdown's cause."""
-        stations = self.stations
-        for station in stations:
-            station.rate = 0.0 if station.held() else station.cap
-            station.cause = STARVED if station.step is None else WORKING
-        accumulators = self.accumulators
-        if not accumulators:
-            return
-        for _ in range(len(stations)):
-            changed = False
-            for j, acc in enumerate(accumulators):
-                up, down = stations[j], stations[j + 1]
-                level = acc.initial_m + up.x - down.x
-                if level <= EPS_M and down.rate > up.rate:
-                    down.rate = up.rate
-                    down.cause = STARVED
-                    changed = True
-                if level >= acc.capacity_m - EPS_M and up.rate > down.rate:
-                    up.rate = down.rate
-                    up.cause = BLOCKED
-                    changed = True
-            if not changed:
-                break
-
-    def _next_event(self) -> tuple[float, Callable[[], None] | None]:
-        """Minutes until the next thing the rates make happen, and how to land on it exactly."""
-        soonest: float = INF
-        land: Callable[[], None] | None = None
-        for station in self.stations:
-            rate = station.rate
-            if rate <= 0:
-                continue
-            piece = station.piece
-            if piece is not None:
-                delay = (piece.end - station.x) / rate
-                if delay < soonest:
-                    soonest, land = delay, partial(_land_on_piece_end, station, piece)
-            if station.step is not None:
-                fraction = rate / station.cap
-                for clock in station.unit.failure_clocks:
-                    delay = clock[0] / fraction
-                    if delay < soonest:
-                        soonest, land = delay, partial(_land_on_zero, clock)
-                usage = station.unit.usage
-                for name, limit, _task in station.unit.usage_tasks:
-                    per_m = station.per_m.get(name, 0.0)
-                    if per_m > 0:
-                        delay = (limit - usage[name]) / (rate * per_m)
-                        if delay < soonest:
-                            soonest, land = delay, partial(usage.__setitem__, name, limit)
-        for j, acc in enumerate(self.accumulators):
-            up, down = self.stations[j], self.stations[j + 1]
-            net = up.rate - down.rate
-            if net > 0:
-                delay = (acc.capacity_m - self.level(j)) / net
-                if delay < soonest:
-                    soonest, land = delay, partial(_land_on_level, up, down, acc, acc.capacity_m)
-            elif net < 0:
-                delay = self.level(j) / -net
-                if delay < soonest:
-                    soonest, land = delay, partial(_land_on_level, up, down, acc, 0.0)
-        return max(soonest, 0.0), land
-
-    def _track_activity(self) -> None:
-        """Open and close active periods (active-period method); note restarts mid-roll."""
-        now = self.env.now
-        quality = self.plant.quality
-        for station in self.stations:
-            if quality is not None:
-                running = station.rate > 0
-                if running and not station.running:
-                    piece = station.piece
-                    if (
-                        piece is not None
-                        and station.step is not None
-                        and piece.start + EPS_M < station.x < piece.end - EPS_M
-                    ):
-                        quality.restart(piece.roll, station.unit, station.x - piece.start)
-                station.running = running
-            holds = station.holds
-            if holds[OFF_SHIFT] or holds[BLOCKED] or holds[STARVED]:
-                active = False
-            elif holds[DOWN] or holds[MAINTENANCE] or holds[WAITING_CREW] or holds[SETUP]:
-                active = True
-            else:
-                active = station.step is not None and station.rate >= station.cap * (1 - 1e-9)
-            if active and station.active_since < 0:
-                station.active_since = now
-            elif not active and station.active_since >= 0:
-                if now > station.active_since:
-                    station.unit.active_periods.append((station.active_since, now))
-                station.active_since = -1.0
-
-    def _replan(self) -> None:
-        """Recompute rates and set the one timer for the next event."""
-        self._rates()
-        self._track_activity()
-        if self.plant.event_log is not None:
-            self.plant.log_states(self.stations)
-        self._token += 1
-        delay, land = self._next_event()
-        if delay < INF:
-            token = self._token
-            timer = self.env.timeout(delay)
-            timer.callbacks.append(lambda _event: self._on_timer(token, land))
-
-    def _on_timer(self, token: int, land: Callable[[], None] | None) -> None:
-        if token != self._token:
-            return  # superseded by a later replan
-        self.wakeups += 1
-        self._advance()
-        if land is not None:
-            # Land exactly on the event the timer was set for: rounding in the clock must not
-            # leave it a hair short (a delay below the clock's resolution would never advance).
-            land()
-        self._handle_due()
-        self._replan()
-
-    def hold(self, station: FlowStation, kind: int, delta: int) -> None:
-        """Put on (+1) or take off (-1) a hold of ``kind`` on ``station``, at the current time."""
-        self._advance()
-        station.holds[kind] += delta
-        self._handle_due()
-        self._replan()
-
-    def swap(self, station: FlowStation, old: int, new: int) -> None:
-        """Replace a hold of kind ``old`` on ``station`` by one of kind ``new``, now."""
-        self._advance()
-        station.holds[old] -= 1
-        station.holds[new] += 1
-        self._replan()
-
-    # ------------------------------------------------------------------ things that come due
-    def _handle_due(self) -> None:
-        """Start what the fluid has reached: roll ends, failures, usage-based maintenance."""
-        plant = self.plant
-        for station in self.stations:
-            unit = station.unit
-            piece = station.piece
-            if (
-                piece is not None
-                and not station.busy
-                and not station.pending
-                and piece.end - station.x <= EPS_M
-            ):
-                station.x = piece.end
-                station.busy = True
-                station.holds[STARVED] += 1  # stands still until the boundary is dealt with
-                self.env.process(self._boundary(station))
-            if station.step is None:
-                continue
-            for mode, clock in enumerate(unit.failure_clocks):
-                if clock[0] <= 1e-9:
-                    station.holds[WAITING_CREW] += 1
-                    if mode == unit.break_mode:
-                        assert piece is not None and plant.quality is not None
-                        clock[0] = unit.web_break_clock(station.step, piece.roll, station.cap)
-                        plant.quality.web_break(piece.roll, unit, station.x - piece.start)
-                        self.env.process(plant.rethread(unit))
-                    else:
-                        clock[0] = plant.draw_ttf(unit, mode)
-                        self.env.process(plant.repair(unit, mode))
-            for name, limit, task in unit.usage_tasks:
-                if unit.usage[name] >= limit - 1e-9:
-                    unit.usage[name] = 0.0
-                    station.holds[WAITING_CREW] += 1
-                    self.env.process(plant.maintain(unit, task, preheld=True))
-
-    # ------------------------------------------------------------------ roll boundaries
-    def _boundary(self, station: FlowStation) -> Generator[simpy.Event, Any, None]:
-        """At the end of a piece: finish the roll at the tail, fetch the next at the head."""
-        piece = station.piece
-        quality = self.plant.quality
-        if quality is not None and piece is not None and station.step is not None:
-            quality.processed(
-                piece.roll,
-                station.unit,
-                station.step,
-                station.entered_at,
-                station.usage_before,
-                station.cap,
-            )
-        if station is self.tail and piece is not None:
-            yield from self._finish(station, piece)
-        if station is self.head:
-            yield from self._fetch(station)
-        nxt = piece.next if piece is not None else self.last_piece
-        if nxt is None:
-            station.pending = True  # keeps its starved hold until the head splices more web
-            station.busy = False
-            return
-        yield from self._enter(station, nxt)
-
-    def _enter(self, station: FlowStation, piece: Piece) -> Generator[simpy.Event, Any, None]:
-        """Take ``station`` into ``piece``: set its step and speed, change over if needed."""
-        station.piece = piece
-        station.pending = False
-        step = piece.roll.route.get(station.unit.station_id)
-        unit = station.unit
-        if step is not None:
-            change = unit.changeover_min(step)
-            unit.last_step = step
-            station.step = step
-            station.cap = unit.speed_m_min(step)
-            station.per_m = unit.consumption_per_m(step)
-            for task in self.plant.planned_maintenance(unit, piece.roll):
-                unit.usage[task.counter] = 0.0
-                yield from self.plant.maintain(unit, task, preheld=False)
-            if change > 0:
-                yield from self.plant.crew_task(unit, SETUP, change, "setup")
-            if self.plant.quality is not None:
-                station.entered_at = self.env.now
-                station.usage_before = dict(unit.usage)
-                clock = unit.failure_clocks[unit.break_mode]
-                clock[0] = unit.web_break_clock(step, piece.roll, station.cap)
-        else:
-            station.step = None
-            station.cap = unit.equipment.max_speed_m_min
-            station.per_m = {}
-        if station is self.head:
-            piece.roll.enter(unit.station_id, self.env.now)
-            overhead = unit.start_of_roll_min(step, self.inline)
-            if overhead > 0:
-                yield from self.plant.crew_task(unit, SETUP, overhead, "roll_change")
-        station.busy = False
-        self.hold(station, STARVED, -1)
-
-    def _fetch(self, head: FlowStation) -> Generator[simpy.Event, Any, None]:
-        """Wait for the next roll from the source store and splice it onto the web."""
-        unit = head.unit
-        while True:
-            roll: Roll = yield self.source.get(unit)
-            if self.inline or unit.station_id in roll.route:
-                break
-            # A single tool this roll does not need: it passes straight on.
-            yield from self._deliver(roll)
-        start = self.web_end
-        self.web_end = start + roll.length_m
-        piece = Piece(start, self.web_end, roll)
-        if self.last_piece is not None:
-            self.last_piece.next = piece
-        self.last_piece = piece
-        self._advance()
-        for station in self.stations:
-            if station is not head and station.pending and not station.busy:
-                station.busy = True
-                self.env.process(self._enter(station, piece))
-
-    def _finish(self, tail: FlowStation, piece: Piece) -> Generator[simpy.Event, Any, None]:
-        """A roll has passed the tail: wait for room downstream, take it off, pass it on."""
-        unit = tail.unit
-        roll = piece.roll
-        if self.sink is not None:
-            self.hold(tail, BLOCKED, +1)
-            yield self.sink.reserve()
-            self.hold(tail, BLOCKED, -1)
-        overhead = unit.end_of_roll_min(tail.step, self.inline)
-        if overhead > 0:
-            yield from self.plant.crew_task(unit, SETUP, overhead, "roll_change")
-        if self.plant.quality is not None:
-            self.plant.quality.rewound(roll, unit)
-        roll.leave(unit.station_id, self.env.now)
-        self.plant.deliver(roll, self.sink)
-
-    def _deliver(self, roll: Roll) -> Generator[simpy.Event, Any, None]:
-        if self.sink is not None:
-            yield self.sink.reserve()
-        self.plant.deliver(roll, self.sink)
-
-    # ------------------------------------------------------------------ end of run
-    def flush(self) -> None:
-        """Account everything up to now (the horizon) and close open active periods."""
-        self._advance()
-        now = self.env.now
-        for station in self.stations:
-            if station.active_since >= 0 and now > station.active_since:
-                station.unit.active_periods.append((station.active_since, now))
-            station.active_since = -1.0

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 class SchedulePlan(BaseModel):
     """What the twin needs of a schedule."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     source: str = Field(default="", description="What made it: 'cp-sat', 'edd', ...")
     machines: dict[str, list[str]] = Field(

@@ -109,22 +109,31 @@ class Probability(BaseModel):
         return cls(p=p, low=max(0.0, centre - half), high=min(1.0, centre + half), n=trials)
 
 
+SERIES_POINTS = 200
+"""Evenly spaced times at which a level's series is kept."""
+
+
 class LevelStat:
     """Time-weighted statistics of a level (rolls in a store, metres in an accumulator).
 
     Only time after the warm-up counts. Levels may change linearly between updates (accumulators)
-    or in steps (stores).
+    or in steps (stores). Given the horizon, it also keeps the level in force at
+    :data:`SERIES_POINTS` evenly spaced times over the run (:attr:`series`), as it goes, so that
+    its memory does not grow with the horizon.
     """
 
-    __slots__ = ("area", "last_level", "last_t", "maximum", "series", "warmup")
+    __slots__ = ("_grid", "_next", "_samples", "area", "last_level", "last_t", "maximum", "warmup")
 
-    def __init__(self, level: float, warmup: float) -> None:
+    def __init__(self, level: float, warmup: float, horizon: float | None = None) -> None:
         self.last_t = 0.0
         self.last_level = level
         self.area = 0.0
         self.maximum = level if warmup <= 0 else 0.0
         self.warmup = warmup
-        self.series: list[tuple[float, float]] = [(0.0, level)]
+        grid = np.linspace(0.0, horizon, SERIES_POINTS).tolist() if horizon is not None else []
+        self._grid: list[float] = grid
+        self._next = 0
+        self._samples: list[tuple[float, float]] = []
 
     def step(self, t: float, level: float) -> None:
         """The level jumps to ``level`` at ``t`` (it was constant since the last update)."""
@@ -151,24 +160,25 @@ class LevelStat:
         if t >= self.warmup:
             self.maximum = max(self.maximum, level, self.last_level if t > self.warmup else level)
         if level != self.last_level:
-            self.series.append((t, level))
+            self._sample_before(t)
         self.last_t, self.last_level = t, level
+
+    def _sample_before(self, t: float) -> None:
+        """Keep the level in force at the series' times before ``t``."""
+        grid, k = self._grid, self._next
+        while k < len(grid) and grid[k] < t:
+            self._samples.append((grid[k], float(self.last_level)))
+            k += 1
+        self._next = k
+
+    @property
+    def series(self) -> list[tuple[float, float]]:
+        """(minute, level) at evenly spaced times over the run (empty without a horizon)."""
+        self._sample_before(math.inf)
+        return list(self._samples)
 
     def mean(self, horizon: float) -> float:
         """Time-weighted mean over [warm-up, horizon] (the level is held to the horizon)."""
         self.step(horizon, self.last_level)
         span = horizon - self.warmup
         return self.area / span if span > 0 else self.last_level
-
-
-def downsample(
-    series: Sequence[tuple[float, float]], horizon: float, points: int = 200
-) -> list[tuple[float, float]]:
-    """The level at ``points`` evenly spaced times (the value in force at each time)."""
-    if not series:
-        return []
-    times = np.fromiter((t for t, _ in series), float)
-    levels = np.fromiter((v for _, v in series), float)
-    grid = np.linspace(0.0, horizon, points)
-    index = np.searchsorted(times, grid, side="right") - 1
-    return [(float(t), float(levels[max(i, 0)])) for t, i in zip(grid, index, strict=True)]

@@ -11,6 +11,7 @@ into a document (:mod:`.paths`), safe parsing (:mod:`.documents`), messages (:mo
 :mod:`.problems`) and loading (:mod:`.loading`).
 """
 
+from twin.problems import InputError, Problem, ScenarioError, UsageError, did_you_mean
 from twin.scenario.calendars import WEEKDAYS, Calendar, Crew, CrewTask, Shift, Weekday
 from twin.scenario.documents import (
     MAX_DOCUMENT_BYTES,
@@ -24,8 +25,7 @@ from twin.scenario.loading import load_scenario, parse_scenario, scenario_from_d
 from twin.scenario.messages import validation_problems
 from twin.scenario.model import RouteStep, RunSettings, Scenario
 from twin.scenario.orders import Order, Product
-from twin.scenario.paths import set_path, value_at
-from twin.scenario.problems import InputError, Problem, ScenarioError, UsageError, did_you_mean
+from twin.scenario.paths import PathError, parse_path, positional, set_path, value_at
 from twin.scenario.upkeep import CalendarMaintenance, Failure, Maintenance, UsageMaintenance
 
 __all__ = [
@@ -47,6 +47,7 @@ __all__ = [
     "Maintenance",
     "Model",
     "Order",
+    "PathError",
     "Problem",
     "Product",
     "RollStore",
@@ -63,7 +64,9 @@ __all__ = [
     "did_you_mean",
     "load_scenario",
     "parse_document",
+    "parse_path",
     "parse_scenario",
+    "positional",
     "scenario_from_document",
     "set_path",
     "validation_problems",

@@ -8,17 +8,19 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import math
 from collections import Counter
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from stations import check_recipe
 from stations.generic import GenericStation
 from stations.li_evaporation import LithiumEvaporator
 from stations.slitting import SlittingStep
-from twin.scenario.lines import Accumulator, Line
+from twin.problems import Problem, did_you_mean
+from twin.scenario.lines import Accumulator, Line, Station
 from twin.scenario.orders import Order, Product
-from twin.scenario.problems import Problem, did_you_mean
 from twin.scenario.upkeep import UsageMaintenance
 
 if TYPE_CHECKING:
@@ -117,11 +119,21 @@ def reference_problems(document: dict[str, Any]) -> Iterator[Problem]:
     for oi, order_ in _items(document, "orders"):
         yield from refer(f"orders[{oi}].product", "product", order_.get("product"))
         yield from refer(f"orders[{oi}].line", "line", order_.get("line"))
+    run = document.get("run")
+    mix = run.get("mix") if isinstance(run, dict) else None
+    for product_id in mix if isinstance(mix, dict) else {}:
+        yield from refer(f"run.mix.{product_id}", "product", product_id)
 
 
-def check_scenario(scenario: Scenario) -> Iterator[Problem]:
-    """Every reference and process-window problem of a structurally valid scenario, with paths."""
-    references = list(reference_problems(scenario.model_dump(mode="json", by_alias=True)))
+def check_scenario(scenario: Scenario, document: Any = None) -> Iterator[Problem]:
+    """Every reference and process-window problem of a structurally valid scenario, with paths.
+
+    ``document`` is the one the scenario was validated from, when there is one: its references
+    are the scenario's, and it need not be made again.
+    """
+    if not isinstance(document, dict):
+        document = scenario.model_dump(mode="json", by_alias=True)
+    references = list(reference_problems(document))
     yield from references
     if references:
         return
@@ -131,8 +143,94 @@ def check_scenario(scenario: Scenario) -> Iterator[Problem]:
         yield from _check_product(scenario, pi, product)
     for oi, order in enumerate(scenario.orders):
         yield from _check_order(scenario, oi, order)
+    yield from _check_book_size(scenario)
     if scenario.run.warmup >= scenario.run.horizon:
         yield Problem("run.warmup", "must be shorter than run.horizon")
+
+
+@dataclass(frozen=True)
+class _Unchecked:
+    """A station of a broken document that did not validate: only its type is known."""
+
+    type: str
+    web_width_m: float = math.inf
+
+    def check(self, step: Any) -> list[Any]:
+        """Nothing can be checked against equipment that is not sound."""
+        return []
+
+
+def _sound(model: type[Any], nodes: list[tuple[int, dict[str, Any]]]) -> list[tuple[int, Any]]:
+    """The parts that validate on their own, with their positions in the document."""
+    from pydantic import ValidationError
+
+    items = []
+    for index, node in nodes:
+        try:
+            items.append((index, model.model_validate(node)))
+        except (ValidationError, ValueError):
+            continue
+    return items
+
+
+def _line_as_far_as_sound(node: dict[str, Any]) -> Line:
+    """A line of a broken document with its stations in order, the broken ones by type only."""
+    stations: list[Station] = []
+    for si, station in _items(node, "stations"):
+        [(_, sound)] = _sound(Station, [(si, station)]) or [(si, None)]
+        if sound is None:
+            equipment = station.get("equipment")
+            kind = equipment.get("type") if isinstance(equipment, dict) else None
+            unchecked: Any = _Unchecked(str(kind))  # stands in for equipment that did not validate
+            sound = Station.model_construct(id=str(station.get("id")), equipment=unchecked)
+        stations.append(sound)
+    return Line.model_construct(id=str(node.get("id")), stations=stations, buffers=[])
+
+
+def partial_problems(document: dict[str, Any]) -> list[Problem]:
+    """The checks of :func:`check_scenario` on every part of a broken document that is sound.
+
+    A document with a structural mistake cannot become a scenario, but its other lines,
+    products and orders may be sound: their process windows and line rules are checked too, so
+    that one pass lists every problem (a typo in one station must not hide a 700 °C anneal).
+    """
+    from twin.scenario.model import RunSettings, Scenario
+
+    sound_lines = _sound(Line, _items(document, "lines"))
+    found = [p for li, line in sound_lines for p in _check_line(li, line)]
+    products = _sound(Product, _items(document, "products"))
+    whole = Scenario.model_construct(  # type: ignore[call-arg]  # no roll length: not needed
+        name="",
+        start=None,
+        products=[p for _, p in products],
+        lines=[_line_as_far_as_sound(node) for _, node in _items(document, "lines")],
+        orders=[],
+        run=RunSettings(),
+    )
+    for pi, product in products:
+        found += [
+            p for p in _check_product(whole, pi, product) if not p.message.startswith("no line")
+        ]
+    known = {p.id for _, p in products}
+    lines = {line.id for _, line in sound_lines}
+    for oi, order in _sound(Order, _items(document, "orders")):
+        if order.product in known and (order.line is None or order.line in lines):
+            found += [p for p in _check_order(whole, oi, order) if "start" not in p.message]
+    return found
+
+
+MAX_BOOK_ROLLS = 100_000
+"""Most rolls an order book may need (a plant-year of the baseline book is about 1 700)."""
+
+
+def _check_book_size(scenario: Scenario) -> Iterator[Problem]:
+    rolls = sum(scenario.order_rolls(order) for order in scenario.orders)
+    if rolls > MAX_BOOK_ROLLS:
+        yield Problem(
+            "roll_length_m",
+            f"the order book needs {rolls:,} rolls of {scenario.roll_length_m:g} m, more than "
+            f"the {MAX_BOOK_ROLLS:,} accepted: make the rolls longer or the book smaller",
+        )
 
 
 def _check_line(li: int, line: Line) -> Iterator[Problem]:
@@ -180,7 +278,7 @@ def _check_line(li: int, line: Line) -> Iterator[Problem]:
 def _check_product(scenario: Scenario, pi: int, product: Product) -> Iterator[Problem]:
     base = f"products[{pi}]"
     for index, finding in check_recipe(product.recipe):
-        yield Problem(f"{base}.recipe[{index}].{finding.field}", finding.message, finding.severity)
+        yield Problem(f"{base}.recipe[{index}].{finding.path}", finding.message, finding.severity)
     lines = scenario.lines_for(product)
     if not lines:
         types = " → ".join(step.station_type for step in product.recipe)
@@ -195,8 +293,8 @@ def _check_product(scenario: Scenario, pi: int, product: Product) -> Iterator[Pr
         for leg in route:
             path = f"{base}.recipe[{leg.step_index}]"
             equipment = leg.station.equipment
-            for finding in equipment.check(leg.step):  # type: ignore[arg-type]
-                key = (f"{path}.{finding.field}", finding.message)
+            for finding in equipment.check(leg.step):
+                key = (f"{path}.{finding.path}", finding.message)
                 if key not in reported:
                     reported.add(key)
                     yield Problem(key[0], finding.message, finding.severity)

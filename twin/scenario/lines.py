@@ -8,7 +8,7 @@ from pydantic import Field
 
 from stations import DefectType, EquipmentSpec, PositiveDuration
 from twin.scenario.fields import Identifier, Model
-from twin.scenario.upkeep import Failure, Maintenance
+from twin.scenario.upkeep import CalendarMaintenance, Failure, Maintenance, UsageMaintenance
 
 
 class Inspection(Model):
@@ -43,6 +43,14 @@ class Station(Model):
         default=None, description="An inline inspection point at the station's exit."
     )
 
+    def usage_maintenance(self) -> list[UsageMaintenance]:
+        """The maintenance tasks triggered by a usage counter."""
+        return [task for task in self.maintenance if isinstance(task, UsageMaintenance)]
+
+    def calendar_maintenance(self) -> list[CalendarMaintenance]:
+        """The maintenance tasks on a fixed calendar interval."""
+        return [task for task in self.maintenance if isinstance(task, CalendarMaintenance)]
+
     def availability(self) -> float:
         """Long-run fraction of working time not lost to failures: 1 / (1 + Σ MTTR_i / MTBF_i).
 
@@ -76,7 +84,9 @@ class Accumulator(Model):
     id: Identifier
     between: tuple[Identifier, Identifier] = Field(description="Upstream and downstream station.")
     capacity_m: float = Field(ge=0, le=100_000, description="Web the accumulator holds, m.")
-    initial_m: float = Field(default=0.0, ge=0, description="Web in it at the start, m.")
+    initial_m: float = Field(
+        default=0.0, ge=0, le=100_000, description="Web in it at the start, m."
+    )
 
 
 Buffer = Annotated[RollStore | Accumulator, Field(discriminator="kind")]
@@ -101,6 +111,21 @@ class Line(Model):
             return None
         pair = (self.stations[index].id, self.stations[index + 1].id)
         return next((b for b in self.buffers if tuple(b.between) == pair), None)
+
+    def store_after(self, station: Station) -> RollStore:
+        """The roll store after ``station`` (which ends a segment and is not the last)."""
+        buffer = self.buffer_after(self.stations.index(station))
+        assert isinstance(buffer, RollStore)
+        return buffer
+
+    def accumulators_in(self, segment: list[Station]) -> list[Accumulator]:
+        """The accumulators between the stations of an inline ``segment``, in web order."""
+        found = []
+        for station in segment[:-1]:
+            buffer = self.buffer_after(self.stations.index(station))
+            assert isinstance(buffer, Accumulator)
+            found.append(buffer)
+        return found
 
     def segments(self) -> list[list[Station]]:
         """Inline segments: runs of stations joined by accumulators, split at roll stores."""

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Literal
 
-from twin.scenario.documents import MAX_DOCUMENT_BYTES, parse_document
+from twin.files import FileError, read_input
+from twin.problems import Problem, ScenarioError
+from twin.scenario.documents import MAX_DOCUMENT_BYTES, locate, parse_document
 from twin.scenario.model import Scenario
-from twin.scenario.problems import Problem, ScenarioError
+from twin.scenario.paths import path_keys
 
 
 def scenario_from_document(document: Any, source: str | None = None) -> Scenario:
@@ -23,21 +26,35 @@ def parse_scenario(
         document = parse_document(text, fmt)
     except ValueError as error:
         raise ScenarioError([Problem("", f"the document {error}")], source) from None
-    return scenario_from_document(document, source)
+    try:
+        return scenario_from_document(document, source)
+    except ScenarioError as error:
+        raise ScenarioError(located(error.problems, text), source) from None
+
+
+def located(problems: list[Problem], text: str | bytes) -> list[Problem]:
+    """``problems`` with the line and column where each one's value stands in ``text``."""
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", errors="replace")
+    keys = {problem.path: path_keys(problem.path) for problem in problems if problem.path}
+    places = locate(text, set(keys.values()))
+    return [
+        replace(p, line=places[keys[p.path]][0], column=places[keys[p.path]][1])
+        if p.path in keys and keys[p.path] in places
+        else p
+        for p in problems
+    ]
 
 
 def load_scenario(path: str | Path) -> Scenario:
-    """Load and validate a scenario file (``.yaml``, ``.yml`` or ``.json``)."""
-    path = Path(path)
+    """Load and validate a scenario file (``.yaml``, ``.yml`` or ``.json``).
+
+    The file goes through :func:`twin.files.read_input`: a regular file of at most
+    :data:`MAX_DOCUMENT_BYTES`.
+    """
     try:
-        if path.stat().st_size > MAX_DOCUMENT_BYTES:
-            raise ScenarioError(
-                [Problem("", f"the file is larger than {MAX_DOCUMENT_BYTES // 1_000_000} MB")],
-                str(path),
-            )
-        data = path.read_bytes()
-    except OSError as error:
-        problem = Problem("", f"cannot read the file: {error.strerror}")
-        raise ScenarioError([problem], str(path)) from None
-    fmt: Literal["yaml", "json"] = "json" if path.suffix.lower() == ".json" else "yaml"
+        data = read_input(path, limit=MAX_DOCUMENT_BYTES, what="scenario")
+    except FileError as error:  # to a caller, a scenario it cannot read is one it cannot use
+        raise ScenarioError(error.problems, error.source) from None
+    fmt: Literal["yaml", "json"] = "json" if Path(path).suffix.lower() == ".json" else "yaml"
     return parse_scenario(data, fmt, str(path))

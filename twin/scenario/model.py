@@ -3,27 +3,43 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
-from typing import Any, Literal
+import math
+from dataclasses import dataclass, replace
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, PrivateAttr, ValidationError, model_validator
+from pydantic import Field, PrivateAttr, ValidationError, ValidationInfo, model_validator
 
 from stations import Duration, PositiveDuration, RecipeStep
+from twin.problems import Problem, ScenarioError
 from twin.scenario.calendars import Calendar, Crew
-from twin.scenario.checks import check_scenario, reference_problems
-from twin.scenario.fields import Model
+from twin.scenario.checks import check_scenario, partial_problems, reference_problems
+from twin.scenario.fields import Identifier, Model
 from twin.scenario.lines import Line, Station
 from twin.scenario.messages import validation_problems
 from twin.scenario.orders import Order, Product
-from twin.scenario.paths import set_path
-from twin.scenario.problems import Problem, ScenarioError
+from twin.scenario.paths import PathError, named, set_path
 
 
 class RunSettings(Model):
-    """How to run the twin: horizon, warm-up, seed, replications, dispatching."""
+    """How to run the twin: which question, horizon, warm-up, seed, replications, dispatching."""
 
+    demand: Literal["orders", "capacity"] = Field(
+        default="orders",
+        description="The question a run answers: 'orders' runs the order book (will the orders "
+        "ship?); 'capacity' keeps every line's input supplied with the product mix (what can "
+        "the plant make?).",
+    )
+    mix: dict[Identifier, Annotated[float, Field(gt=0, le=1e9)]] | None = Field(
+        default=None,
+        description="A capacity run's product mix, shares by metres (normalised per line over "
+        "the products it runs); default: the order book's metres by product.",
+    )
     horizon: PositiveDuration = Field(default=30 * 1440.0, description="Simulated time ('30d').")
-    warmup: Duration = Field(default=0.0, description="Time discarded from statistics ('2d').")
+    warmup: Duration = Field(
+        default=0.0,
+        description="Time a capacity run discards from its statistics ('2d'); an order-book run "
+        "counts everything from the start.",
+    )
     seed: int = Field(default=1, ge=0, le=2**63 - 1, description="Random seed.")
     replications: int = Field(default=1, ge=1, le=10_000, description="Independent replications.")
     dispatching: Literal["fifo", "group_by_product"] = Field(
@@ -61,10 +77,13 @@ class Scenario(Model):
     run: RunSettings = Field(default_factory=RunSettings, description="Run settings.")
 
     _warnings: list[Problem] = PrivateAttr(default_factory=list)
+    _routes: dict[tuple[str, str], list[RouteStep] | None] = PrivateAttr(default_factory=dict)
+    """Routes by (product, line): a scenario is immutable, so each is worked out once."""
 
     @model_validator(mode="after")
-    def _consistent(self) -> Scenario:
-        problems = list(check_scenario(self))
+    def _consistent(self, info: ValidationInfo) -> Scenario:
+        document = (info.context or {}).get("document")
+        problems = list(check_scenario(self, document))
         errors = [p for p in problems if p.severity == "error"]
         if errors:
             raise ScenarioError(errors)
@@ -94,6 +113,12 @@ class Scenario(Model):
 
         Steps map in order onto stations of the same type; a station with no step is passed by.
         """
+        key = (product.id, line.id)
+        if key not in self._routes:
+            self._routes[key] = self._route(product, line)
+        return self._routes[key]
+
+    def _route(self, product: Product, line: Line) -> list[RouteStep] | None:
         route: list[RouteStep] = []
         position = 0
         for index, step in enumerate(product.recipe):
@@ -137,22 +162,53 @@ class Scenario(Model):
         assert order.area_m2 is not None
         return order.area_m2 / self.product(order.product).web_width_m
 
+    def order_rolls(self, order: Order) -> int:
+        """Rolls an order is made in: its length in standard rolls, the last one maybe shorter."""
+        return max(1, math.ceil(self.order_length_m(order) / self.roll_length_m - 1e-9))
+
     def with_changes(self, changes: dict[str, Any]) -> Scenario:
         """A validated copy with values replaced at dotted paths, e.g. ``lines[0].calendar``."""
         document = self.model_dump(mode="json", by_alias=True, exclude_none=True)
+        problems = []
         for path, value in changes.items():
-            set_path(document, path, value)
+            try:
+                set_path(document, path, value)
+            except PathError as error:
+                problems.append(Problem(str(path), str(error).removeprefix(f"{path!r}: ")))
+        if problems:
+            raise ScenarioError(problems, f"{self.name} (changed)")
         return Scenario.from_document(document, source=f"{self.name} (changed)")
 
     @classmethod
     def from_document(cls, document: Any, source: str | None = None) -> Scenario:
-        """Validate a parsed document (dicts and lists); every mistake in one ScenarioError."""
+        """Validate a parsed document (dicts and lists); every mistake in one ScenarioError.
+
+        Each problem names the ids beside the positions in its path (``lines[0] (INL1)``).
+        """
         if not isinstance(document, dict):
             raise ScenarioError([Problem("", "a scenario must be a mapping of fields")], source)
+        known = cls.model_fields.keys()
+        if document and not any(key in known for key in document):
+            # Not a scenario at all (another program's file, say): say so without quoting it.
+            fields = ", ".join(list(known)[:5])
+            message = f"is not a scenario: it has none of a scenario's fields ({fields}, ...)"
+            raise ScenarioError([Problem("", message)], source)
         try:
-            return cls.model_validate(document)
+            scenario = cls.model_validate(document, context={"document": document})
         except ValidationError as error:
-            problems = validation_problems(error, document) + list(reference_problems(document))
-            raise ScenarioError(problems, source) from None
+            problems = validation_problems(error, document, cls)
+            problems += reference_problems(document)
+            problems += partial_problems(document)
         except ScenarioError as error:
-            raise ScenarioError(error.problems, source) from None
+            problems = error.problems
+        else:
+            scenario._warnings = [_named(p, document) for p in scenario._warnings]
+            return scenario
+        problems = list(dict.fromkeys(problems))
+        raise ScenarioError([_named(p, document) for p in problems], source) from None
+
+
+def _named(problem: Problem, document: Any) -> Problem:
+    """``problem`` with the ids of ``document`` beside the positions in its path."""
+    shown = named(document, problem.path)
+    return replace(problem, named=shown) if shown != problem.path else problem

@@ -24,6 +24,7 @@ class Product(Model):
     max_defects_per_m2: float = Field(
         default=0.5,
         ge=0,
+        le=1e6,
         description="Specification: a lane roll with more unmarked defects per m² is downgraded.",
     )
     recipe: list[RecipeStepSpec] = Field(
@@ -39,6 +40,11 @@ class Product(Model):
         if completed != list(self.recipe):
             object.__setattr__(self, "recipe", completed)
         return self
+
+    def ah_per_m2(self) -> float:
+        """Rated Ah per m² of good area: Si loading (mg/cm² × 10 = g/m²) × rated mAh/g / 1000."""
+        loading = sum(step.silicon_loading_mg_cm2() for step in self.recipe)
+        return loading * 10 * self.rated_capacity_mah_g / 1000
 
 
 class Order(Model):

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from stations import Distribution, Duration, PositiveDuration
 from twin.scenario.fields import Model
+
+MIN_MEAN_TTF_MIN = 1.0
+"""Shortest mean operating time to failure accepted, minutes."""
 
 
 class Failure(Model):
@@ -19,6 +22,16 @@ class Failure(Model):
     )
     ttr: Distribution = Field(description="Time to repair once an operator is there, minutes.")
     needs_crew: bool = Field(default=True, description="A repair needs an operator.")
+
+    @field_validator("ttf")
+    @classmethod
+    def _operates(cls, ttf: Distribution) -> Distribution:
+        if ttf.mean() < MIN_MEAN_TTF_MIN:
+            raise ValueError(
+                f"the mean operating time to failure must be at least {MIN_MEAN_TTF_MIN:g} min "
+                f"(its mean is {ttf.mean():g}); a station that fails more often does not work"
+            )
+        return ttf
 
 
 class CalendarMaintenance(Model):
@@ -43,7 +56,9 @@ class UsageMaintenance(Model):
         description="The station's usage counter: wall_deposit_um_m (PECVD), lithium_kg "
         "(lithium evaporation), precursor_g (ALD)."
     )
-    limit: float = Field(gt=0, description="Counter value that triggers the task, counter units.")
+    limit: float = Field(
+        gt=0, le=1e12, description="Counter value that triggers the task, counter units."
+    )
     duration: PositiveDuration = Field(description="How long the station is down, minutes.")
     needs_crew: bool = Field(default=True, description="The task needs an operator.")
 

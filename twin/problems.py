@@ -1,23 +1,11 @@
-"""A problem found in an input document: its path, its message, and whether it stops the load."""
+"""Problems in what the user gave (a document, a file, an option): each by its path, all at once."""
 
 from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from typing import Literal
 
-
-@dataclass(frozen=True)
-class Problem:
-    """One mistake (or warning) in a scenario document, at ``path``."""
-
-    path: str
-    message: str
-    severity: Literal["error", "warning"] = "error"
-
-    def __str__(self) -> str:
-        return f"{self.path}: {self.message}" if self.path else self.message
+from stations.problems import Problem
 
 
 class InputError(Exception):

@@ -14,7 +14,9 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from twin.engine.stats import Estimate
+from twin.extras import require
 from twin.store import TaskOutcome
+from twin.study.selection import Selection, by_point, select_best
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
@@ -160,8 +162,50 @@ class StudyResult:
         return self.table.loc[means.idxmax() if up else means.idxmin()]
 
     def best_for_objective(self) -> pd.Series:
-        """The best design point for the study's objective KPI."""
+        """The design point with the best mean for the study's objective KPI."""
         return self.best(self.objective, self.maximise)
+
+    def decision(self, kpi: str | None = None, maximise: bool | None = None) -> Selection:
+        """Every design point that may be the best for ``kpi`` (the objective by default).
+
+        A subset selection on the paired replications (:mod:`twin.study.selection`): with 95 %
+        confidence the best point is in the subset; a subset of one decides.
+        """
+        kpi = kpi or self.objective
+        if kpi not in self.kpis:
+            raise KeyError(f"{kpi!r} is not a KPI of this study ({', '.join(self.kpis)})")
+        if maximise is None:
+            maximise = self.maximise if kpi == self.objective else None
+        up = maximise_by_default(kpi) if maximise is None else maximise
+        rows = self.replications[["point", "replication", kpi]].itertuples(index=False)
+        return select_best(by_point([(int(p), int(r), float(v)) for p, r, v in rows]), kpi, up)
+
+    def point_label(self, point: int) -> str:
+        """A design point by its factor values: ``point 3 (PC2_units=3, ACC2_m=400)``."""
+        values = ", ".join(f"{f}={self.points[point][f]}" for f in self.factors)
+        return f"point {point} ({values})" if values else f"point {point} (the base scenario)"
+
+    def long_table(self) -> pd.DataFrame:
+        """The summary as a tidy table: one row per (design point, KPI).
+
+        Columns: ``point``, the factors, ``kpi``, ``mean``, ``low``, ``high``, ``n``.
+        """
+        rows = []
+        for point, row in self.table.iterrows():
+            for kpi in self.kpis:
+                rows.append(
+                    {
+                        "point": point,
+                        **{f: row[f] for f in self.factors},
+                        "kpi": kpi,
+                        "mean": row[kpi],
+                        "low": row[f"{kpi}_low"],
+                        "high": row[f"{kpi}_high"],
+                        "n": row["n"],
+                    }
+                )
+        columns = ["point", *self.factors, "kpi", "mean", "low", "high", "n"]
+        return pd.DataFrame.from_records(rows, columns=columns)
 
     def figures(self) -> dict[str, go.Figure]:
         """One figure per factor: each KPI's mean against the factor, with 95 % CI error bars.
@@ -169,6 +213,7 @@ class StudyResult:
         Design points that share the other factors' values are joined into one line (labelled
         by those values); where no two points do (a Latin hypercube), the points are scattered.
         """
+        require("plotly", "plots", "study plots")
         import plotly.graph_objects as go
         from plotly.subplots import make_subplots
 

@@ -1,0 +1,127 @@
+"""The twin against plain SimPy, salabim and ciw on the 5-station roll-coupled line of issue 12.
+
+The same line in the twin's scenario format and in the three models of ``line_models.py``: 100
+days, 1 day of warm-up, quality off (the other models know no defects). Runs alternate, each
+model once per round, and the CPU times are compared by their medians over the rounds; each
+model's throughput is printed with its spread over the rounds' seeds, so that one can see they
+agree. salabim and ciw come with the ``bench`` extra (``pip install -e .[bench]``); a model whose
+package is missing is left out.
+
+Run with ``make bench`` or ``python benchmarks/bench_line.py [--rounds N]``.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.line_models import (  # noqa: E402
+    MEANS,
+    MTTF,
+    MTTR,
+    STORE,
+    ciw_line,
+    salabim_line,
+    simpy_line,
+)
+from twin.engine import RunOptions, run_replication  # noqa: E402
+from twin.scenario import Scenario, scenario_from_document  # noqa: E402
+
+DAYS, WARMUP_DAYS = 100, 1
+
+
+def line_scenario() -> Scenario:
+    """The line as a scenario: generic tools with exponential process times, roll stores of 3."""
+    stations: list[dict[str, Any]] = [
+        {
+            "id": f"M{k + 1}",
+            "equipment": {
+                "type": "generic",
+                "process_time": {"dist": "exponential", "mean": mean},
+            },
+            "failures": [
+                {
+                    "ttf": {"dist": "exponential", "mean": MTTF},
+                    "ttr": {"dist": "exponential", "mean": MTTR},
+                    "needs_crew": False,
+                }
+            ],
+        }
+        for k, mean in enumerate(MEANS)
+    ]
+    stores = [
+        {"kind": "roll_store", "id": f"B{k + 1}", "between": [f"M{k + 1}", f"M{k + 2}"]}
+        | {"capacity_rolls": STORE}
+        for k in range(len(MEANS) - 1)
+    ]
+    rolls = int(DAYS * 1440 / min(MEANS) * 1.2)  # more than the line can make: saturated
+    return scenario_from_document(
+        {
+            "name": "5-station roll-coupled line",
+            "roll_length_m": 100,
+            "products": [
+                {"id": "p", "web_width_m": 1, "recipe": [{"station_type": "generic"}] * 5}
+            ],
+            "lines": [{"id": "L", "stations": stations, "buffers": stores}],
+            "orders": [{"id": "O", "product": "p", "length_m": 100 * rolls, "due": 1}],
+            "run": {"horizon": f"{DAYS}d", "warmup": f"{WARMUP_DAYS}d", "quality": False},
+        }
+    )
+
+
+def twin_line(seed: int) -> float:
+    """Rolls per hour of the twin's run of the line."""
+    scenario = line_scenario()
+    record = run_replication(scenario, RunOptions.of(scenario, seed=seed))
+    return record.plant.output_rolls_per_h
+
+
+def models() -> dict[str, Callable[[int], float]]:
+    """The models to compare, by name (those whose package is installed)."""
+    found: dict[str, Callable[[int], float]] = {
+        "twin": twin_line,
+        "plain SimPy": lambda seed: simpy_line(DAYS, WARMUP_DAYS, seed),
+    }
+    if importlib.util.find_spec("salabim"):
+        found["salabim"] = lambda seed: salabim_line(DAYS, WARMUP_DAYS, seed)
+    if importlib.util.find_spec("ciw"):
+        found["ciw"] = lambda seed: ciw_line(DAYS, WARMUP_DAYS, seed)
+    return found
+
+
+def main() -> None:
+    """Alternate the models for some rounds; print CPU ratios and throughputs."""
+    rounds = int(sys.argv[sys.argv.index("--rounds") + 1]) if "--rounds" in sys.argv else 3
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"== 5-station roll-coupled line, {DAYS} d: {os.cpu_count()} cores, load {load}")
+    runs = models()
+    cpu: dict[str, list[float]] = {name: [] for name in runs}
+    output: dict[str, list[float]] = {name: [] for name in runs}
+    for seed in range(1, rounds + 1):
+        for name, model in runs.items():
+            started = time.process_time()
+            output[name].append(model(seed))
+            cpu[name].append(time.process_time() - started)
+    twin = statistics.median(cpu["twin"])
+    for name in runs:
+        median = statistics.median(cpu[name])
+        rate = statistics.mean(output[name])
+        spread = statistics.stdev(output[name]) if rounds > 1 else 0.0
+        print(
+            f"  {name:<12} CPU {median:6.3f} s (median of {rounds}), twin / this "
+            f"{twin / median:5.2f}×; {rate:.3f} rolls/h (sd {spread:.3f} over the seeds)"
+        )
+    print("  targets: twin / plain SimPy ≤ 1.5×; twin / salabim and twin / ciw ≤ 0.5×")
+
+
+if __name__ == "__main__":
+    main()

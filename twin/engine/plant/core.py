@@ -1,0 +1,161 @@
+"""One replication of a plant: a SimPy world of segments joined by roll queues.
+
+:class:`Plant` turns a :class:`~twin.scenario.Scenario` under a
+:class:`~twin.engine.options.RunOptions` into segments (:mod:`twin.engine.flow`) joined by roll
+stores, with crews, shifts and maintenance (:mod:`.crews`) and the order book (:mod:`.orders`),
+runs it to the horizon and returns a :class:`~twin.engine.records.ReplicationRecord`
+(:mod:`.results`).
+"""
+
+from __future__ import annotations
+
+import simpy
+
+from twin.engine.calendar import off_shift_intervals
+from twin.engine.entities import AccumulatorLevel, Roll, RollQueue, StationUnit
+from twin.engine.flow import FlowStation, Process
+from twin.engine.options import RunOptions
+from twin.engine.plant.crews import Crews
+from twin.engine.plant.orders import Orders
+from twin.engine.plant.results import replication_record
+from twin.engine.quality import QualityModel, QualityTally
+from twin.engine.records import ReplicationRecord, StateChange
+from twin.engine.segment import Segment
+from twin.engine.stats import LevelStat
+from twin.engine.streams import stream
+from twin.engine.tool import Tool
+from twin.scenario import Line, Scenario, UsageMaintenance
+
+
+class Plant:
+    """The SimPy world of one replication of a scenario."""
+
+    def __init__(self, scenario: Scenario, options: RunOptions, replication: int = 0) -> None:
+        self.scenario = scenario
+        self.options = options
+        self.replication = replication
+        self.env = simpy.Environment()
+        self.seed = options.seed
+        self.horizon = options.horizon_min
+        self.warmup = options.warmup_min
+        self.event_log: list[StateChange] | None = [] if options.event_log else None
+        self.quality = self._quality_model() if options.quality else None
+        self.crews = Crews(self.env, scenario.crews)
+        self.orders = Orders(self.env, scenario, options, self.quality)
+        self.units: list[StationUnit] = []
+        self.flows: list[FlowStation] = []
+        self.segments: list[Segment] = []
+        self.stores: dict[str, RollQueue] = {}
+        self.accumulators: list[AccumulatorLevel] = []
+        for line in scenario.lines:
+            self._build_line(line)
+        for flow in self.flows:
+            for task in flow.unit.spec.calendar_maintenance():
+                self.env.process(self.crews.calendar_maintenance(flow, task, self.horizon))
+        self.env.process(self.orders.release())
+
+    def _quality_model(self) -> QualityModel:
+        scenario = self.scenario
+        model = QualityModel(
+            stream(self.seed, self.replication, "defects"),
+            lambda: self.env.now,
+            {p.id: p.max_defects_per_m2 for p in scenario.products},
+            (self.seed, self.replication),
+        )
+        groups: list[tuple[str | None, str | None]] = [(None, None)]
+        for line in scenario.lines:
+            groups.append((line.id, None))
+            groups += [(line.id, p.id) for p in scenario.products if line in scenario.lines_for(p)]
+        ah = {p.id: p.ah_per_m2() for p in scenario.products}
+        model.tally = QualityTally(groups, self.warmup, ah)
+        model.keep = self.options.genealogy
+        return model
+
+    def _build_line(self, line: Line) -> None:
+        segments = line.segments()
+        sinks: list[RollQueue | None] = []
+        for segment in segments[:-1]:
+            spec = line.store_after(segment[-1])
+            store = self.orders.queue(spec.id, spec.capacity_rolls, spec.max_wait, spec.on_expiry)
+            self.stores[spec.id] = store
+            sinks.append(store)
+        sinks.append(None)
+        source = self.orders.queues[line.id]
+        for segment, sink in zip(segments, sinks, strict=True):
+            accumulators = [
+                AccumulatorLevel(
+                    spec.id,
+                    spec.capacity_m,
+                    spec.initial_m,
+                    LevelStat(spec.initial_m, self.warmup, self.horizon),
+                )
+                for spec in line.accumulators_in(segment)
+            ]
+            self.accumulators += accumulators
+            for unit_index in range(segment[0].units):
+                units = [
+                    StationUnit(
+                        line.id,
+                        station,
+                        unit_index,
+                        self.seed,
+                        self.replication,
+                        self.scenario.roll_length_m,
+                    )
+                    for station in segment
+                ]
+                self.units += units
+                name = "+".join(u.name for u in units)
+                kind = Segment if len(units) > 1 else Tool
+                built = kind(self, name, units, accumulators, source, sink)
+                self.segments.append(built)
+                self.flows += built.stations
+            if sink is not None:
+                source = sink
+        flows = [flow for flow in self.flows if flow.unit.line_id == line.id]
+        for begin, end in off_shift_intervals(
+            self.scenario.calendar(line.calendar), self.scenario.start, self.horizon
+        ):
+            self.env.process(self.crews.off_shift(flows, begin, end))
+
+    # ------------------------------------------------------------------ what segments need
+    def crew_task(
+        self,
+        flow: FlowStation,
+        state: int,
+        minutes: float,
+        task: str,
+        cause: str,
+        preheld: bool = False,
+        needs_crew: bool = True,
+    ) -> Process:
+        """Hold ``flow`` in ``state`` for ``minutes``, with an operator if the task needs one."""
+        return self.crews.task(flow, state, minutes, task, cause, preheld, needs_crew)
+
+    def repair(self, flow: FlowStation, mode: int) -> Process:
+        """Repair a failure of ``mode`` (its waiting hold is on)."""
+        return self.crews.repair(flow, mode)
+
+    def maintain(self, flow: FlowStation, task: UsageMaintenance, preheld: bool) -> Process:
+        """Usage-based maintenance on ``flow``'s unit."""
+        return self.crews.maintain(flow, task, preheld)
+
+    def planned_maintenance(self, flow: FlowStation, roll: Roll) -> list[UsageMaintenance]:
+        """The maintenance a plan puts on ``flow``'s unit right before ``roll``."""
+        return self.orders.planned_maintenance(flow, roll)
+
+    def deliver(self, roll: Roll, sink: RollQueue | None) -> None:
+        """A roll leaves a segment: into ``sink``, or finished."""
+        self.orders.deliver(roll, sink)
+
+    # ------------------------------------------------------------------ running
+    def run(self) -> ReplicationRecord:
+        """Run to the horizon and collect the replication's numbers."""
+        for segment in self.segments:
+            segment.start()
+        self.env.run(until=self.horizon)
+        for segment in self.segments:
+            segment.flush()
+        if self.quality is not None:
+            self.quality.close()
+        return replication_record(self)

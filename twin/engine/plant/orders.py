@@ -1,0 +1,315 @@
+"""The order book in the plant: releasing rolls, dispatching them, finishing and scrapping them.
+
+Each order becomes rolls of the standard length (the last one shorter), released to a line's queue
+at the order's release or at their planned starts. A tool takes its next roll by the dispatching
+rule, or in the order a schedule plans; a roll that waited too long is scrapped (and replaced) or
+reworked from the start of its line.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from array import array
+from dataclasses import dataclass, field
+
+import simpy
+
+from twin.engine.entities import Roll, RollQueue
+from twin.engine.flow import FlowStation, Process
+from twin.engine.options import RunOptions
+from twin.engine.plant.supply import Campaigns, SupplyQueue
+from twin.engine.quality import QualityModel, RollQuality
+from twin.engine.stats import LevelStat
+from twin.scenario import Line, Order, Scenario, UsageMaintenance
+
+
+@dataclass(slots=True)
+class LineOutput:
+    """What a line finished after the warm-up, by product: rolls, metres, m² and lead times."""
+
+    rolls: int = 0
+    metres: float = 0.0
+    area_m2: float = 0.0
+    lead_min: array[float] = field(default_factory=lambda: array("d"))
+
+
+class Orders:
+    """Releases the order book as rolls, dispatches them to tools and sees them finish."""
+
+    def __init__(
+        self,
+        env: simpy.Environment,
+        scenario: Scenario,
+        options: RunOptions,
+        quality: QualityModel | None,
+    ) -> None:
+        self.env = env
+        self.scenario = scenario
+        self.warmup = options.warmup_min
+        self.horizon = options.horizon_min
+        self.plan = options.plan
+        self.group_by_product = options.dispatching == "group_by_product"
+        self.quality = quality
+        self.roll_length_m = scenario.roll_length_m
+        plan = self.plan
+        self._plan_position: dict[str, int] = {}
+        self._planned_rolls = {r for seq in plan.machines.values() for r in seq} if plan else set()
+        self._gone: set[str] = set()
+        self.queues: dict[str, RollQueue] = {}
+        self.wip: dict[str, LevelStat] = {}
+        self.wip_count: dict[str, int] = {}
+        self.order_rolls: dict[str, int] = {}
+        self.order_done: dict[str, float] = {}
+        self.order_line: dict[str, str] = {}
+        """The line each released order runs on."""
+        self.scrapped_m: dict[str, float] = {}
+        self.output: dict[tuple[str, str | None], LineOutput] = {}
+        """What each line, and each product on it, finished after the warm-up."""
+        self.finished: list[Roll] | None = [] if options.genealogy else None
+        """Every finished roll, kept only for genealogy."""
+        self.capacity_run = options.demand == "capacity"
+        self._mixes: dict[str, dict[str, float]] = {}
+        mix = dict(options.mix) if options.mix is not None else None
+        for line in scenario.lines:
+            if self.capacity_run:
+                campaigns = Campaigns(scenario, line, mix)
+                self._mixes[line.id] = campaigns.shares
+                self.queues[line.id] = self._supply(line, campaigns)
+            else:
+                self.queues[line.id] = self.queue(f"{line.id}:queue", math.inf)
+            self.wip[line.id] = LevelStat(0.0, self.warmup)
+            self.wip_count[line.id] = 0
+            self.scrapped_m[line.id] = 0.0
+
+    def queue(
+        self,
+        queue_id: str,
+        capacity: float,
+        max_wait: dict[str, float] | None = None,
+        on_expiry: str = "scrap",
+    ) -> RollQueue:
+        """A roll queue that dispatches by this order book's rule."""
+        return RollQueue(
+            self.env,
+            queue_id,
+            capacity,
+            self.warmup,
+            self.horizon if capacity < math.inf else None,
+            self.dispatch,
+            self.expire,
+            max_wait,
+            on_expiry,
+        )
+
+    def mixes(self) -> dict[str, dict[str, float]]:
+        """Each line's product mix, shares by metres (a capacity run; empty otherwise)."""
+        return dict(self._mixes)
+
+    def _supply(self, line: Line, campaigns: Campaigns) -> SupplyQueue:
+        """A capacity run's line input: a roll of the line's mix whenever a head asks."""
+        queue = SupplyQueue(
+            self.env,
+            f"{line.id}:supply",
+            math.inf,
+            self.warmup,
+            None,
+            self.dispatch,
+            self.expire,
+        )
+        routes = {p: self.scenario.route(self.scenario.product(p), line) for p in campaigns.shares}
+        numbers = itertools.count(1)
+
+        def make() -> Roll:
+            product_id, campaign = campaigns.next(self.roll_length_m)
+            product = self.scenario.product(product_id)
+            route = routes[product_id]
+            assert route is not None
+            roll = Roll(
+                id=f"{line.id}-supply/{next(numbers)}",
+                order=f"{line.id}-campaign-{campaign}",
+                product=product_id,
+                length_m=self.roll_length_m,
+                width_m=product.web_width_m,
+                line=line.id,
+                released=self.env.now,
+                route={leg.station.id: leg for leg in route},
+                quality=RollQuality() if self.quality is not None else None,
+            )
+            self._wip(line.id, +1)
+            return roll
+
+        queue.make = make
+        return queue
+
+    # ------------------------------------------------------------------ release
+    def release(self) -> Process:
+        """Release each order's rolls at the order's release (or at their planned starts).
+
+        A capacity run has no order book: its lines' supply queues make rolls as they are asked.
+        """
+        if self.capacity_run:
+            return
+            yield  # a process that ends at once
+        scenario = self.scenario
+        releases: list[tuple[float, str, int, Order]] = []
+        for order in scenario.orders:
+            release = scenario.minutes(order.release)
+            count = max(1, math.ceil(scenario.order_length_m(order) / self.roll_length_m - 1e-9))
+            self.order_rolls[order.id] = count
+            for k in range(count):
+                roll_id = f"{order.id}/{k + 1}"
+                planned = self.plan.release_min.get(roll_id, release) if self.plan else release
+                releases.append((max(release, planned), order.id, k, order))
+        releases.sort(key=lambda item: item[:3])
+        lines: dict[str, Line] = {}
+        for when, _, k, order in releases:
+            if when > self.env.now:
+                yield self.env.timeout(when - self.env.now)
+            if order.id not in lines:
+                lines[order.id] = self._line_for(order)
+                self.order_line[order.id] = lines[order.id].id
+            self._release_roll(order, k, lines[order.id])
+
+    def _line_for(self, order: Order) -> Line:
+        """The order's line: as ordered, as planned, or the eligible one with the least WIP."""
+        scenario = self.scenario
+        planned = self.plan.line.get(f"{order.id}/1") if self.plan else None
+        if order.line is not None or planned is not None:
+            return scenario.line(order.line or planned or "")
+        product = scenario.product(order.product)
+        return min(scenario.lines_for(product), key=lambda ln: self._queued_m(ln.id))
+
+    def _release_roll(self, order: Order, k: int, line: Line) -> None:
+        scenario = self.scenario
+        product = scenario.product(order.product)
+        route = scenario.route(product, line)
+        assert route is not None
+        total = scenario.order_length_m(order)
+        roll = Roll(
+            id=f"{order.id}/{k + 1}",
+            order=order.id,
+            product=product.id,
+            length_m=min(self.roll_length_m, total - k * self.roll_length_m),
+            width_m=product.web_width_m,
+            line=line.id,
+            released=self.env.now,
+            route={leg.station.id: leg for leg in route},
+            quality=RollQuality() if self.quality is not None else None,
+        )
+        self._wip(line.id, +1)
+        self.queues[line.id].put(roll, reserved=False)
+
+    def _queued_m(self, line_id: str) -> float:
+        return self.wip_count[line_id] * self.roll_length_m
+
+    def _wip(self, line_id: str, delta: int) -> None:
+        self.wip_count[line_id] += delta
+        self.wip[line_id].step(self.env.now, self.wip_count[line_id])
+
+    # ------------------------------------------------------------------ dispatch
+    def dispatch(self, queue: RollQueue, head: FlowStation) -> Roll | None:
+        """The roll ``head`` takes next from ``queue``: planned, FIFO, or same product first.
+
+        With a plan the machine waits for its next planned roll; rolls the plan does not know
+        (replacements for scrapped ones) may go while it waits, and after its last planned roll
+        it works FIFO.
+        """
+        if not queue.rolls:
+            return None
+        machine = head.segment.id
+        sequence = self.plan.machines.get(machine) if self.plan else None
+        if sequence is not None:
+            return self._planned(queue, machine, sequence)
+        if self.group_by_product and head.unit.last_step is not None:
+            last = head.piece.roll.product if head.piece is not None else None
+            for roll in queue.rolls:
+                if roll.product == last:
+                    return roll
+        return queue.rolls[0]
+
+    def planned_maintenance(self, flow: FlowStation, roll: Roll) -> list[UsageMaintenance]:
+        """The usage-based maintenance the plan puts on ``flow``'s unit right before ``roll``."""
+        unit = flow.unit
+        if self.plan is None or not unit.usage_tasks:
+            return []
+        planned = self.plan.maintenance.get(flow.segment.id, {}).get(roll.id, [])
+        return [
+            task
+            for _, _, task in unit.usage_tasks
+            if f"{unit.station_id}.{task.counter}" in planned
+        ]
+
+    def _planned(self, queue: RollQueue, machine: str, sequence: list[str]) -> Roll | None:
+        position = self._plan_position.get(machine, 0)
+        while position < len(sequence) and sequence[position] in self._gone:
+            position += 1  # scrapped on the way: its replacement runs unplanned
+        self._plan_position[machine] = position
+        if position == len(sequence):
+            return queue.rolls[0]
+        wanted = sequence[position]
+        for roll in queue.rolls:
+            if roll.id == wanted:
+                self._plan_position[machine] = position + 1
+                return roll
+        return next((r for r in queue.rolls if r.id not in self._planned_rolls), None)
+
+    # ------------------------------------------------------------------ leaving the line
+    def deliver(self, roll: Roll, sink: RollQueue | None) -> None:
+        """A roll leaves a segment: into the next store, or finished at the end of its line."""
+        if sink is not None:
+            sink.put(roll)
+            return
+        now = self.env.now
+        roll.history.append(("finished", now, now))
+        if self.finished is not None:
+            self.finished.append(roll)
+        if now >= self.warmup:
+            for key in ((roll.line, None), (roll.line, roll.product)):
+                output = self.output.setdefault(key, LineOutput())
+                output.rolls += 1
+                output.metres += roll.length_m
+                output.area_m2 += roll.length_m * roll.width_m
+                output.lead_min.append(now - roll.released)
+        if self.quality is not None:
+            self.quality.finished(roll)
+        self._wip(roll.line, -1)
+        if roll.order not in self.order_rolls:
+            return  # a capacity run's roll: no order waits for it
+        remaining = self.order_rolls[roll.order] - 1
+        self.order_rolls[roll.order] = remaining
+        if remaining == 0:
+            self.order_done[roll.order] = now
+
+    def expire(self, roll: Roll, store: RollQueue) -> None:
+        """A roll waited too long in ``store``: scrap it (and release a replacement) or rework.
+
+        Either way it was air-exposed; a reworked roll starts its quality record afresh.
+        """
+        scrap = store.on_expiry == "scrap"
+        self.scrapped_m[roll.line] += roll.length_m if scrap else 0.0
+        roll.reworks += not scrap
+        quality = self.quality
+        if quality is not None:
+            if scrap:
+                if quality.tally is not None:
+                    area = roll.length_m * roll.width_m
+                    quality.tally.expose(roll.line, roll.product, area, self.env.now)
+            else:  # reworked from the start of the line: its earlier pass counts for nothing
+                quality.rework(roll)
+        if scrap:
+            self._gone.add(roll.id)
+            roll = Roll(
+                id=f"{roll.id}r",
+                order=roll.order,
+                product=roll.product,
+                length_m=roll.length_m,
+                width_m=roll.width_m,
+                line=roll.line,
+                released=self.env.now,
+                route=roll.route,
+                quality=RollQuality() if quality is not None else None,
+            )
+        else:
+            roll.history.append((f"rework from {store.id}", self.env.now, self.env.now))
+        self.queues[roll.line].put(roll, reserved=False)

@@ -1,0 +1,154 @@
+"""Laying defects: each layer's point defects and excursions, and the stretches across the web.
+
+A layer's defects of a type are a Poisson process over the roll's area. Where a later inspection
+looks, they are two independent Poisson processes (thinning): those it marks, with probability
+1 - Π(1 - p) over the later looks, and those it misses, so detection needs no draw per defect.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from stations import DefectType
+from twin.engine.quality.defects import CODE, POINT_CODES, POINT_TYPES, Defects, Part, draw_sizes
+from twin.engine.quality.inspection import inspections
+from twin.engine.quality.rates import RateTable
+from twin.engine.quality.records import Layer
+
+LayerAt = tuple[int, Layer]
+"""A layer and the index of its roll in the block."""
+
+
+def lay(
+    rolls: Sequence[Any],
+    length: np.ndarray,
+    width: np.ndarray,
+    rates: RateTable,
+    rng: np.random.Generator,
+) -> tuple[list[Part], list[Part]]:
+    """Every roll's point defects (already inspected), and its excursions and stretches."""
+    layers = [(i, layer) for i, roll in enumerate(rolls) for layer in roll.quality.layers]
+    points: list[Part] = []
+    parts: list[Part] = []
+    if layers:
+        points.append(_points(rolls, layers, length, width, rates, rng))
+        excursions = _excursions(layers, length, rng)
+        if excursions is not None:
+            parts.append(excursions)
+    stretches = _stretches(rolls)
+    if stretches is not None:
+        parts.append(stretches)
+    return points, parts
+
+
+def _missed(rolls: Sequence[Any], roll_idx: np.ndarray, seqs: np.ndarray, shape: Any) -> Any:
+    """Per layer and point type, the chance that every later inspection misses a defect."""
+    missed = np.ones(shape)
+    for _, look_seq, detection in inspections(rolls):
+        later = look_seq[roll_idx] > seqs
+        missed[later] *= 1 - detection[roll_idx[later]][:, POINT_CODES]
+    return missed
+
+
+def _points(
+    rolls: Sequence[Any],
+    layers: list[LayerAt],
+    length: np.ndarray,
+    width: np.ndarray,
+    rates: RateTable,
+    rng: np.random.Generator,
+) -> Part:
+    """The layers' point defects, marked by the inspections after them or not."""
+    roll_idx = np.array([i for i, _ in layers])
+    seqs = np.array([layer.seq for _, layer in layers])
+    a = rates.rows[[layer.rates_start for _, layer in layers]]
+    b = rates.rows[[layer.rates_end for _, layer in layers]]
+    missed = _missed(rolls, roll_idx, seqs, a.shape)
+    mean = (a + b) / 2 * (length * width)[roll_idx][:, None]
+    counts = rng.poisson(np.stack([mean * (1 - missed), mean * missed])).ravel()
+    cells = a.size
+    total = int(counts.sum())
+    cell = np.tile(np.arange(cells), 2).repeat(counts)
+    which = cell // len(POINT_TYPES)
+    s = rng.random(total)
+    # offsets under an intensity rising linearly from a to b along the roll (inverse CDF), for
+    # the defects whose rate changes along it; the rest are uniform
+    rising = (np.abs(b - a) > 1e-12 * a).ravel()
+    sloped = np.flatnonzero(rising[cell])
+    if len(sloped):
+        rows = cell[sloped]
+        a0, d, u = a.ravel()[rows], (b - a).ravel()[rows], s[sloped]
+        s[sloped] = (np.sqrt(a0 * a0 + d * (2 * a0 + d) * u) - a0) / d
+    codes = POINT_CODES[cell % len(POINT_TYPES)]
+    del cell
+    flips = np.array([layer.reversed for _, layer in layers])
+    rolls_of = roll_idx[which]
+    roll_length = length[rolls_of]
+    s *= roll_length  # the offset from the leading end
+    np.subtract(roll_length, s, out=s, where=flips[which])
+    del roll_length
+    marked = int(counts[:cells].sum())
+    # only unmarked defects' sizes count (escapes); marked ones are drawn when traced
+    sizes = np.full(total, np.nan)
+    sizes[marked:] = draw_sizes(rng, codes[marked:])
+    cross = rng.random(total)
+    cross *= width[rolls_of]
+    cross *= 1000
+    defects = Defects(
+        pos_m=s,
+        cross_mm=cross,
+        type=codes,
+        size_mm=sizes,
+        length_m=np.zeros(total),
+        marked=np.arange(total) < marked,
+        seq=seqs[which],
+    )
+    return defects, rolls_of
+
+
+def _excursions(layers: list[LayerAt], length: np.ndarray, rng: np.random.Generator) -> Part | None:
+    """Temperature excursions: each puts the heated length of its layer out of specification."""
+    expected = np.array([layer.deviations for _, layer in layers])
+    if not expected.any():
+        return None
+    roll_idx = np.array([i for i, _ in layers])
+    seqs = np.array([layer.seq for _, layer in layers])
+    flips = np.array([layer.reversed for _, layer in layers])
+    excursions = rng.poisson(expected)
+    m = int(excursions.sum())
+    which = np.repeat(np.arange(len(layers)), excursions)
+    rolls_of = roll_idx[which]
+    spans = np.array([layer.deviation_m for _, layer in layers])[which]
+    spans = np.minimum(spans, length[rolls_of])
+    offset = rng.random(m) * (length[rolls_of] - spans)
+    defects = Defects(
+        pos_m=np.where(flips[which], length[rolls_of] - offset - spans, offset),
+        cross_mm=np.zeros(m),
+        type=np.full(m, CODE[DefectType.THICKNESS]),
+        size_mm=np.zeros(m),
+        length_m=spans,
+        marked=np.zeros(m, dtype=bool),
+        seq=seqs[which],
+    )
+    return defects, rolls_of
+
+
+def _stretches(rolls: Sequence[Any]) -> Part | None:
+    """Stretches recorded during the run: start-ups, web breaks, air exposure."""
+    stretches = [(i, st) for i, roll in enumerate(rolls) for st in roll.quality.stretches]
+    if not stretches:
+        return None
+    m = len(stretches)
+    defects = Defects(
+        pos_m=np.array([st.pos_m for _, st in stretches]),
+        cross_mm=np.zeros(m),
+        type=np.array([st.code for _, st in stretches]),
+        size_mm=np.zeros(m),
+        length_m=np.array([st.length_m for _, st in stretches]),
+        marked=np.array([st.marked for _, st in stretches]),
+        seq=np.array([st.seq for _, st in stretches]),
+    )
+    return defects, np.array([i for i, _ in stretches])

@@ -1,0 +1,34 @@
+"""The eight states a station's time splits into, and the holds that name them (DESIGN.md).
+
+They sum to the horizon. A stop is a *hold* of one of these kinds on a station; while any hold is
+on, the station moves no web, and the highest-priority hold names its state.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+WORKING, STARVED, BLOCKED, DOWN, SETUP, MAINTENANCE, OFF_SHIFT, WAITING_CREW = range(8)
+STATE_NAMES = (
+    "working",
+    "starved",
+    "blocked",
+    "down",
+    "setup",
+    "maintenance",
+    "off_shift",
+    "waiting_crew",
+)
+State = Literal[
+    "working",
+    "starved",
+    "blocked",
+    "down",
+    "setup",
+    "maintenance",
+    "off_shift",
+    "waiting_crew",
+]
+"""A state's name, as results and event logs give it."""
+HOLD_PRIORITY = (OFF_SHIFT, DOWN, MAINTENANCE, WAITING_CREW, SETUP, BLOCKED, STARVED)
+"""Holds in priority order: the first one on names the state."""
