@@ -41,7 +41,7 @@ from twin.schedule.solve import solve
 
 Kind = Literal["jobshop", "flowshop", "fjsp"]
 
-FLOWSHOP_SEARCH_SHARE = 0.5
+FLOWSHOP_SEARCH_SHARE = 0.75
 """Share of a flow shop's time for iterated greedy, before CP-SAT."""
 
 
@@ -193,8 +193,8 @@ def load_benchmark(path: str | Path, machines_from: int | None = None) -> Benchm
     name = path.stem
     if path.suffix == ".fjs":
         problem, note = read_fjsp(path, machines_from)
-        optimum = _readme_reference(path.parent / "README.md", name)
-        return Benchmark(name, "fjsp", problem, optimum, optimum, optimum, note)
+        optimum, upper = _readme_reference(path.parent / "README.md", name)
+        return Benchmark(name, "fjsp", problem, optimum, optimum, upper, note)
     if len(first) == 2:
         problem = read_jobshop(path)
         kind: Kind = "jobshop"
@@ -202,8 +202,8 @@ def load_benchmark(path: str | Path, machines_from: int | None = None) -> Benchm
     else:
         problem = read_taillard(path)
         kind = "flowshop"
-        optimum = _readme_reference(path.parent / "README.md", name)
-        lower = upper = optimum
+        optimum, upper = _readme_reference(path.parent / "README.md", name)
+        lower = optimum
     return Benchmark(name, kind, problem, optimum, lower, upper)
 
 
@@ -221,14 +221,21 @@ def _jsplib_reference(index: Path, name: str) -> tuple[int | None, int | None, i
     return None, None, None
 
 
-def _readme_reference(readme: Path, name: str) -> int | None:
-    """The best known makespan of ``name`` in the README's ``| name | n x m | makespan |`` table."""
+def _readme_reference(readme: Path, name: str) -> tuple[int | None, int | None]:
+    """(optimum, best known upper bound) of ``name`` in the README's table of values.
+
+    The table's rows read ``| name | n x m | value |``: a bare value is a proven optimum; one
+    followed by words (``2991 (best known upper bound, ...)``) only the best known upper bound.
+    """
     if not readme.exists():
-        return None
+        return None, None
     match = re.search(
-        rf"^\|\s*{re.escape(name)}\s*\|[^|]*\|\s*(\d+)\s*\|", readme.read_text(), re.M
+        rf"^\|\s*{re.escape(name)}\s*\|[^|]*\|\s*(\d+)\s*([^|]*)\|", readme.read_text(), re.M
     )
-    return int(match.group(1)) if match else None
+    if match is None:
+        return None, None
+    value = int(match.group(1))
+    return (value if not match.group(2).strip() else None), value
 
 
 def solve_benchmark(

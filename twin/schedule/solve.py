@@ -410,9 +410,9 @@ def _combined_stages(
         values = [r.value for r in results if r is not None]
         bounds = [r.bound for r in results if r is not None]
         complete = len(values) == len(parts) and all(v is not None for v in values)
-        value = pick(v for v in values if v is not None) if complete else None  # type: ignore[operator]
+        value = pick(v for v in values if v is not None) if complete else None
         bounded = complete and all(b is not None for b in bounds)
-        bound = pick(b for b in bounds if b is not None) if bounded else None  # type: ignore[operator]
+        bound = pick(b for b in bounds if b is not None) if bounded else None
         statuses = [r.status if r is not None else "UNKNOWN" for r in results]
         proven = all(s == "OPTIMAL" for s in statuses) or (bound is not None and bound == value)
         status: Status = "OPTIMAL" if proven else "FEASIBLE"

@@ -180,7 +180,7 @@ def _stage_usage(
         step = steps.get(station.id)
         if step is None:
             continue
-        per_m = station.equipment.consumption_per_m(step)  # type: ignore[arg-type, attr-defined]
+        per_m = station.equipment.consumption_per_m(step)
         for task in station.maintenance:
             if isinstance(task, UsageMaintenance) and per_m.get(task.counter, 0.0) > 0:
                 amount = per_m[task.counter] * length * USAGE_SCALE
@@ -203,7 +203,7 @@ def _setups(scenario: Scenario, machines: list[PlantMachine]) -> SetupTimes:
                 for station in machine.stations:
                     before, after = steps[a.id].get(station.id), steps[b.id].get(station.id)
                     if before is not None and after is not None:
-                        change = max(change, station.equipment.changeover_min(before, after))  # type: ignore[arg-type, attr-defined]
+                        change = max(change, station.equipment.changeover_min(before, after))
                 if change > 0:
                     times[(machine.id, a.id, b.id)] = math.ceil(change - 1e-9)
     return SetupTimes(times)

@@ -52,7 +52,7 @@ def parse_objective(text: str) -> Lexicographic | Objective:
         return Lexicographic(tuple(Objective({Criterion(n): 1.0}) for n in OBJECTIVES[text]))
     try:
         pairs = [part.split("=") for part in text.split(",")]
-        return Objective({Criterion(name.strip()): float(value) for name, value in pairs})  # type: ignore[misc]
+        return Objective({Criterion(name.strip()): float(value) for name, value in pairs})
     except ValueError as error:
         names = ", ".join(OBJECTIVES)
         raise ValueError(
