@@ -146,8 +146,8 @@ def test_the_flexible_bound_is_as_strong_as_the_master_interval_model(name: str)
     # the machine's load): the scheduler's model proves at least the bound of the reference
     # model written in tests/reference (a master interval per operation, as PyJobShop builds it).
     from ortools.sat.python import cp_model
-    from reference.fjsp_master_interval import master_interval_model
 
+    from tests.reference.fjsp_master_interval import master_interval_model
     from twin.schedule.criteria import as_objective
     from twin.schedule.model import build_model
 
