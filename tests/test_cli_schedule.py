@@ -50,11 +50,14 @@ def schedule(path: Path) -> tuple[subprocess.CompletedProcess[str], float]:
 
 def test_a_book_too_large_is_refused_within_the_time_limit(tmp_path: Path) -> None:
     # 1 m rolls: the baseline's 190,900 m become ~190,900 roll jobs. The command used to run for
-    # minutes and hundreds of MB; it now says why it will not, and exits 2 (input to put right).
-    done, wall = schedule(baseline_with(tmp_path, roll_length_m=1))
-    assert wall <= BOUND_S, f"took {wall:.1f} s"
-    assert done.returncode == 2, done.stdout + done.stderr
-    assert "roll jobs of 1 m" in done.stdout + done.stderr
+    # minutes and hundreds of MB; it now says why it will not, and exits 2 (input to put right):
+    # the scenario refuses more than 100,000 rolls, the scheduler more than 4,000 roll jobs
+    # (40 m rolls: about 4,800).
+    for length, message in ((1, "190,900 rolls of 1 m"), (40, "roll jobs of 40 m")):
+        done, wall = schedule(baseline_with(tmp_path, roll_length_m=length))
+        assert wall <= BOUND_S, f"took {wall:.1f} s"
+        assert done.returncode == 2, done.stdout + done.stderr
+        assert message in done.stdout + done.stderr
 
 
 def test_a_book_no_schedule_can_meet_still_gets_one_within_the_time_limit(

@@ -270,8 +270,9 @@ def test_an_order_book_nobody_can_meet_gets_the_best_schedule_and_why(
 
 
 def test_a_book_of_too_many_rolls_is_refused_at_once() -> None:
-    # 1 m rolls make the baseline's 190,900 m into ~190,900 roll jobs: refused before anything
-    # is built, saying how many and the limit.
+    # 40 m rolls make the baseline's 190,900 m into about 4,800 roll jobs (the scenario itself
+    # refuses more than 100,000 rolls): refused before anything is built, saying how many and
+    # the limit.
     import time
 
     from twin.schedule.plant import MAX_ROLL_JOBS, ScheduleTooLarge
@@ -279,7 +280,7 @@ def test_a_book_of_too_many_rolls_is_refused_at_once() -> None:
     document = load_scenario(ROOT / "scenarios" / "baseline.yaml").model_dump(
         mode="json", by_alias=True, exclude_none=True
     )
-    document["roll_length_m"] = 1
+    document["roll_length_m"] = 40
     scenario = scenario_from_document(document)
     began = time.perf_counter()
     with pytest.raises(ScheduleTooLarge, match=f"at most {MAX_ROLL_JOBS:,}"):

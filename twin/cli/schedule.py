@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -24,6 +25,9 @@ from twin.cli.outputs import write_outputs
 from twin.files import check_output
 from twin.scenario import Problem, Scenario, ScenarioError, UsageError, load_scenario
 from twin.store import Store
+
+_STARTED = time.perf_counter()
+"""When the command line started (this module loads with it): the time limit counts from here."""
 
 
 @guarded
@@ -111,8 +115,9 @@ def schedule(
         parse_objective(objective)
     except ValueError as error:
         raise UsageError([Problem("--objective", str(error))]) from None
+    left = max(time_limit - (time.perf_counter() - _STARTED), 0.1 * time_limit)
     try:
-        result = schedule_plant(scenario, objective, time_limit_s=time_limit, workers=workers)
+        result = schedule_plant(scenario, objective, time_limit_s=left, workers=workers)
     except ScheduleTooLarge as error:
         raise ScenarioError([Problem("orders", str(error))]) from None
     solution, explanation = result.solution, result.explanation
