@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from twin.display import moment
 from twin.engine import RunOptions, simulate
 from twin.scenario import load_scenario, scenario_from_document
 from twin.schedule import Lexicographic, Objective, dispatch, solve, violations
@@ -261,12 +262,15 @@ def test_an_order_book_nobody_can_meet_gets_the_best_schedule_and_why(
     document = plant(small_plant)
     for order in document["orders"]:
         order["due"] = order.get("release", 0)
-    result = schedule_plant(scenario_from_document(document), time_limit_s=5)
+    scenario = scenario_from_document(document)
+    result = schedule_plant(scenario, time_limit_s=5)
     assert result.solution.has_schedule and result.plan is not None
     assert violations(result.plant.problem, result.solution) == []
     assert result.explanation and all("cannot be on time" in s for s in result.explanation)
     (o1,) = [s for s in result.explanation if s.startswith("order O1 ")]
-    assert "cannot be complete before 39.3 h" in o1 and o1.endswith("it is 39.3 h late")
+    # the moment reads as a date (or day and time, without a start); the lateness in hours
+    assert f"cannot be complete before {moment(scenario.start, 2358)}" in o1
+    assert o1.endswith("it is 39.3 h late")
 
 
 def test_a_book_of_too_many_rolls_is_refused_at_once() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sys
 import time
@@ -22,8 +23,10 @@ from twin.cli.app import (
     out,
 )
 from twin.cli.outputs import write_outputs
+from twin.display import moment
 from twin.files import check_output
 from twin.scenario import Problem, Scenario, ScenarioError, UsageError, load_scenario
+from twin.state import read_state
 from twin.store import Store
 
 _STARTED = time.perf_counter()
@@ -96,6 +99,14 @@ def schedule(
             "--out", help="Write the schedule and its plan here (JSON, for simulate --schedule)."
         ),
     ] = None,
+    state_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--state",
+            help="Schedule what is left from this plant state (YAML or JSON, 'r2r schema "
+            "--state'); times count from its moment.",
+        ),
+    ] = None,
     store_file: StoreFile = None,
     no_store: NoStore = False,
 ) -> None:
@@ -106,9 +117,11 @@ def schedule(
     from twin.schedule.plant import ScheduleTooLarge, parse_objective, schedule_plant
 
     store = None if no_store else Store(store_file, for_writing=True)
+    inputs = [file, *([state_file] if state_file is not None else [])]
     if destination is not None:
-        check_output(destination, "--out", inputs=[file], store=store.path if store else None)
+        check_output(destination, "--out", inputs=inputs, store=store.path if store else None)
     scenario = load_scenario(file) if as_json else load_checked(file)
+    state = read_state(state_file, scenario) if state_file is not None else None
     if not scenario.orders:
         raise ScenarioError([Problem("orders", "there is nothing to schedule")])
     try:
@@ -117,11 +130,16 @@ def schedule(
         raise UsageError([Problem("--objective", str(error))]) from None
     left = max(time_limit - (time.perf_counter() - _STARTED), 0.1 * time_limit)
     try:
-        result = schedule_plant(scenario, objective, time_limit_s=left, workers=workers)
+        result = schedule_plant(
+            scenario, objective, time_limit_s=left, workers=workers, state=state
+        )
     except ScheduleTooLarge as error:
         raise ScenarioError([Problem("orders", str(error))]) from None
     solution, explanation = result.solution, result.explanation
     document = result.document(objective)
+    origin = state.at if state is not None else scenario.start
+    document["origin"] = origin.isoformat() if origin is not None else None
+    document["from_state"] = state_file is not None
     if store is not None:
         run_id = store.save_schedule(scenario, document)
         if not as_json:
@@ -129,7 +147,7 @@ def schedule(
     if as_json:
         sys.stdout.write(json.dumps(document, indent=2) + "\n")
     else:
-        _print_schedule(scenario, result, solution, result.baselines)
+        _print_schedule(scenario, result, solution, result.baselines, origin, state is not None)
         for sentence in explanation:
             err.print(f"  {sentence}", markup=False)
     if destination is not None:
@@ -141,11 +159,23 @@ def schedule(
 
 
 def _print_schedule(
-    scenario: Scenario, result: Any, solution: Any, baselines: dict[str, Any]
+    scenario: Scenario,
+    result: Any,
+    solution: Any,
+    baselines: dict[str, Any],
+    origin: dt.datetime | None,
+    from_state: bool,
 ) -> None:
     plant = result.plant
+    since = (
+        f"what is left from the plant as it was at {moment(origin, 0.0)}"
+        if from_state
+        else f"the order book from {moment(origin, 0.0)}"
+        if origin is not None
+        else "the order book from t = 0 (the scenario gives no start)"
+    )
     out.print(
-        f"[bold]{scenario.name}[/] · {len(plant.problem.jobs)} roll jobs on "
+        f"[bold]{scenario.name}[/] · {since} · {len(plant.problem.jobs)} roll jobs on "
         f"{len(plant.problem.machines)} machines · {solution.wall_time_s:.1f} s"
     )
     for line in result.summary():
@@ -178,7 +208,7 @@ def _print_schedule(
             f"  stage {stage.objective}: {stage.status}, value {stage.value}, bound "
             f"{stage.bound}{gap}"
         )
-    gantt = Table(title="per machine (hours from the start)", title_justify="left")
+    gantt = Table(title="per machine", title_justify="left")
     for name in (
         "machine",
         "rolls",
@@ -199,8 +229,8 @@ def _print_schedule(
             str(len(steps)),
             f"{busy:.1f}",
             str(sum(len(s.maintenance_before) for s in steps)),
-            f"{steps[0].start / 60:.1f}",
-            f"{steps[-1].end / 60:.1f}",
+            moment(origin, steps[0].start),
+            moment(origin, steps[-1].end),
             sequence,
         )
     out.print(gantt)

@@ -10,8 +10,10 @@ longest for in the schedule.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 
+from twin.display import moment
 from twin.schedule.model.windows import operation_spans
 from twin.schedule.plant.problem import PlantProblem
 from twin.schedule.solution import Solution
@@ -49,11 +51,15 @@ def earliest_completion(plant: PlantProblem, order: str, line: str) -> float:
     return bound
 
 
-def explain_lateness(plant: PlantProblem, solution: Solution) -> list[str]:
-    """A sentence for each late order of ``solution``, the latest first (at most a few)."""
+def explain_lateness(
+    plant: PlantProblem, solution: Solution, origin: dt.datetime | None = None
+) -> list[str]:
+    """A sentence for each late order of ``solution``, the latest first (at most a few).
+
+    Moments read as calendar dates from ``origin`` (the problem's t = 0), durations in hours.
+    """
     if not solution.has_schedule:
         return []
-    scenario = plant.scenario
     late: dict[str, int] = {}
     for job_id, outcome in solution.jobs.items():
         name = plant.rolls[job_id].order
@@ -61,24 +67,24 @@ def explain_lateness(plant: PlantProblem, solution: Solution) -> list[str]:
     tardy = sorted((o for o, t in late.items() if t > 0), key=lambda o: -late[o])
     waits = _longest_waits(plant, solution)
     sentences = []
-    orders = {o.id: o for o in scenario.orders}
     for order_id in tardy[:MAX_SENTENCES]:
-        order = orders[order_id]
-        due = scenario.minutes(order.due)
+        jobs = [plant.problem.job[j] for j, roll in plant.rolls.items() if roll.order == order_id]
+        due = min((job.due for job in jobs if job.due is not None), default=0)
+        release = min(job.release for job in jobs)
         lines = {roll.line for roll in plant.rolls.values() if roll.order == order_id}
         earliest = min(earliest_completion(plant, order_id, line) for line in lines)
         if earliest > due:
             sentences.append(
-                f"order {order_id} cannot be on time: due at {_hours(due)}, it cannot be "
-                f"complete before {_hours(earliest)} even on an empty plant (released at "
-                f"{_hours(scenario.minutes(order.release))}); it is {_hours(late[order_id])} late"
+                f"order {order_id} cannot be on time: due {moment(origin, due)}, it cannot be "
+                f"complete before {moment(origin, earliest)} even on an empty plant (released "
+                f"{moment(origin, release)}); it is {_hours(late[order_id])} late"
             )
         else:
             machine, wait = waits.get(order_id, ("its machines", 0))
             sentences.append(
                 f"order {order_id} is {_hours(late[order_id])} late because other orders take "
-                f"its machines: alone it could be complete by {_hours(earliest)} (due "
-                f"{_hours(due)}); its rolls wait longest for {machine} ({_hours(wait)})"
+                f"its machines: alone it could be complete by {moment(origin, earliest)} (due "
+                f"{moment(origin, due)}); its rolls wait longest for {machine} ({_hours(wait)})"
             )
     if len(tardy) > MAX_SENTENCES:
         sentences.append(f"... and {len(tardy) - MAX_SENTENCES} more late orders")

@@ -13,15 +13,17 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from twin.engine.plan import SchedulePlan
+from twin.engine.plan import PlannedOperation, SchedulePlan
 from twin.scenario import Scenario
 from twin.schedule.criteria import Criterion, Lexicographic, Objective
 from twin.schedule.dispatch import RULES, best_of, dispatch
 from twin.schedule.explain import explain
+from twin.schedule.plant.from_state import problem_from_state
 from twin.schedule.plant.lateness import explain_lateness
 from twin.schedule.plant.problem import PlantProblem, build_problem
 from twin.schedule.solution import Solution
 from twin.schedule.solve import solve
+from twin.state.model import PlantState
 
 OBJECTIVES: dict[str, tuple[str, ...]] = {
     "tardiness-makespan": ("weighted_tardiness", "makespan"),
@@ -97,6 +99,13 @@ def to_plan(plant: PlantProblem, solution: Solution) -> SchedulePlan:
         line={roll[job_id]: plant.rolls[job_id].line for job_id in solution.jobs},
         maintenance={machine: planned for machine, planned in maintenance.items() if planned},
         planned_completion_min=completion,
+        operations=[
+            PlannedOperation(
+                roll=roll[step.job], machine=machine, start_min=step.start, end_min=step.end
+            )
+            for machine, steps in solution.machines.items()
+            for step in sorted(steps, key=lambda s: s.start)
+        ],
     )
 
 
@@ -198,8 +207,15 @@ def schedule_plant(
     *,
     time_limit_s: float = 30.0,
     workers: int = 2,
+    state: PlantState | None = None,
+    previous: SchedulePlan | None = None,
+    frozen_min: float = 0.0,
 ) -> PlantSchedule:
     """Schedule the order book: every dispatching rule, then CP-SAT from the best of them.
+
+    From a plant ``state`` it schedules what is left, times from the state's moment, keeping
+    the operations of a ``previous`` plan that start within ``frozen_min`` where they were
+    (:func:`~twin.schedule.plant.from_state.problem_from_state`).
 
     Everything together keeps to ``time_limit_s``. Raises
     :class:`~twin.schedule.plant.problem.ScheduleTooLarge` for an order book too large to take
@@ -208,7 +224,11 @@ def schedule_plant(
     began = time.perf_counter()
     stop_at = began + time_limit_s
     spec = parse_objective(objective)
-    plant = build_problem(scenario)
+    plant = (
+        build_problem(scenario)
+        if state is None
+        else problem_from_state(scenario, state, previous=previous, frozen_min=frozen_min)
+    )
     rules_stop = began + RULES_SHARE * time_limit_s
     baselines: dict[str, Solution] = {
         rule: dispatch(plant.problem, rule, objective=spec, stop_at=rules_stop) for rule in RULES
@@ -224,7 +244,9 @@ def schedule_plant(
     left = stop_at - time.perf_counter() - min(RESERVE_S, 0.1 * time_limit_s)
     solution = solve(plant.problem, spec, time_limit_s=max(0.0, left), workers=workers, hint=best)
     if solution.has_schedule:
-        explanation = explain_lateness(plant, solution)
+        explanation = explain_lateness(
+            plant, solution, state.at if state is not None else scenario.start
+        )
     elif solution.status == "INFEASIBLE":
         explanation = explain(plant.problem, stop_at=stop_at)
     else:
