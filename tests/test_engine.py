@@ -122,6 +122,59 @@ def test_scripted_stop_fills_the_accumulator_and_blocks_upstream_on_time() -> No
     assert result.flatten()["stations.M2.states.maintenance"] == pytest.approx(60 / 300)
 
 
+def _level_at(trace: list[tuple[float, float]], t: float) -> float:
+    """The level a trace gives at ``t``: linear between its entries."""
+    for (t0, l0), (t1, l1) in itertools.pairwise(trace):
+        if t0 <= t <= t1 and t1 > t0:
+            return l0 + (l1 - l0) * (t - t0) / (t1 - t0)
+    return trace[-1][1]
+
+
+def test_the_accumulator_log_follows_the_scripted_stop() -> None:
+    stop = {"kind": "calendar", "name": "stop", "every": "30d", "first": 100, "duration": 60}
+    stop["needs_crew"] = False
+    scenario = fluid_line(8, 10, 100, horizon=300, maintenance=[stop])
+    result = Plant(scenario, RunOptions.of(scenario, event_log=True)).run()
+    trace = [(b.minute, b.level) for b in result.buffer_events or [] if b.buffer == "A"]
+    # empty until M2 stops at 100 min; fills at 8 m/min to 100 m at 112.5 min; full until M2
+    # restarts at 160 min; drains at 10 - 8 = 2 m/min, empty at 210 min
+    expected = {50: 0, 100: 0, 106.25: 50, 112.5: 100, 140: 100, 160: 100, 185: 50, 210: 0, 299: 0}
+    for t, level in expected.items():
+        assert _level_at(trace, t) == pytest.approx(level, abs=1e-6), t
+
+
+def test_the_store_log_replays_each_store_exactly() -> None:
+    scenario = load_scenario(SCENARIOS / "baseline.yaml")
+    options = RunOptions.of(scenario, horizon_min=20 * 1440)
+    logged = run_replication(scenario, options.replace(event_log=True), 0)
+    assert (
+        logged.flatten() == run_replication(scenario, options, 0).flatten()
+    )  # logs change nothing
+    changes = logged.buffer_events or []
+    assert [c.minute for c in changes] == sorted(c.minute for c in changes)
+    for name, figures in logged.buffers.items():
+        mine = [c for c in changes if c.buffer == name]
+        if figures.unit == "rolls":
+            inside: set[str] = set()
+            for change in mine:
+                assert change.roll is not None
+                if change.change == "in":
+                    inside.add(change.roll)
+                else:
+                    inside.remove(change.roll)
+                assert change.level == len(inside)
+        trace = [(0.0, 0.0)] if figures.unit == "rolls" else []  # stores start empty
+        trace += [(c.minute, c.level) for c in mine]  # an accumulator's starts at minute 0
+        trace.append((options.horizon_min, trace[-1][1]))
+        if figures.unit == "rolls":  # a step function: each level holds until the next change
+            area = sum(l0 * (t1 - t0) for (t0, l0), (t1, _) in itertools.pairwise(trace))
+        else:
+            area = sum(
+                (l0 + l1) / 2 * (t1 - t0) for (t0, l0), (t1, l1) in itertools.pairwise(trace)
+            )
+        assert area / options.horizon_min == pytest.approx(figures.mean_level, rel=1e-9, abs=1e-9)
+
+
 # ---------------------------------------------------------------- exponential two-machine line
 def roll_line(
     mu1: float, mu2: float, p1: float, r1: float, p2: float, r2: float, capacity: int

@@ -10,6 +10,7 @@ from typing import Any
 
 from twin.capacity import LineCapacity, StationCapacity, static_capacity
 from twin.engine import (
+    BufferChange,
     Estimate,
     Probability,
     ReplicationRecord,
@@ -78,6 +79,7 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "MAX_DOCUMENT_BYTES",
     "OBJECTIVES",
+    "BufferChange",
     "ColumnMap",
     "Comparison",
     "Design",

@@ -74,7 +74,7 @@ def tables(store: Store, run_id: str) -> dict[str, pd.DataFrame]:
             frames["replications"] = pd.DataFrame.from_records(kept)
         frames["order_book"] = order_book_frame(store.scenario_document(info.id))
         return frames
-    return {"order_book": order_book_frame(store.scenario_document(info.id))}
+    return {}
 
 
 def order_book_frame(document: dict[str, Any]) -> pd.DataFrame:

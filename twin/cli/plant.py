@@ -37,11 +37,19 @@ def schema(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")
     ] = None,
+    state: Annotated[
+        bool, typer.Option("--state", help="The plant-state format instead of the scenario's.")
+    ] = False,
 ) -> None:
-    """Print the JSON Schema of the scenario format, for editors that check YAML files."""
+    """Print the JSON Schema of the scenario (or plant-state) format, for editors."""
     if output is not None:
         check_output(output, "--output")
-    document = json.dumps(Scenario.model_json_schema(by_alias=True), indent=2)
+    if state:
+        from twin.state import PlantState
+
+        document = json.dumps(PlantState.model_json_schema(by_alias=True), indent=2)
+    else:
+        document = json.dumps(Scenario.model_json_schema(by_alias=True), indent=2)
     if output is None:
         sys.stdout.write(document + "\n")
     else:

@@ -3,7 +3,8 @@
 ``simulate(scenario, options)`` runs the replications :class:`RunOptions` asks for and returns a
 :class:`SimulationResult`; ``run_replication`` runs one and returns its
 :class:`ReplicationRecord`, whose :meth:`~ReplicationRecord.flatten` gives the dotted KPI names
-studies and the run store use. An event log is a list of :class:`StateChange`.
+studies and the run store use. An event log is a list of :class:`StateChange` (stations)
+and of :class:`BufferChange` (stores and accumulators).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from twin.engine.options import Dispatching, RunOptions
 from twin.engine.plan import SchedulePlan
 from twin.engine.plant import Plant
 from twin.engine.records import (
+    BufferChange,
     BufferFigures,
     LineFigures,
     OrderFigures,
@@ -69,6 +71,7 @@ def simulate(
 
 __all__ = [
     "STATE_NAMES",
+    "BufferChange",
     "BufferFigures",
     "Dispatching",
     "Estimate",

@@ -19,6 +19,7 @@ import numpy as np
 from stations import DefectType, Distribution, Equipment, RecipeStep, RollOverhead
 from stations.distributions import Exponential
 from twin.engine.clock import Clock
+from twin.engine.records import BufferChange, BufferEvent
 from twin.engine.states import STATE_NAMES
 from twin.engine.stats import LevelStat
 from twin.engine.streams import stream
@@ -109,6 +110,8 @@ class RollQueue:
         self.departures = 0
         self.wait_total = 0.0
         self.expired = 0
+        self.log: list[BufferChange] | None = None
+        """Where each roll's entry and exit is written, when the event log is kept."""
 
     def reserve(self, then: Then, argument: Any = None, last: bool = False) -> None:
         """Hold a place for a put; ``then(argument)`` once it is held.
@@ -137,6 +140,8 @@ class RollQueue:
         if now >= self.warmup:
             self.arrivals += 1
         self.level.step(now, len(rolls))
+        if self.log is not None:
+            self.log.append(BufferChange(now, self.id, len(rolls), "in", roll.id))
         if self.max_wait:
             limit = self.max_wait.get(roll.product)
             if limit is not None:
@@ -150,7 +155,7 @@ class RollQueue:
         if self.rolls:
             self._serve()
 
-    def _take(self, roll: Roll) -> None:
+    def _take(self, roll: Roll, change: BufferEvent = "out") -> None:
         now = self.env._now
         rolls = self.rolls
         if rolls[0] is roll:
@@ -162,6 +167,8 @@ class RollQueue:
             self.departures += 1
             self.wait_total += now - roll.stored_at
         self.level.step(now, len(rolls))
+        if self.log is not None:
+            self.log.append(BufferChange(now, self.id, len(rolls), change, roll.id))
         waiters = self.space_waiters
         while waiters and len(rolls) + self.reserved < self.capacity:
             self.reserved += 1
@@ -182,7 +189,7 @@ class RollQueue:
         roll, token = stored
         if roll.store_token != token:
             return  # it left in time
-        self._take(roll)
+        self._take(roll, "expired")
         self.expired += 1
         self.expire(roll, self)
 

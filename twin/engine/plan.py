@@ -14,6 +14,17 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field
 
 
+class PlannedOperation(BaseModel):
+    """One operation of a plan: a roll on a machine, from its planned start to its end."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+    roll: str
+    machine: str
+    start_min: float = Field(description="Planned start, minutes after the start.")
+    end_min: float = Field(description="Planned end, minutes after the start.")
+
+
 class SchedulePlan(BaseModel):
     """What the twin needs of a schedule."""
 
@@ -34,4 +45,8 @@ class SchedulePlan(BaseModel):
     )
     planned_completion_min: dict[str, float] = Field(
         default={}, description="Planned completion of each order, minutes after the start."
+    )
+    operations: list[PlannedOperation] = Field(
+        default=[],
+        description="Every planned operation with its times (machines' sequences in detail).",
     )

@@ -7,7 +7,8 @@ store and exports know (``kpis.output_m2_per_h``, ``lines.<line>.wip_rolls``,
 ``stations.<station>.oee``, ``buffers.<buffer>.mean_level``, ...): ids contain no '.', so a name
 is never ambiguous, but nothing in the engine splits one.
 
-A :class:`StateChange` is one line of a station unit's event log.
+A :class:`StateChange` is one line of a station unit's event log, a :class:`BufferChange` one
+line of a roll store's or accumulator's.
 """
 
 from __future__ import annotations
@@ -39,6 +40,25 @@ class StateChange:
     product: str | None = None
     step: int | None = None
     metres: float | None = None
+
+
+BufferEvent = Literal["in", "out", "expired", "level"]
+
+
+@dataclass(frozen=True, slots=True)
+class BufferChange:
+    """A roll store's or accumulator's ``level`` just after ``minute`` (minutes after the start).
+
+    For a roll store, ``roll`` entered (``in``), was taken (``out``) or waited past its limit
+    and left (``expired``), and ``level`` is the number of rolls then in it. For an accumulator
+    (``change`` is ``level``) the level in metres moves linearly from one entry to the next.
+    """
+
+    minute: float
+    buffer: str
+    level: float
+    change: BufferEvent = "level"
+    roll: str | None = None
 
 
 @dataclass(slots=True)
@@ -141,6 +161,8 @@ class ReplicationRecord:
     wakeups: int
     """Fluid updates the replication took (a cost figure)."""
     events: list[StateChange] | None = None
+    buffer_events: list[BufferChange] | None = None
+    """Every roll store's and accumulator's changes, with the event log (first replication)."""
     rolls: list[dict[str, Any]] | None = None
     """Each finished roll's genealogy, when asked."""
     line_bottleneck: dict[str, float] = field(default_factory=dict)

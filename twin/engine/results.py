@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from twin.engine.records import StateChange
+from twin.engine.records import BufferChange, StateChange
 from twin.engine.stats import Estimate, Probability
 
 
@@ -163,6 +163,10 @@ class SimulationResult(BaseModel):
     events_processed: int = Field(description="Fluid updates over all replications.")
     events: list[StateChange] | None = Field(
         default=None, description="Every station unit's state changes, first replication."
+    )
+    buffer_events: list[BufferChange] | None = Field(
+        default=None,
+        description="Every roll store's and accumulator's changes, first replication.",
     )
 
 

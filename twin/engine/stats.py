@@ -138,6 +138,7 @@ class LevelStat:
         "last_level",
         "last_t",
         "maximum",
+        "trace",
         "warmup",
     )
 
@@ -153,6 +154,9 @@ class LevelStat:
         self._next_t = grid[0] if grid else math.inf
         """The next time of the series to keep."""
         self._samples: list[tuple[float, float]] = []
+        self.trace: list[tuple[float, float]] | None = None
+        """Every (minute, level) update, when kept (None: not kept); runs of one level are
+        kept as their first and last entries, so the level is linear between entries."""
 
     def step(self, t: float, level: float) -> None:
         """The level jumps to ``level`` at ``t`` (it was constant since the last update)."""
@@ -171,6 +175,8 @@ class LevelStat:
             if t > warmup and last > top:
                 top = last
             self.maximum = top
+        if self.trace is not None:
+            self._trace(t, level)
         if level != last and self._next_t < t:
             self._sample_before(t)
         self.last_t = t
@@ -190,7 +196,21 @@ class LevelStat:
             self.area += (l0 + level) / 2 * (t - t0)
         self._record(t, level)
 
+    def keep_trace(self) -> None:
+        """Keep every update from now on in :attr:`trace`."""
+        self.trace = [(self.last_t, float(self.last_level))]
+
+    def _trace(self, t: float, level: float) -> None:
+        trace = self.trace
+        assert trace is not None
+        if len(trace) > 1 and trace[-1][1] == level == trace[-2][1]:
+            trace[-1] = (t, level)
+        else:
+            trace.append((t, float(level)))
+
     def _record(self, t: float, level: float) -> None:
+        if self.trace is not None:
+            self._trace(t, level)
         if t >= self.warmup:
             self.maximum = max(self.maximum, level, self.last_level if t > self.warmup else level)
         if level != self.last_level and self._next_t < t:

@@ -162,4 +162,5 @@ def summarise(records: Sequence[ReplicationRecord], options: RunOptions) -> Simu
         rolls=first.rolls,
         events_processed=sum(r.wakeups for r in records),
         events=first.events,
+        buffer_events=first.buffer_events,
     )

@@ -22,7 +22,7 @@ from twin.engine.plant.crews import Crews
 from twin.engine.plant.orders import Orders
 from twin.engine.plant.results import replication_record
 from twin.engine.quality import QualityModel, QualityTally
-from twin.engine.records import ReplicationRecord, StateChange
+from twin.engine.records import BufferChange, ReplicationRecord, StateChange
 from twin.engine.segment import Segment
 from twin.engine.stats import LevelStat
 from twin.engine.streams import stream
@@ -44,6 +44,7 @@ class Plant:
         self.horizon = options.horizon_min
         self.warmup = options.warmup_min
         self.event_log: list[StateChange] | None = [] if options.event_log else None
+        self.buffer_log: list[BufferChange] | None = [] if options.event_log else None
         self.quality = self._quality_model() if options.quality else None
         self.crews = Crews(self.env, scenario.crews, quiet=self.event_log is None)
         self.orders = Orders(self.env, scenario, options, self.quality)
@@ -83,6 +84,7 @@ class Plant:
         for segment in segments[:-1]:
             spec = line.store_after(segment[-1])
             store = self.orders.queue(spec.id, spec.capacity_rolls, spec.max_wait, spec.on_expiry)
+            store.log = self.buffer_log
             self.stores[spec.id] = store
             sinks.append(store)
         sinks.append(None)
@@ -97,6 +99,9 @@ class Plant:
                 )
                 for spec in line.accumulators_in(segment)
             ]
+            if self.buffer_log is not None:
+                for accumulator in accumulators:
+                    accumulator.level_stat.keep_trace()
             self.accumulators += accumulators
             for unit_index in range(segment[0].units):
                 units = [

@@ -12,6 +12,7 @@ from twin.engine.bottleneck import bottleneck_shares
 from twin.engine.entities import Roll, StationUnit
 from twin.engine.plant.orders import LineOutput
 from twin.engine.records import (
+    BufferChange,
     BufferFigures,
     LineFigures,
     OrderFigures,
@@ -54,12 +55,24 @@ def replication_record(plant: Plant) -> ReplicationRecord:
         line_bottleneck=_line_bottleneck(plant),
         wakeups=sum(s.wakeups for s in plant.segments),
         events=plant.event_log,
+        buffer_events=_buffer_events(plant),
         rolls=[trace(plant, r) for r in plant.orders.finished]
         if plant.orders.finished is not None
         else None,
         start=plant.scenario.start,
         mix=plant.orders.mixes(),
     )
+
+
+def _buffer_events(plant: Plant) -> list[BufferChange] | None:
+    """The stores' log and the accumulators' level traces, in time order."""
+    if plant.buffer_log is None:
+        return None
+    changes = list(plant.buffer_log)
+    for acc in plant.accumulators:
+        changes += [BufferChange(t, acc.id, level) for t, level in acc.level_stat.trace or ()]
+    changes.sort(key=lambda change: change.minute)  # stable: a store's own order is kept
+    return changes
 
 
 class _Line:
