@@ -57,8 +57,10 @@ class Crews:
     def crew_for(self, line_id: str, task: str) -> Operators | None:
         """The crew that does ``task`` on line ``line_id``, if any crew does."""
         key = (line_id, task)
-        if key not in self._memo:
-            self._memo[key] = next(
+        try:
+            return self._memo[key]
+        except KeyError:
+            crew = self._memo[key] = next(
                 (
                     self.resources[crew.id]
                     for crew in self.specs
@@ -66,7 +68,7 @@ class Crews:
                 ),
                 None,
             )
-        return self._memo[key]
+            return crew
 
     def task(
         self,

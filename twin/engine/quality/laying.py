@@ -76,12 +76,18 @@ def _points(
     s = rng.random(total)
     # offsets under an intensity rising linearly from a to b along the roll (inverse CDF), for
     # the defects whose rate changes along it; the rest are uniform
-    rising = (np.abs(b - a) > 1e-12 * a).ravel()
+    slope = b - a
+    rising = (np.abs(slope) > 1e-12 * a).ravel()
     sloped = np.flatnonzero(rising[cell])
     if len(sloped):
         rows = cell[sloped]
-        a0, d, u = a.ravel()[rows], (b - a).ravel()[rows], s[sloped]
-        s[sloped] = (np.sqrt(a0 * a0 + d * (2 * a0 + d) * u) - a0) / d
+        # per cell first, then per defect: (sqrt(a² + d(2a + d)u) - a) / d
+        a_cell, d_cell = a.ravel(), slope.ravel()
+        square, spread = a_cell * a_cell, d_cell * (2 * a_cell + d_cell)
+        root = np.sqrt(square[rows] + spread[rows] * s[sloped])
+        root -= a_cell[rows]
+        root /= d_cell[rows]
+        s[sloped] = root
     codes = POINT_CODES[cell % len(POINT_TYPES)]
     del cell
     flips = np.array([layer.reversed for _, layer in layers])
