@@ -9,6 +9,7 @@ runs it to the horizon and returns a :class:`~twin.engine.records.ReplicationRec
 
 from __future__ import annotations
 
+import gc
 from typing import Any
 
 from stations.distributions import Exponential
@@ -194,12 +195,24 @@ class Plant:
 
     # ------------------------------------------------------------------ running
     def run(self) -> ReplicationRecord:
-        """Run to the horizon and collect the replication's numbers."""
-        for segment in self.segments:
-            segment.start()
-        self.env.run_until(self.horizon)
-        for segment in self.segments:
-            segment.flush()
-        if self.quality is not None:
-            self.quality.close()
-        return replication_record(self)
+        """Run to the horizon and collect the replication's numbers.
+
+        Python's cycle collector is paused meanwhile: a run makes next to no cyclic garbage (a
+        plant-year about 150 objects; its rolls, pieces and records go by reference counting),
+        while one pass of the collector over every object of the process (the scenario, the
+        packages imported) cost a plant-year about a tenth of its time.
+        """
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            for segment in self.segments:
+                segment.start()
+            self.env.run_until(self.horizon)
+            for segment in self.segments:
+                segment.flush()
+            if self.quality is not None:
+                self.quality.close()
+            return replication_record(self)
+        finally:
+            if collecting:
+                gc.enable()
