@@ -175,6 +175,8 @@ class LevelStat:
             if t > warmup and last > top:
                 top = last
             self.maximum = top
+        if self.trace is not None:
+            self._trace(t, level)
         if level != last and self._next_t < t:
             self._sample_before(t)
         self.last_t = t
@@ -206,13 +208,17 @@ class LevelStat:
         """Keep every update from now on in :attr:`trace`."""
         self.trace = [(self.last_t, float(self.last_level))]
 
-    def _record(self, t: float, level: float) -> None:
+    def _trace(self, t: float, level: float) -> None:
         trace = self.trace
-        if trace is not None:
-            if len(trace) > 1 and trace[-1][1] == level == trace[-2][1]:
-                trace[-1] = (t, level)
-            else:
-                trace.append((t, float(level)))
+        assert trace is not None
+        if len(trace) > 1 and trace[-1][1] == level == trace[-2][1]:
+            trace[-1] = (t, level)
+        else:
+            trace.append((t, float(level)))
+
+    def _record(self, t: float, level: float) -> None:
+        if self.trace is not None:
+            self._trace(t, level)
         if t >= self.warmup:
             self.maximum = max(self.maximum, level, self.last_level if t > self.warmup else level)
         if level != self.last_level and self._next_t < t:

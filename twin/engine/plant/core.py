@@ -9,6 +9,7 @@ runs it to the horizon and returns a :class:`~twin.engine.records.ReplicationRec
 
 from __future__ import annotations
 
+import gc
 from typing import Any
 
 from stations.distributions import Exponential
@@ -251,9 +252,21 @@ class Plant:
         return replication_record(self, self.taken)
 
     def run(self) -> ReplicationRecord:
-        """Run to the horizon (taking the snapshot asked for) and collect the numbers."""
-        self.begin()
-        if self.options.snapshot_at_min is not None:
-            self.run_until(self.options.snapshot_at_min)
-            self.taken = self.snapshot()
-        return self.finish()
+        """Run to the horizon (taking the snapshot asked for) and collect the numbers.
+
+        Python's cycle collector is paused meanwhile: a run makes next to no cyclic garbage (a
+        plant-year about 150 objects; its rolls, pieces and records go by reference counting),
+        while one pass of the collector over every object of the process (the scenario, the
+        packages imported) cost a plant-year about a tenth of its time.
+        """
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            self.begin()
+            if self.options.snapshot_at_min is not None:
+                self.run_until(self.options.snapshot_at_min)
+                self.taken = self.snapshot()
+            return self.finish()
+        finally:
+            if collecting:
+                gc.enable()

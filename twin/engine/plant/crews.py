@@ -58,8 +58,10 @@ class Crews:
     def crew_for(self, line_id: str, task: str) -> Operators | None:
         """The crew that does ``task`` on line ``line_id``, if any crew does."""
         key = (line_id, task)
-        if key not in self._memo:
-            self._memo[key] = next(
+        try:
+            return self._memo[key]
+        except KeyError:
+            crew = self._memo[key] = next(
                 (
                     self.resources[crew.id]
                     for crew in self.specs
@@ -67,7 +69,7 @@ class Crews:
                 ),
                 None,
             )
-        return self._memo[key]
+            return crew
 
     def task(
         self,

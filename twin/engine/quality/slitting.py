@@ -115,15 +115,16 @@ def _cuts(
     """The cut-outs around marked defects, merged per lane: starts, ends (on one line), keys."""
     defects, roll_of = found.defects, found.roll_of
     rows, keys = found.rows(True)
+    owner = roll_of[rows]
     starts = defects.pos_m[rows]
     ends = starts.copy()
     spans = defects.length_m[rows]
-    half = layouts.cut_out_m[roll_of[rows]] / 2
+    half = (layouts.cut_out_m / 2)[owner]
     half[spans > 0] = 0.0
     starts -= half
     ends += half
     ends += spans
-    roll_length = layouts.length_m[roll_of[rows]]
+    roll_length = layouts.length_m[owner]
     for bound in (starts, ends):  # clipped to the roll, [0, length]
         np.maximum(bound, 0.0, out=bound)
         np.minimum(bound, roll_length, out=bound)
