@@ -14,6 +14,7 @@ from rich.table import Table
 from twin import Estimate, SimulationResult
 from twin.cli.app import out
 from twin.display import interval, kpi_label, moment, moment_interval, shown
+from twin.engine.results import OrderResult
 
 ORDER_ROWS = 20
 """Orders listed by default (the least likely to be on time first); ``--all-orders`` lists all."""
@@ -41,8 +42,10 @@ def _header(result: SimulationResult) -> None:
         detail = "the order book from an empty plant; everything counted from the start"
         state = result.initial_state
         if state is not None:
-            in_plant = sum(u.roll is not None for u in state.units) + sum(
-                len(s.rolls) for s in (*state.stores, *state.queues)
+            in_plant = (
+                sum(1 for u in state.units if u.roll is not None)
+                + sum(len(s.rolls) for s in state.stores)
+                + sum(len(q.rolls) for q in state.queues)
             )
             detail = (
                 f"the open orders from the plant as it was at {moment(state.at, 0.0)} "
@@ -142,6 +145,14 @@ def _delivery(result: SimulationResult, all_orders: bool) -> None:
     out.print(table)
 
 
+def _on_time(order: OrderResult) -> str:
+    """An order's chance of being on time, or that the run cannot tell yet."""
+    if not order.judged:
+        return "not due within the horizon"
+    on_time = order.on_time
+    return f"{on_time.p:.0%} [{on_time.low:.0%}, {on_time.high:.0%}]"
+
+
 def print_orders(result: SimulationResult, all_orders: bool = False) -> None:
     """Every order by its chance of being on time (Wilson interval), the least likely first."""
     if not result.orders:
@@ -161,7 +172,8 @@ def print_orders(result: SimulationResult, all_orders: bool = False) -> None:
             name, justify="right" if name in ("on time", "expected tardiness h") else "left"
         )
     rows = sorted(
-        result.orders.items(), key=lambda item: (item[1].on_time.p, item[1].due_h, item[0])
+        result.orders.items(),
+        key=lambda item: (not item[1].judged, item[1].on_time.p, item[1].due_h, item[0]),
     )
     shown_rows = rows if all_orders else rows[:ORDER_ROWS]
     for order_id, order in shown_rows:
@@ -171,14 +183,13 @@ def print_orders(result: SimulationResult, all_orders: bool = False) -> None:
         else:
             missed = round((1 - order.completed_fraction) * result.replications)
             completion = f"unfinished in {missed} of {result.replications}"
-        on_time = order.on_time
         table.add_row(
             order_id,
             order.line or "–",
             order.product,
             moment(start, order.due_h * 60),
             completion,
-            f"{on_time.p:.0%} [{on_time.low:.0%}, {on_time.high:.0%}]",
+            _on_time(order),
             shown("tardiness_h", order.tardiness_h.mean),
         )
     out.print(table)
@@ -275,7 +286,7 @@ def print_plan_outcome(result: SimulationResult) -> None:
     )
     for name in ("order", "due", "planned", "realised [95 % CI]", "on time", "tardiness h"):
         table.add_column(name, justify="left" if name == "order" else "right")
-    rows = sorted(result.orders.items(), key=lambda item: item[1].on_time.p)
+    rows = sorted(result.orders.items(), key=lambda item: (not item[1].judged, item[1].on_time.p))
     for order_id, order in rows[:ORDER_ROWS]:
         c = order.completion_h
         realised = (
@@ -289,13 +300,13 @@ def print_plan_outcome(result: SimulationResult) -> None:
             moment(start, order.due_h * 60),
             moment(start, planned * 60) if planned is not None else "",
             realised,
-            f"{order.on_time.p:.0%} [{order.on_time.low:.0%}, {order.on_time.high:.0%}]",
+            _on_time(order),
             shown("tardiness_h", order.tardiness_h.mean),
         )
     out.print(table)
     if "weighted_tardiness_h" in result.kpis:
         wt = estimate("weighted_tardiness_h", result.kpis["weighted_tardiness_h"])
-        on_time = estimate("on_time_fraction", result.kpis["on_time_fraction"])
+        on_time = estimate("on_time_fraction", result.kpis.get("on_time_fraction"))
         out.print(
             f"the schedule's expected weighted tardiness {wt} h; orders on time {on_time}",
             markup=False,

@@ -122,6 +122,7 @@ def _orders(records: Sequence[ReplicationRecord], options: RunOptions) -> dict[s
             tardiness_h=Estimate.of([r.tardiness_min / 60 for r in runs]),
             on_time=Probability.wilson(on_time, len(runs)),
             planned_completion_h=planned / 60 if planned is not None else None,
+            due_in_horizon=runs[0].due_min <= options.horizon_min,
         )
     return orders
 
