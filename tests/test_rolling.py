@@ -131,7 +131,7 @@ def test_the_rolling_command_compares_policies_and_labels_its_question(tmp_path:
     assert "delivery of the order book over 1 days from 2026-12-07 06:00" in output
     assert "against static: paired differences" in output
     assert "event:failure=1h − static" in output
-    assert "a new schedule when a tool has been down 1h" in output
+    assert "a new schedule when a tool has been down 1 h" in output
     done = CliRunner().invoke(app, [*args, "--json"])
     assert done.exit_code == 0, done.output
     document = yaml.safe_load(done.output)

@@ -129,7 +129,7 @@ def scheduler(scenario: Scenario, planning: Planning) -> Planner:
             previous=previous,
             frozen_min=frozen,
         )
-        if result.solution.status == "INFEASIBLE" and frozen > 0:
+        if result.plan is None and frozen > 0:
             # what the frozen window keeps no longer fits the plant as it is: plan without it
             result = schedule_plant(
                 scenario,

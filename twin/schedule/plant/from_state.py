@@ -370,6 +370,7 @@ def _frozen(
     known = {m.id: m for m in machines}
     frozen: dict[str, Frozen] = {}
     taken: dict[str, list[tuple[int, int]]] = {}  # frozen spans on each machine
+    usage = {m.id: m.usage_at_start() for m in machines}  # with what the kept ones add
     for job in jobs:
         roll = job.id.partition("@")[0] if "@" in job.id else job.id
         ready = job.release  # the earliest the next operation can start
@@ -383,15 +384,23 @@ def _frozen(
             # kept only where it still fits: after its machine is free, after the job's steps
             # before it (at their shortest), clear of windows and of the other kept ones
             earliest = ready + sum(o.shortest for o in job.operations[:index])
+            # and without maintenance: kept work must not take a counter past its limit
             spans = [*known[machine].unavailable, *taken.get(machine, [])]
+            levels = usage[machine]
             if (
                 op.id in frozen
                 or begin < max(earliest, known[machine].available_from)
                 or any(a < end and begin < b for a, b in spans)
+                or any(
+                    levels[u.counter] + op.usage.get(u.counter, 0) > u.limit
+                    for u in known[machine].usage_limits
+                )
             ):
                 continue
             frozen[op.id] = Frozen(machine, begin)
             taken.setdefault(machine, []).append((begin, end))
+            for counter in levels:
+                levels[counter] += op.usage.get(counter, 0)
             ready = end - sum(o.shortest for o in job.operations[: index + 1])
     return frozen
 
