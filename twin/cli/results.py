@@ -9,12 +9,15 @@ stations are in web order line by line, shares are in per cent.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from rich.table import Table
 
 from twin import Estimate, SimulationResult
 from twin.cli.app import out
 from twin.display import interval, kpi_label, moment, moment_interval, shown
 from twin.engine.results import OrderResult
+from twin.plan_outcome import OffPlan
 
 ORDER_ROWS = 20
 """Orders listed by default (the least likely to be on time first); ``--all-orders`` lists all."""
@@ -278,8 +281,12 @@ def print_result(result: SimulationResult, all_orders: bool = False) -> None:
     _quality(result)
 
 
-def print_plan_outcome(result: SimulationResult) -> None:
-    """Each order's planned against realised completion, the least likely on time first."""
+def print_plan_outcome(result: SimulationResult, off: Sequence[OffPlan] = ()) -> None:
+    """Each order's planned against realised completion, the least likely on time first.
+
+    ``off`` are the orders whose realised completion is outside their plan: each is named with
+    the machines where its rolls lost (or gained) the time, and why.
+    """
     start = result.start
     table = Table(
         title="the schedule in the twin: planned against realised completion", title_justify="left"
@@ -311,3 +318,49 @@ def print_plan_outcome(result: SimulationResult) -> None:
             f"the schedule's expected weighted tardiness {wt} h; orders on time {on_time}",
             markup=False,
         )
+    _print_off_plan(result, off)
+
+
+def _print_off_plan(result: SimulationResult, off: Sequence[OffPlan]) -> None:
+    start = result.start
+    if not off:
+        out.print("every order's planned completion is inside its realised interval", markup=False)
+        return
+    out.print(
+        f"{len(off)} order(s) off their plan (the planned completion outside the realised "
+        "interval); where the first replication's rolls lost the time:",
+        markup=False,
+    )
+    for order in off[:ORDER_ROWS]:
+        word = "later" if order.late else "earlier"
+        realised = moment_interval(
+            start,
+            (order.realised_low_min + order.realised_high_min) / 2,
+            order.realised_low_min,
+            order.realised_high_min,
+        )
+        where = "; ".join(
+            f"{loss.machine} {loss.gained_min / 60:+.1f} h"
+            + (
+                " ("
+                + ", ".join(
+                    f"{STATE_WORDS.get(state, state)} {minutes / 60:.1f} h"
+                    for state, minutes in loss.states_min.items()
+                )
+                + ")"
+                if loss.states_min
+                else ""
+            )
+            for loss in order.losses[:3]
+        )
+        out.print(
+            f"  {order.order}: planned {moment(start, order.planned_min)}, realised {realised} "
+            f"({word}); " + (where or "no machine stands out in the first replication"),
+            markup=False,
+        )
+    if len(off) > ORDER_ROWS:
+        out.print(f"  … {len(off) - ORDER_ROWS} more", markup=False)
+
+
+STATE_WORDS = {"waiting_crew": "waiting for crew", "off_shift": "off shift"}
+"""States as sentences name them."""
