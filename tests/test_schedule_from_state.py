@@ -98,8 +98,8 @@ def test_operations_inside_the_frozen_window_keep_their_machine_and_start() -> N
 
 
 def test_the_bundled_morning_state_plans_pc3_after_its_repair() -> None:
-    # scenarios/baseline_state.yaml: 06:00, PC3 down until 12:00 with a roll on it. Nothing may
-    # start on PC3 before noon (360 min after 06:00): the rest of its roll comes first.
+    # scenarios/states/baseline_morning.yaml: 06:00, PC3 down until 12:00 with a roll on it.
+    # Nothing may start on PC3 before noon (360 min after 06:00): the rest of its roll first.
     from pathlib import Path
 
     from twin.scenario import load_scenario
@@ -107,7 +107,7 @@ def test_the_bundled_morning_state_plans_pc3_after_its_repair() -> None:
 
     root = Path(__file__).resolve().parent.parent / "scenarios"
     scenario = load_scenario(root / "baseline.yaml")
-    plant = read_state(root / "baseline_state.yaml", scenario)
+    plant = read_state(root / "states" / "baseline_morning.yaml", scenario)
     problem = problem_from_state(scenario, plant)
     assert problem.problem.machine["PC3"].available_from > 360
     assert all(roll.order != "SO-A3-01" for roll in problem.rolls.values())  # finished by then
