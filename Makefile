@@ -47,6 +47,7 @@ fuzz: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/python -m mypy
 
 # Take the newest releases pyproject.toml allows, in a venv of their own; if the whole suite passes
 # with them, they become constraints.txt.
