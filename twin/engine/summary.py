@@ -74,7 +74,7 @@ def _stations(
     stations = {}
     for name in records[0].stations:  # in web order, line by line
         figures = [r.stations[name] for r in records]
-        state_ci = {s: Estimate.of([f.states[s] for f in figures]) for s in STATE_NAMES}  # type: ignore[index]
+        state_ci = {s: Estimate.of([f.states[s] for f in figures]) for s in STATE_NAMES}
         stations[name] = StationResult(
             states={state: est.mean for state, est in state_ci.items()},
             state_ci=state_ci,

@@ -119,26 +119,22 @@ def scheduler(scenario: Scenario, planning: Planning) -> Planner:
     def plan(
         state: PlantState | None, previous: SchedulePlan | None
     ) -> tuple[SchedulePlan | None, str]:
-        frozen = planning.frozen_min if previous is not None else 0.0
-        result = schedule_plant(
-            scenario,
-            planning.objective,
-            time_limit_s=planning.time_limit_s,
-            workers=planning.workers,
-            state=state,
-            previous=previous,
-            frozen_min=frozen,
-        )
-        if result.plan is None and frozen > 0:
-            # what the frozen window keeps no longer fits the plant as it is: plan without it
-            result = schedule_plant(
+        def attempt(frozen: float) -> PlantSchedule:
+            return schedule_plant(
                 scenario,
                 planning.objective,
                 time_limit_s=planning.time_limit_s,
                 workers=planning.workers,
                 state=state,
+                previous=previous if frozen > 0 else None,
+                frozen_min=frozen,
             )
-            plan, label = plan_of(result)
+
+        frozen = planning.frozen_min if previous is not None else 0.0
+        result = attempt(frozen)
+        if result.plan is None and frozen > 0:
+            # what the frozen window keeps no longer fits the plant as it is: plan without it
+            plan, label = plan_of(attempt(0.0))
             return plan, f"{label} (without the frozen window, which no longer fitted)"
         return plan_of(result)
 

@@ -136,7 +136,7 @@ def _stations(plant: Plant) -> dict[str, StationFigures]:
         planned = 1.0 - states["off_shift"]
         factor = tally.quality_factor(units[0].line_id) if tally is not None else 1.0
         stations[station_id] = StationFigures(
-            states=states,  # type: ignore[arg-type]
+            states=states,
             oee=states["working"] / planned * factor if planned > 0 else 0.0,
             metres=sum(u.metres for u in units),
             line=units[0].line_id,
