@@ -12,6 +12,9 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
+
+from typer.testing import CliRunner
 
 from twin.scenario import load_scenario
 
@@ -72,3 +75,37 @@ def test_a_book_no_schedule_can_meet_still_gets_one_within_the_time_limit(
     summary = done.stdout.splitlines()[1].strip()
     assert summary.startswith(("CP-SAT", "dispatching rule")), summary
     assert "cannot be on time" in done.stderr
+
+
+def _limit_given(monkeypatch: Any, loaded: list[float], limit: str) -> float:
+    """The time limit r2r schedule hands the scheduler, the command line loaded at ``loaded``."""
+    import twin.cli.schedule as command
+    import twin.schedule.plant as plant
+    from twin.cli import app
+
+    seen: list[float] = []
+
+    def scheduler(*_: Any, time_limit_s: float, **__: Any) -> Any:
+        seen.append(time_limit_s)
+        raise KeyboardInterrupt  # stop here: the limit is what this test looks at
+
+    monkeypatch.setattr(command, "_LOADED", loaded)
+    monkeypatch.setattr(plant, "schedule_plant", scheduler)
+    baseline = str(Path(__file__).resolve().parent.parent / "scenarios" / "baseline.yaml")
+    CliRunner().invoke(app, ["schedule", baseline, "--time-limit", limit, "--no-store"])
+    return seen[0]
+
+
+def test_the_first_command_counts_its_limit_from_the_command_lines_start(
+    monkeypatch: Any,
+) -> None:
+    # loaded 4 s ago (Python, the packages): of a 10 s limit, at most 6 s are left to schedule
+    given = _limit_given(monkeypatch, [time.perf_counter() - 4], "10")
+    assert 1.0 <= given <= 6.0
+
+
+def test_a_later_command_in_the_same_process_gets_its_whole_limit(monkeypatch: Any) -> None:
+    # a process that ran a command long ago (a test run, a script) gives a new one its whole
+    # limit less what this command itself took to load the scenario; it once had a tenth left
+    given = _limit_given(monkeypatch, [], "10")
+    assert 8.0 <= given <= 10.0

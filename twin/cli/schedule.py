@@ -29,8 +29,15 @@ from twin.scenario import Problem, Scenario, ScenarioError, UsageError, load_sce
 from twin.state import read_state
 from twin.store import Store
 
-_STARTED = time.perf_counter()
-"""When the command line started (this module loads with it): the time limit counts from here."""
+_LOADED = [time.perf_counter()]
+"""When the command line started (this module loads with it), until its first command takes it:
+the first command's time limit counts from here, and any later one's (a process that runs
+several, as tests and scripts do) from its own start."""
+
+
+def _command_start() -> float:
+    """When this command started: for the process's first, when the command line loaded."""
+    return _LOADED.pop() if _LOADED else time.perf_counter()
 
 
 @guarded
@@ -114,6 +121,7 @@ def schedule(
 
     The schedule is kept in the store (see 'r2r runs') unless --no-store is given.
     """
+    started = _command_start()
     from twin.schedule.plant import ScheduleTooLarge, parse_objective, schedule_plant
 
     store = None if no_store else Store(store_file, for_writing=True)
@@ -128,7 +136,7 @@ def schedule(
         parse_objective(objective)
     except ValueError as error:
         raise UsageError([Problem("--objective", str(error))]) from None
-    left = max(time_limit - (time.perf_counter() - _STARTED), 0.1 * time_limit)
+    left = max(time_limit - (time.perf_counter() - started), 0.1 * time_limit)
     try:
         result = schedule_plant(
             scenario, objective, time_limit_s=left, workers=workers, state=state
