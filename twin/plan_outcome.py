@@ -144,15 +144,15 @@ def off_plan(result: SimulationResult, plan: SchedulePlan, horizon_min: float) -
             operations = per_roll[roll]
             behind = 0.0  # how much later than planned the roll left its last machine
             arrived: float | None = None  # when it left the machine before
-            for _, planned_end, machine in sorted(operations):
+            for planned_start, planned_end, machine in sorted(operations):
                 seen = [windows[(roll, u)] for u in _units(machine) if (roll, u) in windows]
                 if not seen:
                     break  # not reached in the first replication's log
                 left = max(last for _, last in seen)
                 late = left - planned_end
                 gains[machine] += late - behind
-                # from its arrival (or its first moment on the machine) until it left
-                start = arrived if arrived is not None else min(first for first, _ in seen)
+                # from its arrival (at the first machine: its planned start) until it left
+                start = arrived if arrived is not None else planned_start
                 spans[machine].append((start, left))
                 behind, arrived = late, left
         losses = [
