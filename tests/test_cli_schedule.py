@@ -8,6 +8,7 @@ cover starting Python and loading the scenario).
 from __future__ import annotations
 
 import json
+import resource
 import subprocess
 import sys
 import time
@@ -20,7 +21,10 @@ from twin.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 LIMIT_S = 2.0
-BOUND_S = LIMIT_S * 1.1 + 5.0
+WORKERS = 2
+BOUND_S = LIMIT_S * WORKERS * 1.1 + 5.0
+"""CPU seconds the command may take: its limit on each of its workers, and starting up. CPU time,
+not wall time: on a loaded machine the wall clock says nothing of the command."""
 
 
 def baseline_with(tmp_path: Path, **changes: object) -> Path:
@@ -38,17 +42,19 @@ def baseline_with(tmp_path: Path, **changes: object) -> Path:
 
 
 def schedule(path: Path) -> tuple[subprocess.CompletedProcess[str], float]:
-    """``r2r schedule PATH --time-limit 2 --no-store`` and its wall time (killed past the bound)."""
-    began = time.perf_counter()
+    """``r2r schedule PATH --time-limit 2 --no-store`` and the CPU seconds it took."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     done = subprocess.run(
         [sys.executable, "-m", "twin", "schedule", str(path), "--time-limit", str(LIMIT_S),
-         "--no-store"],
+         "--workers", str(WORKERS), "--no-store"],
         capture_output=True,
         text=True,
-        timeout=BOUND_S + 30,
+        timeout=600,
         cwd=ROOT,
     )  # fmt: skip
-    return done, time.perf_counter() - began
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return done, cpu
 
 
 def test_a_book_too_large_is_refused_within_the_time_limit(tmp_path: Path) -> None:
@@ -57,8 +63,8 @@ def test_a_book_too_large_is_refused_within_the_time_limit(tmp_path: Path) -> No
     # the scenario refuses more than 100,000 rolls, the scheduler more than 4,000 roll jobs
     # (40 m rolls: about 4,800).
     for length, message in ((1, "190,900 rolls of 1 m"), (40, "roll jobs of 40 m")):
-        done, wall = schedule(baseline_with(tmp_path, roll_length_m=length))
-        assert wall <= BOUND_S, f"took {wall:.1f} s"
+        done, cpu = schedule(baseline_with(tmp_path, roll_length_m=length))
+        assert cpu <= BOUND_S, f"took {cpu:.1f} s of CPU"
         assert done.returncode == 2, done.stdout + done.stderr
         assert message in done.stdout + done.stderr
 
@@ -69,8 +75,8 @@ def test_a_book_no_schedule_can_meet_still_gets_one_within_the_time_limit(
     # Every order due at t = 0 and released then: every order is late whatever the schedule,
     # and all release at once (the rules used to overfill the stores, CP-SAT found nothing in
     # time, and the command exited 1). Now: a schedule, labelled with how it was made, exit 0.
-    done, wall = schedule(baseline_with(tmp_path, due_at_zero=True))
-    assert wall <= BOUND_S, f"took {wall:.1f} s"
+    done, cpu = schedule(baseline_with(tmp_path, due_at_zero=True))
+    assert cpu <= BOUND_S, f"took {cpu:.1f} s of CPU"
     assert done.returncode == 0, done.stdout + done.stderr
     summary = done.stdout.splitlines()[1].strip()
     assert summary.startswith(("CP-SAT", "dispatching rule")), summary
