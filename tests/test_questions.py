@@ -188,3 +188,15 @@ def test_an_order_book_run_names_every_order_with_dates(tmp_path: Path) -> None:
     assert first["due"].startswith("2026-") or first["due"].startswith("2027-")
     probabilities = [o["on_time_probability"] for o in orders]
     assert probabilities == sorted(probabilities)  # the riskiest first
+
+
+def test_a_figure_the_same_in_every_replication_says_so_rather_than_look_exact() -> None:
+    # the baseline against itself with common seeds: every paired difference is exactly zero,
+    # which must read as "the same in every replication", not as an interval [+0, +0]
+    baseline = str(SCENARIOS / "baseline.yaml")
+    args = ["compare", baseline, baseline, "--replications", "3", "--days", "5"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "0 (same in all)" in result.output
+    assert "[+0, +0]" not in result.output and "[0, 0]" not in result.output
+    assert "marks a figure that was the same in every replication" in result.output

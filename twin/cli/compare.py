@@ -113,6 +113,9 @@ def compare_command(
                     continue
                 verdict = row.verdict(index)
                 mark = {"better": " better", "worse": " WORSE"}.get(verdict, "")
+                if difference.high - difference.low <= 1e-9 * max(abs(difference.mean), 1.0):
+                    cells.append(f"{_signed(key, difference.mean)} {SAME}{mark}")
+                    continue
                 cells.append(
                     f"{_signed(key, difference.mean)} [{_signed(key, difference.low)}, "
                     f"{_signed(key, difference.high)}]{mark}"
@@ -121,15 +124,24 @@ def compare_command(
         out.print(table)
     for note in comparison.notes:
         out.print(f"note: {note}", markup=False)
+    out.print(
+        f"note: {SAME} marks a figure that was the same in every replication (a deterministic "
+        "part of the plant, or an order book that caps it), so it has no interval",
+        markup=False,
+    )
 
 
 def _value(kpi: str, value: tuple[float, float, float] | None) -> str:
     if value is None:
         return "–"
     mean, low, high = value
-    if high - low <= 1e-9 * max(abs(mean), 1.0):  # the same in every replication
-        return shown(kpi, mean)
+    if high - low <= 1e-9 * max(abs(mean), 1.0):
+        return f"{shown(kpi, mean)} {SAME}"
     return f"{shown(kpi, mean)} [{shown(kpi, low)}, {shown(kpi, high)}]"
+
+
+SAME = "(same in all)"
+"""Marks a figure that was the same in every replication, so it has no interval."""
 
 
 def _signed(kpi: str, value: float) -> str:

@@ -149,8 +149,10 @@ def _cell(key: str, value: Estimate | None, *, signed: bool = False) -> str:
         fmt = "{:+.1f}" if signed else "{:.1f}"
     else:
         fmt = "{:+.3g}" if signed else "{:.3g}"
-    if value.n < 2 or value.ci_low == value.ci_high:
-        return fmt.format(value.mean)
+    if value.n < 2:
+        return f"{fmt.format(value.mean)} (one replication)"
+    if value.ci_high - value.ci_low <= 1e-9 * max(abs(value.mean), 1.0):
+        return f"{fmt.format(value.mean)} (same in all)"
     return f"{fmt.format(value.mean)} [{fmt.format(value.ci_low)}, {fmt.format(value.ci_high)}]"
 
 
