@@ -13,6 +13,8 @@ from twin.cli import app
 from twin.load import load_table
 from twin.scenario import scenario_from_document
 
+runner = CliRunner()
+
 # One generic station at 10 m/min (600 m/h, no failures, no load or unload time), staffed
 # 08:00-16:00 Monday to Friday: 40 h a week. The run starts on Monday 7 December 2026.
 PLANT: dict[str, Any] = {
@@ -70,3 +72,38 @@ def test_describe_prints_the_load_by_week_with_dates(tmp_path: Path) -> None:
     assert "2026-12-07" in result.output and "50 %" in result.output
     assert "125 % ◀ over" in result.output
     assert "above 100 %: L in the week from 2026-12-14" in result.output
+
+
+def test_an_order_book_run_gives_the_load_against_the_stored_capacity_run(
+    tmp_path: Path,
+) -> None:
+    # Two tools, T2 (5 m/min = 300 m/h) the bottleneck and failing now and then; 40 000 m due
+    # in the first week. The order-book report gives the week's load against the line's output
+    # in the newest stored capacity run of this plant: 40 000 m / (its m/h x 168 h staffed).
+    from tests.state_cases import two_tools
+    from twin.store import Store
+
+    document = two_tools().model_dump(mode="json", by_alias=True, exclude_none=True)
+    document["lines"][0]["stations"][1]["failures"] = [
+        {
+            "name": "jam",
+            "ttf": {"dist": "exponential", "mean": "10h"},
+            "ttr": {"dist": "exponential", "mean": "1h"},
+            "needs_crew": False,
+        }
+    ]
+    document["orders"] = [{"id": "O", "product": "web", "length_m": 40000, "due": "6d"}]
+    path = tmp_path / "plant.yaml"
+    path.write_text(yaml.safe_dump(document, sort_keys=False))
+    store = tmp_path / "r2r.sqlite"
+    common = ["--days", "7", "--replications", "2", "--store", str(store)]
+    static = runner.invoke(app, ["simulate", str(path), *common])
+    assert static.exit_code == 0, static.output
+    assert "load against capacity" in static.output and "static bound" in static.output
+    capacity = runner.invoke(app, ["simulate", str(path), "--capacity", *common])
+    assert capacity.exit_code == 0, capacity.output
+    rate = Store(store).simulation("s-0002").lines["L"].output_m_per_h.mean
+    again = runner.invoke(app, ["simulate", str(path), *common])
+    assert again.exit_code == 0, again.output
+    assert "capacity run s-0002" in again.output
+    assert f"{40000 / rate / 168 * 100:.0f} %" in again.output

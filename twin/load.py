@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from twin.capacity import static_capacity
 from twin.engine.calendar import off_shift_intervals
+from twin.engine.results import SimulationResult
 from twin.scenario import Scenario
 
 WEEK_MIN = 7 * 1440.0
@@ -87,6 +88,20 @@ class LoadTable:
 def static_rates(scenario: Scenario) -> dict[tuple[str, str], float]:
     """Each (line, product)'s availability-adjusted static bound, m/h (``r2r describe``)."""
     return {(c.line, c.product): c.bound_m_h for c in static_capacity(scenario)}
+
+
+def capacity_rates(scenario: Scenario, result: SimulationResult) -> dict[tuple[str, str], float]:
+    """Each (line, product)'s rate from a capacity run: the line's sustainable output, m/h.
+
+    A capacity run keeps a line supplied with its product mix; the line's output in that mix is
+    the rate each of its products is loaded at.
+    """
+    return {
+        (line.id, product.id): result.lines[line.id].output_m_per_h.mean
+        for product in scenario.products
+        for line in scenario.lines_for(product)
+        if line.id in result.lines and result.lines[line.id].output_m_per_h.mean > 0
+    }
 
 
 def load_table(

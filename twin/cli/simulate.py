@@ -189,6 +189,8 @@ def simulate_command(
         sys.stdout.write(result.model_dump_json(indent=2, exclude={"events", "rolls"}) + "\n")
     else:
         print_result(result, all_orders)
+        if result.demand == "orders" and initial is None:
+            _print_load(scenario, store)
         if plan is not None:
             from twin.plan_outcome import off_plan
 
@@ -209,6 +211,34 @@ def simulate_command(
     if snapshot_out is not None and result.snapshot is not None:
         outputs.append(("--snapshot-out", snapshot_out, state_text(result.snapshot, snapshot_out)))
     write_outputs(outputs)
+
+
+def _print_load(scenario: Scenario, store: Store | None) -> None:
+    """The order book's load per line and week, against the newest stored capacity run.
+
+    The capacity run is this scenario's (its lines' output in their mix); without one, the load
+    is against the static bound.
+    """
+    from twin.cli.plant import print_load
+    from twin.load import capacity_rates, load_table
+
+    rates, source = None, "static bound (r2r describe); no stored capacity run of this scenario"
+    if store is not None:
+        plant = json.loads(scenario.model_dump_json(by_alias=True, exclude_none=True))
+        plant.pop("run", None)
+        for info in store.runs("simulation")[:20]:
+            if info.scenario != scenario.name or info.status != "finished":
+                continue
+            document = store.scenario_document(info.id)
+            document.pop("run", None)
+            if document != plant:
+                continue  # another version of the plant under the same name
+            stored = store.simulation(info.id)
+            if stored.demand == "capacity":
+                rates = capacity_rates(scenario, stored)
+                source = f"capacity run {info.id} of {info.created:%Y-%m-%d %H:%M}"
+                break
+    print_load(scenario, load_table(scenario, rates, source))
 
 
 def _events(path: Path, result: SimulationResult, options: RunOptions) -> bytes:
