@@ -202,13 +202,21 @@ def _print_validation(validation: HistoryValidation) -> None:
 
 
 def _comparison_row(comparison: Any) -> list[str]:
-    verdict = "inside" if comparison.inside else f"OUTSIDE by {comparison.outside_by:+.4g}"
+    share = comparison.metric.endswith("share")
+
+    def value(x: float, signed: bool = False) -> str:
+        if share:
+            return f"{x * 100:+.1f} pp" if signed else f"{x * 100:.1f} %"
+        return f"{x:+.4g}" if signed else f"{x:.4g}"
+
+    outside = value(comparison.outside_by, signed=True)
+    verdict = "inside" if comparison.inside else f"OUTSIDE by {outside}"
     return [
         comparison.subject,
         comparison.metric,
-        f"{comparison.observed:.4g}",
-        f"{comparison.twin_mean:.4g}",
-        f"[{comparison.low:.4g}, {comparison.high:.4g}]",
+        value(comparison.observed),
+        value(comparison.twin_mean),
+        f"[{value(comparison.low)}, {value(comparison.high)}]",
         verdict,
     ]
 
