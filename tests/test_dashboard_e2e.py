@@ -146,7 +146,6 @@ def test_a_short_simulation_in_the_browser(app_url: str, page: Page, tmp_path: P
     page.goto(f"{app_url}/simulate")
     expect(page.get_by_role("button", name="Run simulation")).to_be_visible(timeout=60_000)
     set_number(page, "Horizon, days", "1")
-    set_number(page, "Warm-up, days", "0")
     set_number(page, "Replications", "2")
     page.get_by_role("button", name="Run simulation").click()
     cards = page.locator('[data-testid="stMetric"]')
