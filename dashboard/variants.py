@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
+import yaml
 
 from twin import (
     Problem,
@@ -151,10 +152,17 @@ def differences_frame(parent: dict[str, Any], variant: dict[str, Any]) -> pd.Dat
     )
 
 
-def _text(value: Any) -> str:
+def value_text(value: Any) -> str:
+    """A document's value as YAML text to read or edit: ``50`` for 50.0, ``[mon, tue]``."""
     if value is None:
-        return "–"
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
     if isinstance(value, dict | list):
-        text = str(value)
+        text = yaml.safe_dump(value, default_flow_style=True, width=10_000).strip()
         return text if len(text) <= 80 else text[:77] + "…"
     return str(value)
+
+
+def _text(value: Any) -> str:
+    return value_text(value) or "–"

@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 from typer.testing import CliRunner
 
 from dashboard import editing
-from dashboard.common import kpi_card
+from dashboard.common import duration_words, kpi_card, progress_text
 from dashboard.tables import comparison_frame
 from twin import (
     RunOptions,
@@ -281,6 +281,8 @@ def test_a_simulation_from_the_dashboard_is_saved_and_history_deletes_it() -> No
     until(at, lambda at: len(at.metric) > 0)
     [run] = Store().runs()
     assert run.kind == "simulation"
+    # issue 17: under the scenario's name, not the file's (validation/roll_coupled_...yaml)
+    assert run.name == "Roll-coupled oxidation, PECVD and anneal"
     assert any(run.id in c.value for c in at.caption)
     history = page("history").run()
     no_exception(history)
@@ -403,3 +405,80 @@ def test_history_shows_a_stored_schedule_and_simulation() -> None:
     no_exception(at)
     shown = {m.label: (m.value, m.delta) for m in at.metric}
     assert shown["Output m/h"] == kpi_card("output_m_per_h", result.kpis["output_m_per_h"])
+
+
+# ------------------------------------------------------------------------- issue 17: bugs
+def app() -> AppTest:
+    return AppTest.from_file(str(APP), default_timeout=30)
+
+
+def sidebar_text(at: AppTest) -> str:
+    return (
+        " ".join(m.value for m in at.sidebar.markdown)
+        + " "
+        + " ".join(c.value for c in at.sidebar.caption)
+    )
+
+
+def test_a_second_upload_replaces_the_first_file_s_problems_and_tables() -> None:
+    at = app().run()
+    no_exception(at)
+    assert "Baseline anode plant" in sidebar_text(at)  # the first visit's scenario, named
+    text = (ROOT / "scenarios" / "validation" / "two_station_fluid.yaml").read_text()
+    bad = text.replace("web_width_m: 1.0", "web_width_m: -1", 1)
+    at.file_uploader(key="upload").upload("bad.yaml", bad.encode()).run()
+    no_exception(at)
+    assert "bad.yaml: 1 problem(s)" in at.error[0].value
+    assert "bad.yaml" in sidebar_text(at) and "1 problem" in sidebar_text(at)
+    at.file_uploader(key="upload").upload("notyaml.yaml", b"name: [unclosed\n").run()
+    no_exception(at)
+    errors = [e.value for e in at.error]
+    assert errors == ["notyaml.yaml: 1 problem(s); fix them below."]
+    [problems] = [t.value.reset_index() for t in at.table]
+    assert list(problems["path"]) == ["(document)"]
+    assert problems["message"][0].startswith("the document is not valid YAML at line 2")
+    assert not at.dataframe  # no tables of bad.yaml's stations, buffers or capacity
+    assert "notyaml.yaml" in sidebar_text(at) and "bad.yaml" not in sidebar_text(at)
+    assert at.text_area[0].value == "name: [unclosed\n"  # its own text, to be fixed
+    good = (ROOT / "scenarios" / THREE_TOOLS).read_bytes()
+    at.file_uploader(key="upload").upload("three.yaml", good).run()
+    no_exception(at)
+    assert not at.error and not at.table
+    assert "Roll-coupled oxidation, PECVD and anneal" in sidebar_text(at)
+
+
+def test_progress_says_how_long_is_left_from_the_pace_so_far() -> None:
+    # 12 of 180 in 36 s: 3 s each, so 168 more take 504 s = 8 min 24 s
+    assert progress_text("study", 12, 180, 36.0) == (
+        "study: 12 of 180 · 36 s · about 8 min 24 s left"
+    )
+    assert progress_text("study", 0, 180, 6.0) == (
+        "study: 0 of 180 · 6 s · time left known after the first finishes"
+    )
+    assert progress_text("study", 180, 180, 540.0) == "study: 180 of 180 · 9 min 00 s"
+    assert duration_words(3 * 3600 + 5 * 60) == "3 h 05 min"
+
+
+def test_capacity_tables_show_rounded_figures_and_per_cent() -> None:
+    at = with_scenario(page("scenario"), BASELINE)
+    no_exception(at)
+    inl1 = frame_with(at, "speed m/min")
+    pc1 = inl1.set_index("station").loc["PC1 ◀ bottleneck"]
+    # PC1: 3000 nm·m/min × 4 sources / 4000 nm = 3 m/min; a 1500 m roll in 500 min
+    assert (pc1["speed m/min"], pc1["per roll min"], pc1["m/h"]) == (3.0, 500.0, 180.0)
+    for column in ("changeover %", "availability %"):
+        assert all(0 <= v <= 100 and round(v, 1) == v for v in inl1[column])
+    for column in ("speed m/min", "per roll min", "m/h", "m²/h", "m/h × avail."):
+        assert all(len(f"{v:.10g}".replace(".", "").lstrip("0")) <= 4 for v in inl1[column])
+    first = next(d for d in at.dataframe if "speed m/min" in d.value.columns)
+    assert '"pinned":true' in first.proto.columns.replace(" ", "")  # the station stays in view
+
+
+def test_results_of_an_earlier_version_of_the_scenario_say_so() -> None:
+    scenario = load_scenario(ROOT / "scenarios" / THREE_TOOLS)
+    options = RunOptions.of(scenario, replications=1, horizon_min=600)
+    at = with_scenario(page("simulate"), THREE_TOOLS)
+    at.session_state["simulation"] = (simulate(scenario, options), scenario, -1)
+    at.run()
+    no_exception(at)
+    assert "before the latest change to the current scenario" in at.warning[0].value

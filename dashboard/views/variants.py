@@ -52,13 +52,14 @@ def _derive() -> None:
     )
     if path is not None and st.session_state.get("variant-path-shown") != path:
         st.session_state["variant-path-shown"] = path
-        st.session_state["variant-value"] = "" if known.get(path) is None else str(known[path])
+        st.session_state["variant-value"] = variants.value_text(known.get(path))
     value.text_input("New value (YAML)", key="variant-value")
     add.button("Add", key="variant-add", on_click=_add, args=(path,), disabled=path is None)
     changes = _changes()
     if changes:
         rows = [
-            {"path": p, "now": str(known.get(p, "–")), "new value": v} for p, v in changes.items()
+            {"path": p, "now": variants.value_text(known.get(p)) or "–", "new value": v}
+            for p, v in changes.items()
         ]
         st.table(pd.DataFrame(rows).set_index("path"))
         if st.button("Clear the changes", key="variant-clear"):
