@@ -63,7 +63,9 @@ def line_scenario() -> Scenario:
         | {"capacity_rolls": STORE}
         for k in range(len(MEANS) - 1)
     ]
-    rolls = int(DAYS * 1440 / min(MEANS) * 1.2)  # more than the line can make: saturated
+    # A saturated source is a capacity run: the line's input is kept supplied, a roll whenever
+    # M1 asks (an order book of more rolls than the line can make, as before, makes all of them
+    # at the start, and an order-book run has no warm-up).
     return scenario_from_document(
         {
             "name": "5-station roll-coupled line",
@@ -72,8 +74,12 @@ def line_scenario() -> Scenario:
                 {"id": "p", "web_width_m": 1, "recipe": [{"station_type": "generic"}] * 5}
             ],
             "lines": [{"id": "L", "stations": stations, "buffers": stores}],
-            "orders": [{"id": "O", "product": "p", "length_m": 100 * rolls, "due": 1}],
-            "run": {"horizon": f"{DAYS}d", "warmup": f"{WARMUP_DAYS}d", "quality": False},
+            "run": {
+                "horizon": f"{DAYS}d",
+                "warmup": f"{WARMUP_DAYS}d",
+                "quality": False,
+                "demand": "capacity",
+            },
         }
     )
 

@@ -19,6 +19,7 @@ from stations.distributions import (
     Distribution,
     Exponential,
     Fixed,
+    Gamma,
     Lognormal,
     Triangular,
     Uniform,
@@ -48,6 +49,8 @@ CASES = [
     pytest.param(Weibull(shape=0.7, scale=60), *weibull_moments(0.7, 60), id="weibull-infant"),
     # lognormal by mean and cv: sd = cv × mean = 0.5 × 20 = 10
     pytest.param(Lognormal(mean=20, cv=0.5), 20.0, (0.5 * 20) ** 2, id="lognormal"),
+    # gamma k = 3, θ = 15: mean kθ = 45, variance kθ² = 675
+    pytest.param(Gamma(shape=3, scale=15), 45.0, 3 * 15.0**2, id="gamma"),
     # uniform 10..40: mean 25, variance 30²/12 = 75
     pytest.param(Uniform(low=10, high=40), 25.0, 30.0**2 / 12, id="uniform"),
     # triangular 10, 15, 35: mean 60/3 = 20;
@@ -148,7 +151,9 @@ def test_distributions_parse_by_tag_with_durations() -> None:
 @pytest.mark.parametrize(
     "bad",
     [
-        {"dist": "gamma", "mean": 5},
+        {"dist": "beta", "mean": 5},
+        {"dist": "gamma", "shape": 2},
+        {"dist": "gamma", "shape": 0.01, "scale": 10},
         {"dist": "exponential", "mean": 0},
         {"dist": "exponential", "mean": "soon"},
         {"dist": "weibull", "shape": 0, "scale": 10},
@@ -162,3 +167,57 @@ def test_distributions_parse_by_tag_with_durations() -> None:
 def test_invalid_distributions_are_rejected(bad: dict[str, object]) -> None:
     with pytest.raises(ValidationError):
         TypeAdapter(Distribution).validate_python(bad)
+
+
+# ------------------------------------------------------------------ what is left after an age
+def _left_by_rejection(dist, age: float, n: int, seed: int) -> np.ndarray:
+    """T - age for draws of T above ``age``: the definition, drawn the slow way."""
+    rng = np.random.default_rng(seed)
+    kept: list[float] = []
+    while len(kept) < n:
+        draws = np.array([dist.sample(rng) for _ in range(4 * n)])
+        kept += list(draws[draws > age] - age)
+    return np.array(kept[:n])
+
+
+@pytest.mark.parametrize(
+    ("dist", "age"),
+    [
+        (Weibull(shape=2, scale=100), 60.0),
+        (Weibull(shape=0.7, scale=60), 30.0),
+        (Lognormal(mean=20, cv=0.5), 25.0),
+        (Gamma(shape=3, scale=15), 40.0),
+        (Uniform(low=10, high=40), 25.0),
+        (Triangular(low=10, mode=15, high=35), 20.0),
+    ],
+    ids=["weibull-wearout", "weibull-infant", "lognormal", "gamma", "uniform", "triangular"],
+)
+def test_what_is_left_after_an_age_is_drawn_from_the_conditional_law(dist, age: float) -> None:
+    rng = np.random.default_rng(7)
+    left = np.array([dist.remaining(rng, age) for _ in range(8000)])
+    reference = _left_by_rejection(dist, age, 8000, 11)
+    assert (left >= 0).all()
+    # two samples of one law: their quartiles agree within a few percent of the spread
+    spread = np.percentile(reference, 90) - np.percentile(reference, 10)
+    for q in (10, 25, 50, 75, 90):
+        assert abs(np.percentile(left, q) - np.percentile(reference, q)) < 0.05 * spread, q
+
+
+def test_a_weibull_residual_life_matches_its_survival_by_hand() -> None:
+    # P(left > r | age a) = exp(-((a + r)/η)^β + (a/η)^β); β = 2, η = 100, a = 60
+    dist = Weibull(shape=2, scale=100)
+    rng = np.random.default_rng(3)
+    left = np.array([dist.remaining(rng, 60.0) for _ in range(DRAWS)])
+    for r in (10.0, 30.0, 60.0):
+        p = math.exp(-(((60 + r) / 100) ** 2) + 0.6**2)
+        bound = Z_999 * math.sqrt(p * (1 - p) / DRAWS)
+        assert abs((left > r).mean() - p) < bound, r
+
+
+def test_memoryless_and_fixed_residual_lives() -> None:
+    rng = np.random.default_rng(5)
+    left = [Exponential(mean=30).remaining(rng, 500.0) for _ in range(DRAWS)]
+    assert abs(np.mean(left) - 30) < Z_999 * 30 / math.sqrt(DRAWS)  # the mean is still 30
+    assert Fixed(value=120).remaining(rng, 90) == 30
+    assert Fixed(value=120).remaining(rng, 200) == 0
+    assert Uniform(low=10, high=40).remaining(rng, 50) == 0

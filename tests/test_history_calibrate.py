@@ -56,7 +56,7 @@ def test_round_trip_intervals_contain_every_true_parameter(round_trip: tuple) ->
     # AIC picks the Weibull for B's wear-out; the repairs' lognormal beats the exponential
     assert b.ttf.best is not None and b.ttf.best.family == "weibull"
     assert b.ttf.akaike_weight(b.ttf.best) > 0.9
-    assert b.ttr.best_writable is not None and b.ttr.best_writable.family == "lognormal"
+    assert b.ttr.best is not None and b.ttr.best.family == "lognormal"
     # the exponential A fails by: any family within 2 AIC of the best, Weibull shape near 1
     weibull = a.ttf.family("weibull")
     assert weibull is not None and weibull.parameter("shape").covers(1.0)

@@ -274,8 +274,9 @@ def test_lexicographic_and_weighted_objectives(
     assert_valid(problem, solution)
     assert solution.status == "OPTIMAL"
     assert (solution.weighted_tardiness, solution.total_setup) == expected
-    last = objective.stages[-1] if isinstance(objective, Lexicographic) else objective
-    assert solution.objective == pytest.approx(last.value(solution.measures()))
+    # the top-level objective, bound and gap are the first criterion's
+    first = objective.stages[0] if isinstance(objective, Lexicographic) else objective
+    assert solution.objective == pytest.approx(first.value(solution.measures()))
     assert solution.bound == pytest.approx(solution.objective)
 
 
@@ -419,7 +420,11 @@ def test_a_valid_hint_is_returned_when_cp_sat_finds_nothing_in_time() -> None:
     assert (nothing.status, nothing.has_schedule) == ("UNKNOWN", False)
     fallback = solve(problem, "weighted_tardiness", time_limit_s=0, hint=baseline)
     assert_valid(problem, fallback)
-    assert (fallback.status, fallback.method) == ("FEASIBLE", "hint")
+    # labelled as what it is: the rule's schedule, CP-SAT having found nothing
+    assert (fallback.status, fallback.method) == ("FEASIBLE", baseline.method)
+    rule = baseline.method.removeprefix("dispatch:")
+    assert fallback.label == f"dispatching rule {rule}: CP-SAT found nothing in 0 s"
+    assert fallback.cut_short
     assert fallback.placements() == baseline.placements()
     assert fallback.objective == baseline.objective
 
@@ -492,3 +497,47 @@ def test_checker_catches_broken_schedules() -> None:
     found = violations(problem, broken)
     assert any("overlaps the previous operation" in v for v in found)
     assert any("makespan reported" in v for v in found)
+
+
+# ------------------------------------------------------------------------ labels and time
+def test_labels_say_how_the_schedule_was_found() -> None:
+    # Proven: "CP-SAT optimal". Not proven in time (a permutation shop whose weighted tardiness
+    # bound CP-SAT cannot close in 1.5 s): "CP-SAT feasible" with the first criterion's gap, which
+    # is also the top-level gap, and the search was cut short.
+    proven = solve(conflict_problem(), Lexicographic(("weighted_tardiness", "total_setup")))
+    assert (proven.label, proven.cut_short) == ("CP-SAT optimal", False)
+    problem = random_problem(0, permutation=True)
+    start = best_dispatch(problem, "weighted_tardiness")
+    open_ended = solve(
+        problem, Lexicographic(("weighted_tardiness", "makespan")), time_limit_s=1.5, hint=start
+    )
+    assert_valid(problem, open_ended)
+    first = open_ended.stages[0]
+    assert first.status == "FEASIBLE" and first.gap is not None and first.gap > 0
+    assert open_ended.gap == first.gap and open_ended.bound == first.bound
+    assert open_ended.objective == open_ended.weighted_tardiness
+    shown = f"{first.gap:.1%}".replace("%", " %")
+    assert open_ended.label == f"CP-SAT feasible, gap {shown} on weighted tardiness"
+    assert open_ended.cut_short
+
+
+def test_the_first_criterion_gets_most_of_the_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Of a 10 s lexicographic solve the first stage is offered 90 %; proven at once, it leaves
+    # the rest to the second, which is then offered nearly all 10 s.
+    import importlib
+
+    cpsat = importlib.import_module("twin.schedule.cpsat")
+    offered: list[tuple[str, float]] = []
+    real = cpsat._solve_stage
+
+    def recording(built, name, scale, seconds, *rest):  # type: ignore[no-untyped-def]
+        offered.append((name, seconds))
+        return real(built, name, scale, seconds, *rest)
+
+    monkeypatch.setattr(cpsat, "_solve_stage", recording)
+    solution = solve(conflict_problem(), Lexicographic(("weighted_tardiness", "total_setup")))
+    assert solution.status == "OPTIMAL"
+    (first, first_s), (second, second_s) = offered
+    assert (first, second) == ("weighted_tardiness", "total_setup")
+    assert first_s == pytest.approx(0.9 * 60.0, rel=0.02)  # solve's default limit is 60 s
+    assert second_s > 0.9 * 60.0

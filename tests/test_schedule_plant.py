@@ -7,9 +7,13 @@ import math
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+from twin.display import moment
 from twin.engine import RunOptions, simulate
 from twin.scenario import load_scenario, scenario_from_document
 from twin.schedule import Lexicographic, Objective, dispatch, solve, violations
+from twin.schedule.decompose import restrict
 from twin.schedule.plant import build_problem, to_plan
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -193,3 +197,96 @@ def test_chamber_cleans_are_usage_limits_the_schedule_respects() -> None:
         for s in solution.machines[machine.id]
     )
     assert cleans >= math.ceil(total / clean.limit) - 1 > 0
+
+
+# ------------------------------------------------------------------ the line is chosen
+def two_lines(small_plant: dict[str, Any]) -> dict[str, Any]:
+    """Line A as in the small plant; line B the same but for a PECVD of one slow source.
+
+    A roll of si_ni (1000 m) takes 525 min on OX, 424 on PE, 359 on AN on line A; on line B
+    the PECVD runs at 1000 nm·m/min / 4 µm = 0.25 m/min, so PE alone takes 4000 min and more.
+    """
+    document = plant(small_plant)
+    line_b = copy.deepcopy(document["lines"][0])
+    line_b["id"] = "B"
+    for station in line_b["stations"]:
+        station["id"] += "b"
+    line_b["stations"][1]["equipment"].update(sources=1, dynamic_rate_nm_m_min=1000)
+    for buffer in line_b["buffers"]:
+        buffer["id"] += "b"
+        buffer["between"] = [s + "b" for s in buffer["between"]]
+    document["lines"].append(line_b)
+    for order in document["orders"]:
+        order["line"] = "A"  # line A carries the existing orders: it is the busier line
+    document["orders"].append(
+        {"id": "Z", "product": "si_ni", "length_m": 1000, "due": "2d", "weight": 5}
+    )
+    return document
+
+
+def test_the_optimiser_chooses_the_faster_busier_line(small_plant: dict[str, Any]) -> None:
+    # Line A already carries O1 and O2 (five rolls, 525 min each on OX); B carries nothing, so
+    # the least-loaded rule of old sent Z there: 525 + 4000 + 359 > 4800 min, late past its due
+    # at 2880 (weight 5). On A, Z run first ends at 525 + 424 + 359 = 1308 and O1's rolls are
+    # still on time (due 5 d): CP-SAT puts Z on A with no tardiness at all.
+    from twin.schedule.plant import schedule_plant
+
+    scenario = scenario_from_document(two_lines(small_plant))
+    built = build_problem(scenario)
+    (choice,) = built.problem.choices
+    assert choice.options == (("Z/1@A",), ("Z/1@B",))
+    result = schedule_plant(scenario, "tardiness", time_limit_s=10)
+    assert violations(built.problem, result.solution) == []
+    assert result.plan is not None and result.plan.line["Z/1"] == "A"
+    assert result.solution.weighted_tardiness == 0
+    # Started from a schedule with Z on the slow line, CP-SAT moves it.
+    on_b = restrict(built.problem, [j.id for j in built.problem.jobs if j.id != "Z/1@A"])
+    assert on_b.choices == ()
+    slow = dispatch(on_b, "EDD", objective="weighted_tardiness")
+    assert slow.jobs["Z/1@B"].tardiness > 1900  # 4884 - 2880 with the calendar-free line
+    moved = solve(built.problem, "weighted_tardiness", time_limit_s=10, hint=slow.placements())
+    assert violations(built.problem, moved) == []
+    assert "Z/1@A" in moved.jobs and "Z/1@B" not in moved.jobs
+    assert moved.weighted_tardiness == 0
+
+
+def test_an_order_book_nobody_can_meet_gets_the_best_schedule_and_why(
+    small_plant: dict[str, Any],
+) -> None:
+    # Every order due at its release: none can be on time, whatever the schedule. The result is
+    # still a schedule (never none), and each late order's sentence says it cannot be on time:
+    # O1's three rolls need 3 x 525 min on OX and its last one 424 + 359 after: 2358 min, 39.3 h,
+    # which the schedule reaches.
+    from twin.schedule.plant import schedule_plant
+
+    document = plant(small_plant)
+    for order in document["orders"]:
+        order["due"] = order.get("release", 0)
+    scenario = scenario_from_document(document)
+    result = schedule_plant(scenario, time_limit_s=5)
+    assert result.solution.has_schedule and result.plan is not None
+    assert violations(result.plant.problem, result.solution) == []
+    assert result.explanation and all("cannot be on time" in s for s in result.explanation)
+    (o1,) = [s for s in result.explanation if s.startswith("order O1 ")]
+    # the moment reads as a date (or day and time, without a start); the lateness in hours
+    assert f"cannot be complete before {moment(scenario.start, 2358)}" in o1
+    assert o1.endswith("it is 39.3 h late")
+
+
+def test_a_book_of_too_many_rolls_is_refused_at_once() -> None:
+    # 40 m rolls make the baseline's 190,900 m into about 4,800 roll jobs (the scenario itself
+    # refuses more than 100,000 rolls): refused before anything is built, saying how many and
+    # the limit.
+    import time
+
+    from twin.schedule.plant import MAX_ROLL_JOBS, ScheduleTooLarge
+
+    document = load_scenario(ROOT / "scenarios" / "baseline.yaml").model_dump(
+        mode="json", by_alias=True, exclude_none=True
+    )
+    document["roll_length_m"] = 40
+    scenario = scenario_from_document(document)
+    began = time.perf_counter()
+    with pytest.raises(ScheduleTooLarge, match=f"at most {MAX_ROLL_JOBS:,}"):
+        build_problem(scenario)
+    assert time.perf_counter() - began < 1.0

@@ -628,7 +628,7 @@ class Store:
 
     def finish_simulation(self, run_id: str, result: SimulationResult) -> None:
         """Keep a simulation run's summary results and mark it finished."""
-        summary = result.model_dump_json(exclude={"events", "buffer_events", "rolls"})
+        summary = result.model_dump_json(exclude={"events", "buffer_events", "rolls", "snapshot"})
         with self._transaction() as connection:
             connection.execute(
                 "UPDATE runs SET status = 'finished', result = ? WHERE id = ?", (summary, run_id)

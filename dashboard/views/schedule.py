@@ -64,10 +64,12 @@ def _settings(scenario: Scenario) -> None:
 def show_schedule(document: dict[str, Any], scenario: Scenario, key: str) -> None:
     """A schedule's Gantt per tool, its orders and its comparison with the dispatching rules."""
     solution = document["solution"]
+    label = document.get("label") or f"CP-SAT {solution['status']}"
     st.markdown(
-        f"CP-SAT **{solution['status']}** in {solution['wall_time_s']:.1f} s · objective "
-        f"{document['objective']}"
+        f"**{label}** · {solution['wall_time_s']:.1f} s · objective {document['objective']}"
     )
+    for line in document.get("summary", [])[1:]:
+        st.caption(line)
     if document.get("explanation"):
         st.warning(" ".join(document["explanation"]))
     if not solution["machines"] or not any(solution["machines"].values()):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
 
@@ -37,7 +37,7 @@ def check(
 ) -> None:
     """Check an order book against a scenario: every problem by row and column, or a summary."""
     data = read_input(scenario_file, limit=MAX_DOCUMENT_BYTES, what="scenario")
-    fmt = "json" if scenario_file.suffix.lower() == ".json" else "yaml"
+    fmt: Literal["yaml", "json"] = "json" if scenario_file.suffix.lower() == ".json" else "yaml"
     try:
         document = parse_document(data, fmt)
     except ValueError as error:

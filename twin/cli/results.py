@@ -39,6 +39,15 @@ def _header(result: SimulationResult) -> None:
     else:
         question = "order-book run: will the orders ship?"
         detail = "the order book from an empty plant; everything counted from the start"
+        state = result.initial_state
+        if state is not None:
+            in_plant = sum(u.roll is not None for u in state.units) + sum(
+                len(s.rolls) for s in (*state.stores, *state.queues)
+            )
+            detail = (
+                f"the open orders from the plant as it was at {moment(state.at, 0.0)} "
+                f"({in_plant} rolls in it); everything counted from then"
+            )
     out.print(
         f"[bold]{result.scenario}[/] · {question}\n{detail} · {result.horizon_days:g} days from "
         f"{start} · {result.replications} replication(s) · seed {result.seed} · mean [95 % CI]"

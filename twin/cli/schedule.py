@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sys
+import time
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -12,7 +14,6 @@ from rich.table import Table
 
 from twin.cli.app import (
     EXIT_BAD_INPUT,
-    EXIT_INTERNAL,
     NoStore,
     ScenarioFile,
     StoreFile,
@@ -22,28 +23,47 @@ from twin.cli.app import (
     out,
 )
 from twin.cli.outputs import write_outputs
+from twin.display import moment
 from twin.files import check_output
 from twin.scenario import Problem, Scenario, ScenarioError, UsageError, load_scenario
+from twin.state import read_state
 from twin.store import Store
+
+_STARTED = time.perf_counter()
+"""When the command line started (this module loads with it): the time limit counts from here."""
 
 
 @guarded
 def solve_benchmark_command(
     file: Annotated[
         Path,
-        typer.Argument(help="A JSPLIB job-shop or Taillard flow-shop file.", show_default=False),
+        typer.Argument(
+            help="A JSPLIB job-shop, Taillard flow-shop or FJSPLIB (.fjs) flexible job-shop file.",
+            show_default=False,
+        ),
     ],
     time_limit: Annotated[
-        float, typer.Option("--time-limit", help="Seconds CP-SAT may search.", min=0.1)
+        float, typer.Option("--time-limit", help="Seconds the search may take.", min=0.1)
     ] = 60.0,
     workers: Annotated[int, typer.Option(help="CP-SAT search workers.", min=1)] = 2,
+    machines_from: Annotated[
+        int | None,
+        typer.Option(
+            "--machines-from",
+            help="How an .fjs file numbers its machines (0 or 1; default: recognised).",
+            min=0,
+            max=1,
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
     """Minimise the makespan of a published instance; print it, the bound and the status."""
     from twin.schedule.instances import format_benchmark, solve_benchmark
 
     try:
-        result = solve_benchmark(file, time_limit_s=time_limit, workers=workers)
+        result = solve_benchmark(
+            file, time_limit_s=time_limit, workers=workers, machines_from=machines_from
+        )
     except OSError as error:
         problem = Problem("", f"cannot read the file: {error.strerror}")
         raise ScenarioError([problem], str(file)) from None
@@ -59,7 +79,10 @@ def solve_benchmark_command(
 def schedule(
     file: ScenarioFile,
     time_limit: Annotated[
-        float, typer.Option("--time-limit", help="Seconds CP-SAT may search.", min=0.1)
+        float,
+        typer.Option(
+            "--time-limit", help="Seconds the scheduling may take, building included.", min=0.1
+        ),
     ] = 30.0,
     workers: Annotated[int, typer.Option(help="CP-SAT search workers.", min=1)] = 2,
     objective: Annotated[
@@ -76,6 +99,14 @@ def schedule(
             "--out", help="Write the schedule and its plan here (JSON, for simulate --schedule)."
         ),
     ] = None,
+    state_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--state",
+            help="Schedule what is left from this plant state (YAML or JSON, 'r2r schema "
+            "--state'); times count from its moment.",
+        ),
+    ] = None,
     store_file: StoreFile = None,
     no_store: NoStore = False,
 ) -> None:
@@ -83,21 +114,32 @@ def schedule(
 
     The schedule is kept in the store (see 'r2r runs') unless --no-store is given.
     """
-    from twin.schedule.plant import parse_objective, schedule_plant
+    from twin.schedule.plant import ScheduleTooLarge, parse_objective, schedule_plant
 
     store = None if no_store else Store(store_file, for_writing=True)
+    inputs = [file, *([state_file] if state_file is not None else [])]
     if destination is not None:
-        check_output(destination, "--out", inputs=[file], store=store.path if store else None)
+        check_output(destination, "--out", inputs=inputs, store=store.path if store else None)
     scenario = load_scenario(file) if as_json else load_checked(file)
+    state = read_state(state_file, scenario) if state_file is not None else None
     if not scenario.orders:
         raise ScenarioError([Problem("orders", "there is nothing to schedule")])
     try:
         parse_objective(objective)
     except ValueError as error:
         raise UsageError([Problem("--objective", str(error))]) from None
-    result = schedule_plant(scenario, objective, time_limit_s=time_limit, workers=workers)
+    left = max(time_limit - (time.perf_counter() - _STARTED), 0.1 * time_limit)
+    try:
+        result = schedule_plant(
+            scenario, objective, time_limit_s=left, workers=workers, state=state
+        )
+    except ScheduleTooLarge as error:
+        raise ScenarioError([Problem("orders", str(error))]) from None
     solution, explanation = result.solution, result.explanation
     document = result.document(objective)
+    origin = state.at if state is not None else scenario.start
+    document["origin"] = origin.isoformat() if origin is not None else None
+    document["from_state"] = state_file is not None
     if store is not None:
         run_id = store.save_schedule(scenario, document)
         if not as_json:
@@ -105,7 +147,7 @@ def schedule(
     if as_json:
         sys.stdout.write(json.dumps(document, indent=2) + "\n")
     else:
-        _print_schedule(scenario, result.plant, solution, result.baselines)
+        _print_schedule(scenario, result, solution, result.baselines, origin, state is not None)
         for sentence in explanation:
             err.print(f"  {sentence}", markup=False)
     if destination is not None:
@@ -113,19 +155,32 @@ def schedule(
         if not as_json:
             out.print(f"run it: r2r simulate {file} --schedule {destination}", markup=False)
     if not solution.has_schedule:
-        raise typer.Exit(EXIT_BAD_INPUT if solution.status == "INFEASIBLE" else EXIT_INTERNAL)
+        raise typer.Exit(EXIT_BAD_INPUT)  # the order book admits no schedule: said why above
 
 
 def _print_schedule(
-    scenario: Scenario, plant: Any, solution: Any, baselines: dict[str, Any]
+    scenario: Scenario,
+    result: Any,
+    solution: Any,
+    baselines: dict[str, Any],
+    origin: dt.datetime | None,
+    from_state: bool,
 ) -> None:
-    out.print(
-        f"[bold]{scenario.name}[/] · {len(plant.problem.jobs)} roll jobs on "
-        f"{len(plant.problem.machines)} machines · CP-SAT {solution.status} in "
-        f"{solution.wall_time_s:.1f} s"
+    plant = result.plant
+    since = (
+        f"what is left from the plant as it was at {moment(origin, 0.0)}"
+        if from_state
+        else f"the order book from {moment(origin, 0.0)}"
+        if origin is not None
+        else "the order book from t = 0 (the scenario gives no start)"
     )
+    out.print(
+        f"[bold]{scenario.name}[/] · {since} · {len(plant.problem.jobs)} roll jobs on "
+        f"{len(plant.problem.machines)} machines · {solution.wall_time_s:.1f} s"
+    )
+    for line in result.summary():
+        out.print(f"  {line}", markup=False)
     if not solution.has_schedule:
-        out.print(f"[bold red]no schedule:[/] {solution.message}", markup=True)
         return
     table = Table(title="schedule against the dispatching rules", title_justify="left")
     for name in ("method", "status", "weighted tardiness h", "makespan h", "setup h"):
@@ -143,15 +198,17 @@ def _print_schedule(
             f"{(s.total_setup or 0) / 60:.1f}",
         )
 
-    row("CP-SAT", solution)
+    row("schedule", solution)
     for rule, s in baselines.items():
         row(rule, s)
     out.print(table)
     for stage in solution.stages:
+        gap = "" if stage.gap is None else f", gap {stage.gap:.1%}"
         out.print(
-            f"  stage {stage.objective}: {stage.status}, value {stage.value}, bound {stage.bound}"
+            f"  stage {stage.objective}: {stage.status}, value {stage.value}, bound "
+            f"{stage.bound}{gap}"
         )
-    gantt = Table(title="per machine (hours from the start)", title_justify="left")
+    gantt = Table(title="per machine", title_justify="left")
     for name in (
         "machine",
         "rolls",
@@ -172,14 +229,14 @@ def _print_schedule(
             str(len(steps)),
             f"{busy:.1f}",
             str(sum(len(s.maintenance_before) for s in steps)),
-            f"{steps[0].start / 60:.1f}",
-            f"{steps[-1].end / 60:.1f}",
+            moment(origin, steps[0].start),
+            moment(origin, steps[-1].end),
             sequence,
         )
     out.print(gantt)
-    late = {}
-    for roll_id, outcome in solution.jobs.items():
-        order = plant.rolls[roll_id].order
+    late: dict[str, int] = {}
+    for job_id, outcome in solution.jobs.items():
+        order = plant.rolls[job_id].order
         late[order] = max(late.get(order, 0), outcome.tardiness)
     tardy = {o: t for o, t in late.items() if t > 0}
     out.print(

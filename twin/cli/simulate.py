@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sys
 from pathlib import Path
@@ -25,6 +26,7 @@ from twin.scenario import (
     load_scenario,
     validation_problems,
 )
+from twin.state import read_state, state_text
 from twin.store import Store, TaskOutcome
 
 MAX_SCHEDULE_BYTES = 50_000_000
@@ -76,6 +78,26 @@ def simulate_command(
     all_orders: Annotated[
         bool, typer.Option("--all-orders", help="List every order, not only the riskiest.")
     ] = False,
+    state_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--state",
+            help="Start from this plant state (YAML or JSON, 'r2r schema --state'): the run "
+            "begins at its moment, the horizon counts from it.",
+        ),
+    ] = None,
+    snapshot_at: Annotated[
+        str | None,
+        typer.Option(
+            "--snapshot-at",
+            help="Take the first replication's plant state at this date-time "
+            "(2026-12-17T06:00), written to --snapshot-out.",
+        ),
+    ] = None,
+    snapshot_out: Annotated[
+        Path | None,
+        typer.Option("--snapshot-out", help="Where --snapshot-at writes the state (YAML or JSON)."),
+    ] = None,
     store_file: StoreFile = None,
     no_store: NoStore = False,
 ) -> None:
@@ -85,15 +107,25 @@ def simulate_command(
     as it finishes, so that a run stopped halfway keeps what it finished.
     """
     store = None if no_store else Store(store_file, for_writing=True)
-    inputs = [file, *([schedule_file] if schedule_file else [])]
+    inputs = [file, *(p for p in (schedule_file, state_file) if p is not None)]
     where = store.path if store is not None else None
-    for option, path in (("--events", events), ("--genealogy", genealogy)):
+    if (snapshot_at is None) != (snapshot_out is None):
+        given, missing = ("--snapshot-at", "--snapshot-out")[:: 1 if snapshot_at else -1]
+        raise UsageError([Problem(missing, f"{given} needs {missing}")])
+    outputs_given = (("--events", events), ("--genealogy", genealogy))
+    for option, path in (*outputs_given, ("--snapshot-out", snapshot_out)):
         if path is not None:
             check_output(path, option, inputs=inputs, store=where)
-    if events is not None and genealogy is not None and events.resolve() == genealogy.resolve():
-        raise UsageError([Problem("--genealogy", f"{genealogy}: is also the --events file")])
+    named = [(option, path.resolve()) for option, path in outputs_given if path is not None]
+    if snapshot_out is not None:
+        named.append(("--snapshot-out", snapshot_out.resolve()))
+    for k, (option, path) in enumerate(named):
+        for other, earlier in named[:k]:
+            if path == earlier:
+                raise UsageError([Problem(option, f"{path}: is also the {other} file")])
     scenario = load_scenario(file) if as_json else load_checked(file)
     plan = _load_plan(schedule_file, scenario) if schedule_file is not None else None
+    initial = read_state(state_file, scenario) if state_file is not None else None
     try:
         options = RunOptions.of(
             scenario,
@@ -105,9 +137,19 @@ def simulate_command(
             event_log=events is not None,
             genealogy=genealogy is not None,
             plan=plan,
+            state=initial,
         )
     except ValueError as error:
-        raise UsageError([Problem("--warmup", str(error))]) from None
+        question = "capacity" if capacity else scenario.run.demand
+        option = "--state" if initial is not None and question == "capacity" else "--warmup"
+        raise UsageError([Problem(option, str(error))]) from None
+    if snapshot_at is not None:
+        origin = initial.at if initial is not None else scenario.start
+        try:
+            minute = _snapshot_minute(snapshot_at, origin, options.horizon_min)
+        except ValueError as error:
+            raise UsageError([Problem("--snapshot-at", str(error))]) from None
+        options = options.replace(snapshot_at_min=minute)
     count = options.replications
     run_id = None
     if store is not None:
@@ -162,6 +204,8 @@ def simulate_command(
             "rolls": result.rolls,
         }
         outputs.append(("--genealogy", genealogy, json.dumps(document)))
+    if snapshot_out is not None and result.snapshot is not None:
+        outputs.append(("--snapshot-out", snapshot_out, state_text(result.snapshot, snapshot_out)))
     write_outputs(outputs)
 
 
@@ -174,6 +218,27 @@ def _events(path: Path, result: SimulationResult, options: RunOptions) -> bytes:
 
     parquet = path.suffix.lower() in (".parquet", ".pq")
     return event_log_bytes(result.events or [], result.start, options.horizon_min, parquet=parquet)
+
+
+def _snapshot_minute(text: str, origin: dt.datetime | None, horizon_min: float) -> float:
+    """Minutes from the run's start to the date-time ``text``; ValueError says what is wrong."""
+    if origin is None:
+        raise ValueError("a snapshot is dated: give the scenario a start (or start from --state)")
+    try:
+        when = dt.datetime.fromisoformat(text.strip())
+    except ValueError:
+        message = f"the snapshot moment {text!r} is not a date-time (2026-12-17T06:00)"
+        raise ValueError(message) from None
+    if (when.tzinfo is None) != (origin.tzinfo is None):
+        when, origin = when.replace(tzinfo=None), origin.replace(tzinfo=None)
+    minute = (when - origin).total_seconds() / 60
+    end = origin + dt.timedelta(minutes=horizon_min)
+    if not 0 < minute <= horizon_min:
+        raise ValueError(
+            f"the snapshot moment {when:%Y-%m-%d %H:%M} is not within the run "
+            f"({origin:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M})"
+        )
+    return minute
 
 
 def _load_plan(path: Path, scenario: Scenario) -> SchedulePlan:

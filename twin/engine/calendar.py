@@ -30,7 +30,7 @@ def off_shift_intervals(
     working = set(calendar.working_days)
     on: list[tuple[float, float]] = []
     day = 0
-    while day * MINUTES_PER_DAY - offset < horizon_min:
+    while (day - 1) * MINUTES_PER_DAY - offset < horizon_min:  # each day starting before it
         date = midnight.date() + dt.timedelta(days=day - 1)
         day_start = (day - 1) * MINUTES_PER_DAY - offset
         if WEEKDAYS[date.weekday()] in working and date not in holidays:

@@ -14,9 +14,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import simpy
+import numpy as np
 
-from stations import DefectType, Equipment, RecipeStep, RollOverhead
+from stations import DefectType, Distribution, Equipment, RecipeStep, RollOverhead
+from stations.distributions import Exponential
+from twin.engine.clock import Clock
 from twin.engine.records import BufferChange, BufferEvent
 from twin.engine.states import STATE_NAMES
 from twin.engine.stats import LevelStat
@@ -67,6 +69,8 @@ Dispatch = Callable[["RollQueue", Any], Roll | None]
 """Which roll a taker gets next from a queue (None: none of those waiting suits it)."""
 Expire = Callable[[Roll, "RollQueue"], None]
 """What happens to a roll that waited past its product's limit."""
+Then = Callable[[Any], None]
+"""What to call, once a place or a roll is had, with its argument (the roll, for a taker)."""
 
 
 class RollQueue:
@@ -74,11 +78,12 @@ class RollQueue:
 
     Takers wait in turn; :data:`Dispatch` picks the roll each gets. A place can be reserved
     before its roll arrives (a finished roll is only taken off its tool once there is room).
+    Whoever waits is called back through the clock, after what is already due at that moment.
     """
 
     def __init__(
         self,
-        env: simpy.Environment,
+        env: Clock,
         queue_id: str,
         capacity: float,
         warmup: float,
@@ -96,10 +101,10 @@ class RollQueue:
         self.expire = expire
         self.max_wait = max_wait or {}
         self.on_expiry = on_expiry
-        self.rolls: list[Roll] = []
+        self.rolls: deque[Roll] = deque()
         self.reserved = 0
-        self.getters: deque[tuple[simpy.Event, Any]] = deque()
-        self.space_waiters: deque[simpy.Event] = deque()
+        self.getters: deque[tuple[Then, Any]] = deque()
+        self.space_waiters: deque[tuple[Then, Any]] = deque()
         self.level = LevelStat(0.0, warmup, horizon)
         self.arrivals = 0
         self.departures = 0
@@ -108,68 +113,90 @@ class RollQueue:
         self.log: list[BufferChange] | None = None
         """Where each roll's entry and exit is written, when the event log is kept."""
 
-    def reserve(self) -> simpy.Event:
-        """An event that succeeds when a place is free; the place is then held for a put."""
-        event = self.env.event()
+    def reserve(self, then: Then, argument: Any = None, last: bool = False) -> None:
+        """Hold a place for a put; ``then(argument)`` once it is held.
+
+        With ``last`` the caller, called by the clock, does nothing after this (see
+        :meth:`Clock.last`).
+        """
         if len(self.rolls) + self.reserved < self.capacity:
             self.reserved += 1
-            event.succeed()
+            if last:
+                self.env.last(then, argument)
+            else:
+                self.env.soon(then, argument)
         else:
-            self.space_waiters.append(event)
-        return event
+            self.space_waiters.append((then, argument))
 
-    def put(self, roll: Roll, reserved: bool = True) -> None:
-        """Add ``roll`` (into a place reserved before, unless ``reserved`` is False)."""
-        now = self.env.now
+    def put(self, roll: Roll, reserved: bool = True, since: float | None = None) -> None:
+        """Add ``roll`` (into a place reserved before, unless ``reserved`` is False).
+
+        ``since`` is when it entered, for a roll that was already waiting when the run began
+        (a plant state's): its waiting limit counts from then.
+        """
+        now = self.env._now
         if reserved:
             self.reserved -= 1
-        self.rolls.append(roll)
-        roll.stored_at = now
+        rolls = self.rolls
+        rolls.append(roll)
+        roll.stored_at = now if since is None else since
         roll.store_token += 1
         if now >= self.warmup:
             self.arrivals += 1
-        self.level.step(now, len(self.rolls))
+        self.level.step(now, len(rolls))
         if self.log is not None:
-            self.log.append(BufferChange(now, self.id, len(self.rolls), "in", roll.id))
-        limit = self.max_wait.get(roll.product)
-        if limit is not None:
-            token = roll.store_token
-            timer = self.env.timeout(limit)
-            timer.callbacks.append(lambda _e: self._expire(roll, token))
-        self._serve()
+            self.log.append(BufferChange(now, self.id, len(rolls), "in", roll.id))
+        if self.max_wait:
+            limit = self.max_wait.get(roll.product)
+            if limit is not None:
+                left = limit - (now - roll.stored_at)
+                self.env.at(left if left > 0 else 0.0, self._expire, (roll, roll.store_token))
+        if self.getters:
+            self._serve()
 
-    def get(self, taker: Any) -> simpy.Event:
-        """An event whose value is the next roll for ``taker`` by the dispatching rule."""
-        event = self.env.event()
-        self.getters.append((event, taker))
-        self._serve()
-        return event
+    def get(self, taker: Any, then: Then) -> None:
+        """``then(roll)`` with the next roll for ``taker`` by the dispatching rule."""
+        self.getters.append((then, taker))
+        if self.rolls:
+            self._serve()
 
     def _take(self, roll: Roll, change: BufferEvent = "out") -> None:
-        now = self.env.now
-        self.rolls.remove(roll)
+        now = self.env._now
+        rolls = self.rolls
+        if rolls[0] is roll:
+            rolls.popleft()
+        else:
+            rolls.remove(roll)
         roll.store_token += 1
         if roll.stored_at >= self.warmup:
             self.departures += 1
             self.wait_total += now - roll.stored_at
-        self.level.step(now, len(self.rolls))
+        self.level.step(now, len(rolls))
         if self.log is not None:
-            self.log.append(BufferChange(now, self.id, len(self.rolls), change, roll.id))
-        while self.space_waiters and len(self.rolls) + self.reserved < self.capacity:
+            self.log.append(BufferChange(now, self.id, len(rolls), change, roll.id))
+        waiters = self.space_waiters
+        while waiters and len(rolls) + self.reserved < self.capacity:
             self.reserved += 1
-            self.space_waiters.popleft().succeed()
+            self.env.soon(*waiters.popleft())
+
+    def serve(self) -> None:
+        """Hand waiting takers the rolls the dispatching rule now gives them (a new plan)."""
+        if self.getters and self.rolls:
+            self._serve()
 
     def _serve(self) -> None:
-        while self.getters and self.rolls:
-            event, taker = self.getters[0]
+        getters = self.getters
+        while getters and self.rolls:
+            then, taker = getters[0]
             roll = self.dispatch(self, taker)
             if roll is None:
                 return
-            self.getters.popleft()
+            getters.popleft()
             self._take(roll)
-            event.succeed(roll)
+            self.env.soon(then, roll)
 
-    def _expire(self, roll: Roll, token: int) -> None:
+    def _expire(self, stored: tuple[Roll, int]) -> None:
+        roll, token = stored
         if roll.store_token != token:
             return  # it left in time
         self._take(roll, "expired")
@@ -187,6 +214,27 @@ class AccumulatorLevel:
     level_stat: LevelStat
 
 
+@dataclass(eq=False, slots=True)
+class StepPlan:
+    """What a unit's equipment takes for one recipe step, worked out once.
+
+    ``speed_m_min`` is the web speed, unless ``process_time`` is drawn for each roll (a
+    process-time station); the overheads are the stops before and after a roll on a tool
+    (``load_min``, ``unload_min``) and at the head and tail of an inline segment.
+    """
+
+    step: RecipeStep
+    speed_m_min: float
+    process_time: Distribution | None
+    per_m: dict[str, float]
+    load_min: float
+    unload_min: float
+    head_min: float
+    tail_min: float
+    same_change: float
+    """The changeover from this step to itself (a roll of the same step after another)."""
+
+
 class StationUnit:
     """One physical tool of a station (a station has ``units`` identical ones).
 
@@ -202,7 +250,12 @@ class StationUnit:
         seed: int,
         replication: int,
         roll_length_m: float,
+        memo: dict[str, Any] | None = None,
     ) -> None:
+        """A unit; ``memo`` is shared by the station's units in every run of the scenario.
+
+        It keeps what the equipment takes for each step (see :mod:`twin.engine.memo`).
+        """
         self.line_id = line_id
         self.spec = station
         self.station_id = station.id
@@ -214,17 +267,26 @@ class StationUnit:
         self.active_periods = array("d")
         """Active periods (active-period method), flat: start, end, start, end, ..."""
         self.last_step: RecipeStep | None = None
+        self.previous_step: RecipeStep | None = None
+        """The step before ``last_step`` (a roll's changeover came from it)."""
         rep = replication
         self.ttf_streams = [
             stream(seed, rep, f"ttf:{self.name}:{k}") for k in range(len(station.failures))
         ]
-        self.ttr_streams = [
-            stream(seed, rep, f"ttr:{self.name}:{k}") for k in range(len(station.failures))
-        ]
-        self.process_stream = stream(seed, rep, f"process:{self.name}")
+        self._seeds = (seed, rep)
+        # Streams a replication may never draw from are made when first drawn (seeded the
+        # same, so with the same numbers): repairs, per-roll process times, web breaks.
+        self._ttr_streams: list[np.random.Generator | None] = [None] * len(station.failures)
+        self._process_stream: np.random.Generator | None = None
+        self._break_stream: np.random.Generator | None = None
+        self.exponential_times = False
+        """Every per-roll process time the station can draw is exponential (the plant knows)."""
+        self._time_draws: list[float] = []
         self.failure_clocks = [
             [f.ttf.sample(s)] for f, s in zip(station.failures, self.ttf_streams, strict=True)
         ]
+        self.ttf_drawn = [clock[0] for clock in self.failure_clocks]
+        """Each failure mode's last drawn time to failure (its age is this less its clock)."""
         self.usage_tasks: list[tuple[str, float, UsageMaintenance]] = [
             (task.counter, task.limit, task) for task in station.usage_maintenance()
         ]
@@ -234,16 +296,72 @@ class StationUnit:
         # A web break is one more failure clock, in full-speed minutes: at each roll a fresh
         # exponential area (m²) to the next break, which is memoryless, becomes minutes at the
         # roll's width and the station's speed.
-        self.break_stream = stream(seed, rep, f"breaks:{self.name}")
         self.break_mode = len(self.failure_clocks)
         self.failure_clocks.append([math.inf])
-        self._break_rates: dict[int, float] = {}
         self._break_draws: list[float] = []
-        # Recipe steps live as long as the scenario, so their ids key these memos.
-        self._speeds: dict[int, float] = {}
-        self._changeovers: dict[tuple[int, int], float] = {}
-        self._consumption: dict[int, dict[str, float]] = {}
-        self._overheads: dict[int, RollOverhead] = {}
+        # Recipe steps live as long as the scenario, so their ids key these memos; they depend
+        # on the station and the step only, so the units of a station share them.
+        shared: dict[str, Any] = memo if memo is not None else {}
+        self._break_rates: dict[int, float] = shared.setdefault("break_rates", {})
+        self._speeds: dict[int, float] = shared.setdefault("speeds", {})
+        self._changeovers: dict[tuple[int, int], float] = shared.setdefault("changeovers", {})
+        self._consumption: dict[int, dict[str, float]] = shared.setdefault("consumption", {})
+        self._overheads: dict[int, RollOverhead] = shared.setdefault("overheads", {})
+        self.plans: dict[int, StepPlan] = shared.setdefault("plans", {})
+        """Each recipe step's :class:`StepPlan`, by the step's id (see :meth:`plan`)."""
+
+    def plan(self, step: RecipeStep) -> StepPlan:
+        """What the unit's equipment takes for ``step`` (memoised in :attr:`plans`)."""
+        plan = self.plans.get(id(step))
+        if plan is None:
+            distribution = self.equipment.roll_process_time(step, self.roll_length_m)
+            drawn = distribution.dist != "fixed"
+            overhead = self._overhead(step)
+            plan = self.plans[id(step)] = StepPlan(
+                step,
+                0.0 if drawn else self.speed_m_min(step),
+                distribution if drawn else None,
+                self.consumption_per_m(step),
+                self.start_of_roll_min(step, False),
+                self.end_of_roll_min(step, False),
+                overhead.unwind_change,
+                overhead.rewind_change,
+                self.equipment.changeover_min(step, step),
+            )
+        return plan
+
+    @property
+    def process_stream(self) -> np.random.Generator:
+        """The stream of the unit's per-roll process times."""
+        if self._process_stream is None:
+            self._process_stream = stream(*self._seeds, f"process:{self.name}")
+        return self._process_stream
+
+    @property
+    def break_stream(self) -> np.random.Generator:
+        """The stream of the unit's web breaks."""
+        if self._break_stream is None:
+            self._break_stream = stream(*self._seeds, f"breaks:{self.name}")
+        return self._break_stream
+
+    def draw_speed_m_min(self, plan: StepPlan) -> float:
+        """The speed of the next roll, for a step timed per roll (as :meth:`speed_m_min`)."""
+        assert plan.process_time is not None
+        return self.roll_length_m / max(self._process_time(plan.process_time), 1e-9)
+
+    def _process_time(self, distribution: Distribution) -> float:
+        """A roll's process time, minutes.
+
+        Where every per-roll time of the station is exponential (:attr:`exponential_times`),
+        standard exponentials are drawn in blocks and scaled by the mean: numpy's exponential
+        is the mean times a standard one, so the stream gives the same times in the same order.
+        """
+        if self.exponential_times and isinstance(distribution, Exponential):
+            draws = self._time_draws
+            if not draws:
+                draws.extend(self.process_stream.standard_exponential(256).tolist()[::-1])
+            return distribution.mean_ * draws.pop()
+        return distribution.sample(self.process_stream)
 
     def failure_name(self, mode: int) -> str:
         """The name of failure ``mode`` (the last mode is the web break)."""
@@ -251,11 +369,15 @@ class StationUnit:
 
     def draw_ttf(self, mode: int) -> float:
         """Operating minutes to the next failure of ``mode``."""
-        return self.spec.failures[mode].ttf.sample(self.ttf_streams[mode])
+        drawn = self.ttf_drawn[mode] = self.spec.failures[mode].ttf.sample(self.ttf_streams[mode])
+        return drawn
 
     def draw_ttr(self, mode: int) -> float:
         """Minutes to repair a failure of ``mode``."""
-        return self.spec.failures[mode].ttr.sample(self.ttr_streams[mode])
+        generator = self._ttr_streams[mode]
+        if generator is None:
+            generator = self._ttr_streams[mode] = stream(*self._seeds, f"ttr:{self.name}:{mode}")
+        return self.spec.failures[mode].ttr.sample(generator)
 
     def speed_m_min(self, step: RecipeStep) -> float:
         """Web speed for ``step``; a per-roll process time becomes this roll's speed."""
@@ -266,7 +388,7 @@ class StationUnit:
             distribution = self.equipment.roll_process_time(step, length)
             if distribution.dist != "fixed":
                 # A process-time station: this roll's time, drawn now, sets its speed.
-                return length / max(distribution.sample(self.process_stream), 1e-9)
+                return length / max(self._process_time(distribution), 1e-9)
             speed = self._speeds[key] = length / max(distribution.mean(), 1e-9)
         return speed
 

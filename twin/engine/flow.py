@@ -19,14 +19,15 @@ highest-priority hold names the station's state.
 from __future__ import annotations
 
 import math
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 import simpy
 
 from stations import RecipeStep
-from twin.engine.entities import AccumulatorLevel, Roll, RollQueue, StationUnit
+from twin.engine.clock import Clock
+from twin.engine.entities import AccumulatorLevel, Roll, RollQueue, StationUnit, StepPlan
 from twin.engine.records import StateChange
 from twin.engine.states import (
     DOWN,
@@ -45,6 +46,8 @@ INF = math.inf
 
 Process = Generator[simpy.Event, Any, None]
 """A SimPy process body."""
+Then = Callable[[Any], None]
+"""What to call once a stop or a wait is over, with its argument."""
 
 
 class QualityRecorder(Protocol):
@@ -86,7 +89,7 @@ class Holds(Protocol):
 class PlantServices(Protocol):
     """What a segment needs from the plant it is part of."""
 
-    env: simpy.Environment
+    env: Clock
     warmup: float
     event_log: list[StateChange] | None
 
@@ -102,18 +105,31 @@ class PlantServices(Protocol):
         minutes: float,
         task: str,
         cause: str,
+        then: Then | None,
+        argument: Any = None,
         preheld: bool = False,
         needs_crew: bool = True,
-    ) -> Process:
-        """Hold ``flow`` in ``state`` for ``minutes``, with an operator if the task needs one."""
+    ) -> None:
+        """Hold ``flow`` in ``state`` for ``minutes``, then call ``then(argument)``."""
         ...
 
-    def repair(self, flow: FlowStation, mode: int) -> Process:
-        """Repair a failure of ``mode`` (its waiting hold is on)."""
+    def repair(self, flow: FlowStation, mode: int) -> None:
+        """Start repairing a failure of ``mode`` (its waiting hold is on)."""
         ...
 
-    def maintain(self, flow: FlowStation, task: UsageMaintenance, preheld: bool) -> Process:
-        """Usage-based maintenance on ``flow``'s unit."""
+    def maintain(
+        self,
+        flow: FlowStation,
+        task: UsageMaintenance,
+        preheld: bool,
+        then: Then | None = None,
+        argument: Any = None,
+    ) -> None:
+        """Usage-based maintenance on ``flow``'s unit, then ``then(argument)``."""
+        ...
+
+    def start_maintenance(self, flow: FlowStation, task: UsageMaintenance) -> None:
+        """Start usage-based maintenance that has come due (its waiting hold is on)."""
         ...
 
     def planned_maintenance(self, flow: FlowStation, roll: Roll) -> list[UsageMaintenance]:
@@ -132,6 +148,8 @@ class Piece:
     end: float
     roll: Roll
     next: Piece | None = None
+    gone: bool = False
+    """The segment's tail has passed the roll on (a snapshot no longer places it here)."""
 
 
 @dataclass(eq=False, slots=True)
@@ -144,6 +162,8 @@ class FlowStation:
     holds: list[int] = field(default_factory=lambda: [0] * 8)
     causes: list[str | None] = field(default_factory=lambda: [None] * 8)
     """Why the latest hold of each kind was put on (for the event log)."""
+    until: list[float] = field(default_factory=lambda: [0.0] * 8)
+    """When the latest timed stop of each kind ends (for a snapshot)."""
     piece: Piece | None = None
     step: RecipeStep | None = None
     step_index: int | None = None
@@ -157,11 +177,19 @@ class FlowStation:
     """A boundary process (roll end, roll load, changeover) is running for it."""
     per_m: dict[str, float] = field(default_factory=dict)
     """Usage counters' growth per metre for the current step."""
+    plan: StepPlan | None = None
+    """What the unit takes for the current step (a tool's)."""
     last_state: int = -1
     last_cause: str | None = None
     running: bool = False
     entered_at: float = 0.0
     usage_before: dict[str, float] = field(default_factory=dict)
+    leaving: Piece | None = None
+    """The piece whose end the station's boundary is dealing with."""
+    changeover: float = 0.0
+    """The changeover the station's boundary has still to do, minutes."""
+    planned: list[UsageMaintenance] = field(default_factory=list)
+    """Planned maintenance the station's boundary has still to do before its roll."""
     active_since: float = -1.0
     """Start of the current active period, negative while inactive.
 
@@ -237,6 +265,33 @@ class FlowStation:
             self.step_index,
             metres,
         )
+
+
+Phase = Literal["loading", "maintaining", "running", "finished", "unloading"]
+"""Where a station is with the roll it holds when a run starts part-way (a plant state):
+
+- ``loading``: in the setup before it (changeover or loading), running once that ends;
+- ``maintaining``: in maintenance before it, changing over and loading after;
+- ``running``: loaded, ready or part-way through it (stopped or not: the plant's state says);
+- ``finished``: at its end, passing it on (or, at a segment's tail, waiting for room for it);
+- ``unloading``: at a segment's tail, taking it off.
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Placement:
+    """A roll a station holds when a run starts part-way, and how far it is with it."""
+
+    roll: Roll
+    done_m: float
+    phase: Phase
+    until: float = 0.0
+    """When the setup or maintenance in progress ends (``loading``, ``maintaining``,
+    ``unloading``), minutes after the start."""
+    task: str = "maintenance"
+    """The maintenance task in progress (``maintaining``)."""
+    needs_crew: bool = True
+    """Whether the setup or maintenance in progress keeps an operator to its end."""
 
 
 def land_on_piece_end(station: FlowStation, piece: Piece) -> None:

@@ -22,6 +22,7 @@ from typing import Any, Literal
 
 from twin.engine.plan import SchedulePlan
 from twin.scenario import Scenario
+from twin.state.model import PlantState
 
 Dispatching = Literal["fifo", "group_by_product"]
 Demand = Literal["orders", "capacity"]
@@ -55,6 +56,12 @@ class RunOptions:
     """A capacity run's product mix, (product, share by metres); None: the order book's."""
     warmup_rule: str = ""
     """How the warm-up was chosen, in words (for reports)."""
+    state: PlantState | None = None
+    """The plant at t = 0 (checked against the scenario): the run starts from it, at its
+    moment, instead of from an empty plant at the scenario's start."""
+    snapshot_at_min: float | None = None
+    """Take the plant's state at this time of the first replication (its record's
+    ``snapshot``)."""
 
     def __post_init__(self) -> None:
         if not 0 <= self.warmup_min < self.horizon_min:
@@ -68,6 +75,13 @@ class RunOptions:
             )
         if self.demand == "capacity" and self.plan is not None:
             raise ValueError("a schedule executes an order book, not a capacity run")
+        if self.demand == "capacity" and self.state is not None:
+            raise ValueError(
+                "a plant state starts an order-book run: a capacity run keeps every line "
+                "supplied from an empty plant"
+            )
+        if self.snapshot_at_min is not None and not 0 < self.snapshot_at_min <= self.horizon_min:
+            raise ValueError("the snapshot must be taken within the horizon")
 
     @classmethod
     def of(cls, scenario: Scenario, **overrides: Any) -> RunOptions:
@@ -111,7 +125,9 @@ class RunOptions:
         return dataclasses.replace(self, **changes)
 
     def for_replication(self, replication: int) -> RunOptions:
-        """The options replication ``replication`` runs under: logs only in the first."""
-        if replication == 0 or not (self.event_log or self.genealogy):
+        """The options replication ``replication`` runs under: logs and snapshots in the first."""
+        if replication == 0 or not (
+            self.event_log or self.genealogy or self.snapshot_at_min is not None
+        ):
             return self
-        return self.replace(event_log=False, genealogy=False)
+        return self.replace(event_log=False, genealogy=False, snapshot_at_min=None)

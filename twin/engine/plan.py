@@ -14,6 +14,17 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field
 
 
+class PlannedOperation(BaseModel):
+    """One operation of a plan: a roll on a machine, from its planned start to its end."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+    roll: str
+    machine: str
+    start_min: float = Field(description="Planned start, minutes after the start.")
+    end_min: float = Field(description="Planned end, minutes after the start.")
+
+
 class SchedulePlan(BaseModel):
     """What the twin needs of a schedule."""
 
@@ -35,3 +46,25 @@ class SchedulePlan(BaseModel):
     planned_completion_min: dict[str, float] = Field(
         default={}, description="Planned completion of each order, minutes after the start."
     )
+    operations: list[PlannedOperation] = Field(
+        default=[],
+        description="Every planned operation with its times (machines' sequences in detail).",
+    )
+
+    def shifted(self, minutes: float) -> SchedulePlan:
+        """The same plan with every time ``minutes`` later (a plan made at a later moment)."""
+        if minutes == 0:
+            return self
+
+        def later(operation: PlannedOperation) -> PlannedOperation:
+            start, end = operation.start_min + minutes, operation.end_min + minutes
+            return operation.model_copy(update={"start_min": start, "end_min": end})
+
+        completions = self.planned_completion_min
+        return self.model_copy(
+            update={
+                "release_min": {r: t + minutes for r, t in self.release_min.items()},
+                "planned_completion_min": {o: t + minutes for o, t in completions.items()},
+                "operations": [later(operation) for operation in self.operations],
+            }
+        )

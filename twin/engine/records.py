@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any, Literal
 
 from twin.engine.states import State
+from twin.state.model import PlantState
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,6 +172,8 @@ class ReplicationRecord:
     """The date-time of t = 0 (the scenario's start), for showing dates."""
     mix: dict[str, dict[str, float]] = field(default_factory=dict)
     """A capacity run's product mix of each line, shares by metres (empty for an order book)."""
+    snapshot: PlantState | None = None
+    """The plant's state at the moment the options asked for (first replication)."""
 
     def flatten(self) -> dict[str, float]:
         """Every figure by its dotted name (the names studies and the run store use)."""

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from twin.engine.records import BufferChange, StateChange
 from twin.engine.stats import Estimate, Probability
+from twin.state.model import PlantState
 
 
 class QualityKpis(BaseModel):
@@ -163,6 +164,12 @@ class SimulationResult(BaseModel):
     events_processed: int = Field(description="Fluid updates over all replications.")
     events: list[StateChange] | None = Field(
         default=None, description="Every station unit's state changes, first replication."
+    )
+    initial_state: PlantState | None = Field(
+        default=None, description="The plant state the run started from (None: empty plant)."
+    )
+    snapshot: PlantState | None = Field(
+        default=None, description="The plant's state at the moment asked for, first replication."
     )
     buffer_events: list[BufferChange] | None = Field(
         default=None,

@@ -10,17 +10,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
+from typing import Any
 
-import simpy
-
+from twin.engine.clock import Clock
 from twin.engine.entities import AccumulatorLevel, Roll, RollQueue, StationUnit
 from twin.engine.flow import (
     EPS_M,
     INF,
     FlowStation,
     Piece,
+    Placement,
     PlantServices,
-    Process,
     land_on_level,
     land_on_piece_end,
     land_on_zero,
@@ -36,6 +36,7 @@ from twin.engine.states import (
     WAITING_CREW,
     WORKING,
 )
+from twin.scenario import RouteStep
 
 
 class Segment:
@@ -51,7 +52,7 @@ class Segment:
         sink: RollQueue | None,
     ) -> None:
         self.plant = plant
-        self.env: simpy.Environment = plant.env
+        self.env: Clock = plant.env
         self.warmup = plant.warmup
         self.id = segment_id
         self.stations = [FlowStation(unit, i, self) for i, unit in enumerate(units)]
@@ -66,14 +67,155 @@ class Segment:
         self.updated = 0.0
         self._token = 0
         self.wakeups = 0
+        self.passing: list[Roll] = []
+        """Rolls this segment does not process, waiting for room downstream to pass on."""
+        self._links = [
+            (acc, self.stations[j], self.stations[j + 1]) for j, acc in enumerate(accumulators)
+        ]
+        """Each accumulator with the stations up and down of it."""
 
-    # ------------------------------------------------------------------ fluid bookkeeping
+    # ------------------------------------------------------------------ starting
+    def resume(
+        self, placed: list[Placement | None], levels: list[float | None], fetch_later: bool = False
+    ) -> None:
+        """Start the segment part-way, as a plant state has it.
+
+        ``placed`` gives each station's roll and how far it is with it (None: it holds none),
+        ``levels`` each accumulator's level (None: its initial level). The rolls are laid along
+        the web from the tail's (the oldest) to the head's; an accumulator's level is what it
+        holds whatever the positions of its neighbours on their rolls. A station that holds no
+        roll waits for the oldest one upstream of it, or (the head) fetches the next, at once
+        or, with ``fetch_later``, when :meth:`fetch_next` is called (a head that is stopped
+        takes no roll until it may run it).
+        """
+        pieces: dict[str, Piece] = {}
+        for placement in reversed(placed):
+            if placement is None or placement.roll.id in pieces:
+                continue
+            start = self.web_end
+            piece = Piece(start, start + placement.roll.length_m, placement.roll)
+            self.web_end = piece.end
+            if self.last_piece is not None:
+                self.last_piece.next = piece
+            self.last_piece = pieces[placement.roll.id] = piece
+        for index, station in enumerate(self.stations):
+            placement = placed[index]
+            if placement is not None:
+                piece = pieces[placement.roll.id]
+                station.piece = piece
+                station.pending = False
+                station.x = piece.start + min(placement.done_m, piece.roll.length_m)
+                if placement.phase == "finished" or placement.phase == "unloading":
+                    station.x = piece.end
+                continue
+            station.holds[STARVED] = 1
+            upstream = [pieces[p.roll.id] for p in placed[:index] if p is not None]
+            if station is self.head:
+                station.x = self.web_end
+                station.busy = True
+                if not fetch_later:
+                    self.env.urgent(self._boundary, station)
+            elif upstream:
+                piece = min(upstream, key=lambda p: p.start)
+                station.x = piece.start
+                station.busy = True
+                self.env.urgent(self._enter_later, (station, piece))
+            else:
+                station.x = self.web_end
+                station.pending = True
+        for (acc, up, down), level in zip(self._links, levels, strict=True):
+            held = acc.initial_m if level is None else level
+            acc.initial_m = held - up.x + down.x
+            acc.level_stat.restart(held)
+        later: list[Callable[[], None]] = []
+        for station, placement in zip(self.stations, placed, strict=True):
+            if placement is not None:
+                later += self._resume_station(station, placement)
+        self._replan()
+        for call in later:
+            call()
+
+    def fetch_next(self, _: Any = None) -> None:
+        """Let the head, held back by :meth:`resume`, fetch its next roll."""
+        self._boundary(self.head)
+
+    def _resume_station(
+        self, station: FlowStation, placement: Placement
+    ) -> list[Callable[[], None]]:
+        """Set ``station`` up on its roll as far as its phase; what to start once all are."""
+        piece = station.piece
+        assert piece is not None
+        roll = piece.roll
+        unit = station.unit
+        plant = self.plant
+        phase = placement.phase
+        leg = roll.route.get(unit.station_id)
+        station.step_index = leg.step_index if leg is not None else None
+        if leg is not None and phase == "maintaining":
+            station.changeover = unit.changeover_min(leg.step)
+        self._set_step(station, leg)
+        if station is self.head:
+            roll.enter(unit.station_id, 0.0)
+        if leg is not None and plant.quality is not None:
+            station.entered_at = 0.0
+            station.usage_before = dict(unit.usage)
+            clock = unit.failure_clocks[unit.break_mode]
+            clock[0] = unit.web_break_clock(leg.step, roll, station.cap)
+        minutes = max(placement.until - self.env.now, 0.0)
+        stop: tuple[int, str, str, Callable[[Any], None]] | None = None
+        if phase == "loading":
+            stop = (SETUP, "setup", "roll_change", self._run)
+        elif phase == "maintaining":
+            stop = (MAINTENANCE, "maintenance", placement.task, self._maintained)
+        elif phase == "unloading":
+            stop = (SETUP, "roll_change", "roll_change", self._unloaded)
+            station.leaving = piece
+            if self.sink is not None:
+                self.sink.reserved += 1  # the place it was taken off for
+        if stop is not None:
+            station.holds[STARVED] = 1
+            station.busy = True
+            kind, task, cause, then = stop
+            needs_crew = placement.needs_crew
+            return [
+                partial(
+                    plant.crew_task,
+                    station,
+                    kind,
+                    minutes,
+                    task,
+                    cause,
+                    then,
+                    station,
+                    False,
+                    needs_crew,
+                )
+            ]
+        station.running = phase == "running"  # restarting mid-roll is not a new start
+        return []
+
+    def _set_step(self, station: FlowStation, leg: RouteStep | None) -> None:
+        """Take the step ``leg`` gives the station (None: it passes the roll by)."""
+        unit = station.unit
+        if leg is None:
+            station.step = None
+            station.cap = unit.equipment.max_speed_m_min
+            station.per_m = {}
+            return
+        unit.last_step = station.step = leg.step
+        station.cap = unit.speed_m_min(leg.step)
+        station.per_m = unit.consumption_per_m(leg.step)
+
+    def advance(self) -> None:
+        """Bring the web, the clocks and the time in state up to now (for a snapshot)."""
+        self._advance()
+
     def start(self) -> None:
         """Start the segment: the head fetches its first roll; the others wait for its web."""
         for station in self.stations:
             station.holds[STARVED] = 1  # taken off when the station enters its first piece
         self.head.busy = True
-        self.env.process(self._boundary(self.head))
+        self.env.urgent(self._boundary, self.head)
         self._replan()
 
     def level(self, j: int) -> float:
@@ -83,43 +225,44 @@ class Segment:
 
     def _advance(self) -> None:
         """Move the web at the current rates up to now, and account the time in each state."""
-        now = self.env.now
-        dt = now - self.updated
+        now = self.env._now
+        start = self.updated
+        dt = now - start
         if dt <= 0:
             return
-        start = self.updated
         warmup = self.warmup
         for station in self.stations:
             rate = station.rate
             if rate > 0:
                 metres = rate * dt
                 station.x += metres
-                unit = station.unit
                 if station.step is not None:
+                    unit = station.unit
                     fraction = rate / station.cap
                     for clock in unit.failure_clocks:
                         clock[0] -= dt * fraction
-                    for name, per_m in station.per_m.items():
-                        unit.usage[name] += metres * per_m
+                    if station.per_m:
+                        usage = unit.usage
+                        for name, per_m in station.per_m.items():
+                            usage[name] += metres * per_m
                     unit.metres += metres
             station.account(start, now, warmup)
-        for j, acc in enumerate(self.accumulators):
-            acc.level_stat.ramp(now, self.level(j))
+        for acc, up, down in self._links:
+            acc.level_stat.ramp(now, acc.initial_m + up.x - down.x)
         self.updated = now
 
     def _rates(self) -> None:
         """Rates for the current holds and accumulator levels, with each slowdown's cause."""
         stations = self.stations
         for station in stations:
-            station.rate = 0.0 if station.held() else station.cap
+            station.rate = 0.0 if any(station.holds) else station.cap
             station.cause = STARVED if station.step is None else WORKING
-        accumulators = self.accumulators
-        if not accumulators:
+        links = self._links
+        if not links:
             return
         for _ in range(len(stations)):
             changed = False
-            for j, acc in enumerate(accumulators):
-                up, down = stations[j], stations[j + 1]
+            for acc, up, down in links:
                 level = acc.initial_m + up.x - down.x
                 if level <= EPS_M and down.rate > up.rate:
                     down.rate = up.rate
@@ -135,7 +278,9 @@ class Segment:
     def _next_event(self) -> tuple[float, Callable[[], None] | None]:
         """Minutes until the next thing the rates make happen, and how to land on it exactly."""
         soonest: float = INF
-        land: Callable[[], None] | None = None
+        kind = 0  # what comes soonest: see the landings below
+        first: Any = None
+        second: Any = None
         for station in self.stations:
             rate = station.rate
             if rate <= 0:
@@ -144,40 +289,53 @@ class Segment:
             if piece is not None:
                 delay = (piece.end - station.x) / rate
                 if delay < soonest:
-                    soonest, land = delay, partial(land_on_piece_end, station, piece)
+                    soonest, kind, first, second = delay, 1, station, piece
             if station.step is not None:
+                unit = station.unit
                 fraction = rate / station.cap
-                for clock in station.unit.failure_clocks:
+                for clock in unit.failure_clocks:
                     delay = clock[0] / fraction
                     if delay < soonest:
-                        soonest, land = delay, partial(land_on_zero, clock)
-                usage = station.unit.usage
-                for name, limit, _task in station.unit.usage_tasks:
-                    per_m = station.per_m.get(name, 0.0)
-                    if per_m > 0:
-                        delay = (limit - usage[name]) / (rate * per_m)
-                        if delay < soonest:
-                            soonest, land = delay, partial(usage.__setitem__, name, limit)
-        for j, acc in enumerate(self.accumulators):
-            up, down = self.stations[j], self.stations[j + 1]
+                        soonest, kind, first = delay, 2, clock
+                if unit.usage_tasks:
+                    usage = unit.usage
+                    for name, limit, _task in unit.usage_tasks:
+                        per_m = station.per_m.get(name, 0.0)
+                        if per_m > 0:
+                            delay = (limit - usage[name]) / (rate * per_m)
+                            if delay < soonest:
+                                soonest, kind, first, second = delay, 3, usage, (name, limit)
+        for link in self._links:
+            acc, up, down = link
             net = up.rate - down.rate
             if net > 0:
-                delay = (acc.capacity_m - self.level(j)) / net
+                delay = (acc.capacity_m - (acc.initial_m + up.x - down.x)) / net
                 if delay < soonest:
-                    soonest, land = delay, partial(land_on_level, up, down, acc, acc.capacity_m)
+                    soonest, kind, first, second = delay, 4, link, acc.capacity_m
             elif net < 0:
-                delay = self.level(j) / -net
+                delay = (acc.initial_m + up.x - down.x) / -net
                 if delay < soonest:
-                    soonest, land = delay, partial(land_on_level, up, down, acc, 0.0)
+                    soonest, kind, first, second = delay, 4, link, 0.0
+        land: Callable[[], None] | None = None
+        if kind == 1:
+            land = partial(land_on_piece_end, first, second)
+        elif kind == 2:
+            land = partial(land_on_zero, first)
+        elif kind == 3:
+            land = partial(first.__setitem__, *second)
+        elif kind == 4:
+            up, down, acc = first[1], first[2], first[0]
+            land = partial(land_on_level, up, down, acc, second)
         return max(soonest, 0.0), land
 
     def _track_activity(self) -> None:
         """Open and close active periods (active-period method); note restarts mid-roll."""
-        now = self.env.now
+        now = self.env._now
         quality = self.plant.quality
         for station in self.stations:
+            rate = station.rate
             if quality is not None:
-                running = station.rate > 0
+                running = rate > 0
                 if running and not station.running:
                     piece = station.piece
                     if (
@@ -193,12 +351,14 @@ class Segment:
             elif holds[DOWN] or holds[MAINTENANCE] or holds[WAITING_CREW] or holds[SETUP]:
                 active = True
             else:
-                active = station.step is not None and station.rate >= station.cap * (1 - 1e-9)
-            if active and station.active_since < 0:
-                station.active_since = now
-            elif not active and station.active_since >= 0:
-                if now > station.active_since:
-                    station.unit.active_periods.extend((station.active_since, now))
+                active = station.step is not None and rate >= station.cap * (1 - 1e-9)
+            since = station.active_since
+            if active:
+                if since < 0:
+                    station.active_since = now
+            elif since >= 0:
+                if now > since:
+                    station.unit.active_periods.extend((since, now))
                 station.active_since = -1.0
 
     def _replan(self) -> None:
@@ -211,10 +371,10 @@ class Segment:
         delay, land = self._next_event()
         if delay < INF:
             token = self._token
-            timer = self.env.timeout(delay)
-            timer.callbacks.append(lambda _event: self._on_timer(token, land))
+            self.env.at(delay, self._on_timer, (token, land))
 
-    def _on_timer(self, token: int, land: Callable[[], None] | None) -> None:
+    def _on_timer(self, timer: tuple[int, Callable[[], None] | None]) -> None:
+        token, land = timer
         if token != self._token:
             return  # superseded by a later replan
         self.wakeups += 1
@@ -228,22 +388,55 @@ class Segment:
 
     def hold(self, station: FlowStation, kind: int, delta: int) -> None:
         """Put on (+1) or take off (-1) a hold of ``kind`` on ``station``, at the current time."""
+        if self._unchanged(station):
+            station.holds[kind] += delta
+            return
         self._advance()
         station.holds[kind] += delta
-        self._handle_due()
-        self._replan()
+        if self._handle_due() or not self._resting(station):
+            self._replan()
+
+    def _resting(self, station: FlowStation) -> bool:
+        """Whether ``station`` stands between pieces with nothing logged.
+
+        Then the rates it leaves to the others, and the timer set for the segment, stay as they
+        are whatever holds it gets.
+        """
+        return station.busy and station.holds[STARVED] > 0 and self.plant.event_log is None
 
     def swap(self, station: FlowStation, old: int, new: int) -> None:
         """Replace a hold of kind ``old`` on ``station`` by one of kind ``new``, now."""
+        if self._unchanged(station):
+            station.holds[old] -= 1
+            station.holds[new] += 1
+            return
         self._advance()
         station.holds[old] -= 1
         station.holds[new] += 1
         self._replan()
 
+    def _unchanged(self, station: FlowStation) -> bool:
+        """Whether a hold put on or taken off ``station`` now changes nothing but its holds.
+
+        So it is for a station between pieces (held starved, at rest, inactive) when the segment
+        was brought up to date at this very moment: no web moved, so nothing came due, no rate
+        changes, and the timer already set stays right. The event log hears every change.
+        """
+        return (
+            station.busy
+            and station.holds[STARVED] > 0
+            and self.env._now == self.updated
+            and self.plant.event_log is None
+        )
+
     # ------------------------------------------------------------------ things that come due
-    def _handle_due(self) -> None:
-        """Start what the fluid has reached: roll ends, failures, usage-based maintenance."""
+    def _handle_due(self) -> bool:
+        """Start what the fluid has reached: roll ends, failures, usage-based maintenance.
+
+        True when anything was started.
+        """
         plant = self.plant
+        started = False
         for station in self.stations:
             unit = station.unit
             piece = station.piece
@@ -256,7 +449,8 @@ class Segment:
                 station.x = piece.end
                 station.busy = True
                 station.holds[STARVED] += 1  # stands still until the boundary is dealt with
-                self.env.process(self._boundary(station))
+                self.env.urgent(self._boundary, station)
+                started = True
             if station.step is None:
                 continue
             for mode, clock in enumerate(unit.failure_clocks):
@@ -268,17 +462,22 @@ class Segment:
                         plant.quality.web_break(piece.roll, unit, station.x - piece.start)
                     else:
                         clock[0] = unit.draw_ttf(mode)
-                    self.env.process(plant.repair(station, mode))
+                    plant.repair(station, mode)
+                    started = True
             for name, limit, task in unit.usage_tasks:
                 if unit.usage[name] >= limit - 1e-9:
                     unit.usage[name] = 0.0
                     station.holds[WAITING_CREW] += 1
-                    self.env.process(plant.maintain(station, task, preheld=True))
+                    plant.start_maintenance(station, task)
+                    started = True
+        return started
 
     # ------------------------------------------------------------------ roll boundaries
-    def _boundary(self, station: FlowStation) -> Process:
+    # A boundary is a chain of calls through the clock, each step where the SimPy process it
+    # replaces waited: for a place downstream, an operator, a stop's end, the next roll.
+    def _boundary(self, station: FlowStation) -> None:
         """At the end of a piece: finish the roll at the tail, fetch the next at the head."""
-        piece = station.piece
+        piece = station.leaving = station.piece
         quality = self.plant.quality
         if quality is not None and piece is not None and station.step is not None:
             quality.processed(
@@ -290,17 +489,29 @@ class Segment:
                 station.cap,
             )
         if station is self.tail and piece is not None:
-            yield from self._finish(station, piece)
+            self._finish(station)
+        else:
+            self._finished(station)
+
+    def _finished(self, station: FlowStation) -> None:
         if station is self.head:
-            yield from self._fetch(station)
+            self.source.get(station, self._fetched)
+        else:
+            self._fetched_for(station)
+
+    def _fetched_for(self, station: FlowStation) -> None:
+        piece = station.leaving
         nxt = piece.next if piece is not None else self.last_piece
         if nxt is None:
             station.pending = True  # keeps its starved hold until the head splices more web
             station.busy = False
             return
-        yield from self._enter(station, nxt)
+        self._enter(station, nxt)
 
-    def _enter(self, station: FlowStation, piece: Piece) -> Process:
+    def _enter_later(self, entry: tuple[FlowStation, Piece]) -> None:
+        self._enter(*entry)
+
+    def _enter(self, station: FlowStation, piece: Piece) -> None:
         """Take ``station`` into ``piece``: set its step and speed, change over if needed."""
         station.piece = piece
         station.pending = False
@@ -309,44 +520,78 @@ class Segment:
         unit = station.unit
         station.step_index = leg.step_index if leg is not None else None
         if step is not None:
-            change = unit.changeover_min(step)
+            station.changeover = unit.changeover_min(step)
+            unit.previous_step = unit.last_step
             unit.last_step = step
             station.step = step
             station.cap = unit.speed_m_min(step)
             station.per_m = unit.consumption_per_m(step)
-            for task in self.plant.planned_maintenance(station, piece.roll):
-                unit.usage[task.counter] = 0.0
-                yield from self.plant.maintain(station, task, preheld=False)
-            if change > 0:
-                yield from self.plant.crew_task(station, SETUP, change, "setup", "changeover")
-            if self.plant.quality is not None:
-                station.entered_at = self.env.now
-                station.usage_before = dict(unit.usage)
-                clock = unit.failure_clocks[unit.break_mode]
-                clock[0] = unit.web_break_clock(step, piece.roll, station.cap)
-        else:
-            station.step = None
-            station.cap = unit.equipment.max_speed_m_min
-            station.per_m = {}
+            planned = self.plant.planned_maintenance(station, piece.roll)
+            if planned:
+                station.planned = list(reversed(planned))
+            self._maintained(station)
+            return
+        station.step = None
+        station.cap = unit.equipment.max_speed_m_min
+        station.per_m = {}
+        self._ready(station)
+
+    def _maintained(self, station: FlowStation) -> None:
+        """The planned maintenance before the roll, one task after another; then changeover."""
+        if station.planned:
+            task = station.planned.pop()
+            station.unit.usage[task.counter] = 0.0
+            self.plant.maintain(station, task, False, self._maintained, station)
+            return
+        if station.changeover > 0:
+            change = station.changeover
+            self.plant.crew_task(
+                station, SETUP, change, "setup", "changeover", self._changed, station
+            )
+            return
+        self._changed(station)
+
+    def _changed(self, station: FlowStation) -> None:
+        if self.plant.quality is not None:
+            unit = station.unit
+            piece = station.piece
+            assert piece is not None and station.step is not None
+            station.entered_at = self.env._now
+            station.usage_before = dict(unit.usage)
+            clock = unit.failure_clocks[unit.break_mode]
+            clock[0] = unit.web_break_clock(station.step, piece.roll, station.cap)
+        self._ready(station)
+
+    def _ready(self, station: FlowStation) -> None:
+        """Load the roll at the head (a stop for the operators), then run."""
         if station is self.head:
-            piece.roll.enter(unit.station_id, self.env.now)
-            overhead = unit.start_of_roll_min(step, self.inline)
+            unit = station.unit
+            piece = station.piece
+            assert piece is not None
+            piece.roll.enter(unit.station_id, self.env._now)
+            overhead = unit.start_of_roll_min(station.step, self.inline)
             if overhead > 0:
-                yield from self.plant.crew_task(
-                    station, SETUP, overhead, "roll_change", "roll_change"
+                self.plant.crew_task(
+                    station, SETUP, overhead, "roll_change", "roll_change", self._run, station
                 )
+                return
+        self._run(station)
+
+    def _run(self, station: FlowStation) -> None:
         station.busy = False
         self.hold(station, STARVED, -1)
 
-    def _fetch(self, head: FlowStation) -> Process:
-        """Wait for the next roll from the source store and splice it onto the web."""
-        unit = head.unit
-        while True:
-            roll: Roll = yield self.source.get(head)
-            if self.inline or unit.station_id in roll.route:
-                break
+    def _fetched(self, roll: Roll) -> None:
+        """The next roll from the source store: splice it onto the web (or pass it on)."""
+        head = self.head
+        if not self.inline and head.unit.station_id not in roll.route:
             # A single tool this roll does not need: it passes straight on.
-            yield from self._deliver(roll)
+            if self.sink is not None:
+                self.passing.append(roll)
+                self.sink.reserve(self._pass_on, roll)
+            else:
+                self._pass_on(roll)
+            return
         start = self.web_end
         self.web_end = start + roll.length_m
         piece = Piece(start, self.web_end, roll)
@@ -357,28 +602,47 @@ class Segment:
         for station in self.stations:
             if station is not head and station.pending and not station.busy:
                 station.busy = True
-                self.env.process(self._enter(station, piece))
+                self.env.urgent(self._enter_later, (station, piece))
+        self._fetched_for(head)
 
-    def _finish(self, tail: FlowStation, piece: Piece) -> Process:
+    def _pass_on(self, roll: Roll) -> None:
+        if self.passing:
+            self.passing.remove(roll)
+        self.plant.deliver(roll, self.sink)
+        self.source.get(self.head, self._fetched)
+
+    def _finish(self, tail: FlowStation) -> None:
         """A roll has passed the tail: wait for room downstream, take it off, pass it on."""
-        unit = tail.unit
-        roll = piece.roll
         if self.sink is not None:
             self.hold(tail, BLOCKED, +1)
-            yield self.sink.reserve()
-            self.hold(tail, BLOCKED, -1)
-        overhead = unit.end_of_roll_min(tail.step, self.inline)
+            self.sink.reserve(self._room, tail)
+        else:
+            self._unload(tail)
+
+    def _room(self, tail: FlowStation) -> None:
+        self.hold(tail, BLOCKED, -1)
+        self._unload(tail)
+
+    def _unload(self, tail: FlowStation) -> None:
+        overhead = tail.unit.end_of_roll_min(tail.step, self.inline)
         if overhead > 0:
-            yield from self.plant.crew_task(tail, SETUP, overhead, "roll_change", "roll_change")
+            self.plant.crew_task(
+                tail, SETUP, overhead, "roll_change", "roll_change", self._unloaded, tail
+            )
+            return
+        self._unloaded(tail)
+
+    def _unloaded(self, tail: FlowStation) -> None:
+        piece = tail.leaving
+        assert piece is not None
+        roll = piece.roll
+        unit = tail.unit
         if self.plant.quality is not None:
             self.plant.quality.rewound(roll, unit)
-        roll.leave(unit.station_id, self.env.now)
+        roll.leave(unit.station_id, self.env._now)
+        piece.gone = True
         self.plant.deliver(roll, self.sink)
-
-    def _deliver(self, roll: Roll) -> Process:
-        if self.sink is not None:
-            yield self.sink.reserve()
-        self.plant.deliver(roll, self.sink)
+        self._finished(tail)
 
     def _log_states(self, log: list[StateChange]) -> None:
         """Record the stations' state changes in the event log."""

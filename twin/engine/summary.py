@@ -163,4 +163,6 @@ def summarise(records: Sequence[ReplicationRecord], options: RunOptions) -> Simu
         events_processed=sum(r.wakeups for r in records),
         events=first.events,
         buffer_events=first.buffer_events,
+        initial_state=options.state,
+        snapshot=first.snapshot,
     )

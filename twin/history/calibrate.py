@@ -225,10 +225,7 @@ def _steps(scenario: Scenario) -> dict[tuple[str, str], Any]:
 def _comment(log_name: str, what: str, fit: DurationFit, chosen: FamilyFit, was: str) -> str:
     sample = fit.sample
     censored = sample.size - len(sample.exact)
-    best = fit.best
     pick = f"{chosen.family} by AIC"
-    if best is not None and best.family != chosen.family:
-        pick = f"{chosen.family} (AIC prefers {best.family}, which the format lacks)"
     return (
         f"calibrated from {log_name}: {what} n={len(sample.exact)}"
         f"{f' +{censored} censored' if censored else ''}, {pick}, KS {chosen.ks_distance:.3f}"
@@ -338,7 +335,7 @@ def _calibrate_modes(
         else:
             durations.insert(0, ("time to failure", mode.ttf, failure.ttf, "ttf"))
         for what, fit, current, attr in durations:
-            chosen = fit.best_writable
+            chosen = fit.best
             if chosen is None:
                 mode.notes.append(
                     f"{what}: {fit.note or 'no family could be fitted'}; kept the scenario's "
@@ -467,7 +464,7 @@ def _calibrate_speeds(
         times = list(rolls.values())
         fit = fit_durations(Sample.of(times, times), level=level)
         calibration.process_times[station.id] = fit
-        chosen = fit.best_writable
+        chosen = fit.best
         if chosen is not None:
             document = chosen.distribution()
             calibration._changes.append(

@@ -25,8 +25,6 @@ from scipy import stats
 
 FAMILIES = ("exponential", "weibull", "lognormal", "gamma")
 """Candidate families for a duration."""
-WRITABLE = ("exponential", "weibull", "lognormal")
-"""Families the scenario format can express (stations/distributions.py has no gamma)."""
 MIN_FAILURES = 3
 """Fewest exact observations to fit anything (the exponential)."""
 MIN_FAILURES_TWO_PARAMETERS = 8
@@ -120,7 +118,7 @@ class FamilyFit:
         return float(self.frozen.mean())
 
     def distribution(self) -> dict[str, Any]:
-        """The fit as a scenario distribution document (minutes); only for :data:`WRITABLE`."""
+        """The fit as a scenario distribution document (minutes)."""
         values = {p.name: _significant(p.value) for p in self.parameters}
         if self.family == "exponential":
             return {"dist": "exponential", "mean": values["mean"]}
@@ -128,7 +126,7 @@ class FamilyFit:
             return {"dist": "weibull", "shape": values["shape"], "scale": values["scale"]}
         if self.family == "lognormal":
             return {"dist": "lognormal", "mean": values["mean"], "cv": values["cv"]}
-        raise ValueError(f"the scenario format has no {self.family} distribution")
+        return {"dist": "gamma", "shape": values["shape"], "scale": values["scale"]}
 
     def summary(self) -> str:
         """Parameters with their intervals, e.g. ``shape 2.03 [1.81, 2.27], scale 3612 min``."""
@@ -151,11 +149,6 @@ class DurationFit:
     def best(self) -> FamilyFit | None:
         """The chosen family: the simplest within :data:`AIC_SUPPORT` of the lowest AIC."""
         return _choose(self.fits)
-
-    @property
-    def best_writable(self) -> FamilyFit | None:
-        """The chosen family among those the scenario format can express."""
-        return _choose([f for f in self.fits if f.family in WRITABLE])
 
     def family(self, name: str) -> FamilyFit | None:
         """The fit of family ``name``, if it was fitted."""

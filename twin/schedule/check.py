@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 
-from twin.schedule.problem import Problem
+from twin.schedule.problem import Job, Problem
 from twin.schedule.solution import Solution, usage_overruns
 
 
@@ -25,7 +25,7 @@ def violations(problem: Problem, solution: Solution) -> list[str]:
         if machine is None:
             found.append(f"unknown machine {machine_id!r}")
             continue
-        family: str | None = None
+        family = machine.initial_family
         free = 0
         durations = {limit.counter: limit.duration for limit in machine.usage_limits}
         for step in sequence:
@@ -80,25 +80,79 @@ def violations(problem: Problem, solution: Solution) -> list[str]:
                     f"{machine_id}: {op_id}: usage counter {counter} reaches {level}, past its "
                     "limit, without maintenance"
                 )
-    missing = [op for op in problem.operations if op not in where]
+    found += _choice_violations(problem, where)
+    running = _running_jobs(problem, where)
+    missing = [op.id for job in running for op in job.operations if op.id not in where]
     if missing:
         found.append(f"operations not scheduled: {', '.join(missing)}")
         return found
-    found += _route_violations(problem, where)
+    found += _frozen_violations(problem, solution, where)
+    found += _route_violations(problem, running, where)
     found += _store_violations(problem, where)
     if problem.permutation:
         found += _order_violations(problem, solution)
-    found += _figure_violations(problem, solution, where)
+    found += _figure_violations(problem, running, solution, where)
     return found
 
 
-def _route_violations(problem: Problem, where: dict[str, tuple[str, int, int]]) -> list[str]:
-    """Release dates, route order and maximum lags."""
+def _running_jobs(problem: Problem, where: dict[str, tuple[str, int, int]]) -> list[Job]:
+    """The jobs that must be scheduled: those in no choice, and those of each chosen option."""
+    chosen = {
+        job_id
+        for choice in problem.choices
+        for option in choice.options
+        if any(op.id in where for job_id in option for op in problem.job[job_id].operations)
+        for job_id in option
+    }
+    return [job for job in problem.jobs if job.id not in problem.option_of or job.id in chosen]
+
+
+def _choice_violations(problem: Problem, where: dict[str, tuple[str, int, int]]) -> list[str]:
+    """Each choice runs exactly one of its options."""
     found = []
-    for job in problem.jobs:
+    for choice in problem.choices:
+        running = [
+            o
+            for o, option in enumerate(choice.options)
+            if any(op.id in where for job_id in option for op in problem.job[job_id].operations)
+        ]
+        if len(running) != 1:
+            found.append(f"choice {choice.id}: runs {len(running)} of its options, not one")
+    return found
+
+
+def _frozen_violations(
+    problem: Problem, solution: Solution, where: dict[str, tuple[str, int, int]]
+) -> list[str]:
+    """Frozen operations where they were frozen, with their maintenance."""
+    found = []
+    maintenance = solution.maintenance()
+    for op_id, frozen in problem.frozen.items():
+        if op_id not in where:
+            continue
+        machine, start, _ = where[op_id]
+        if (machine, start) != (frozen.machine, frozen.start):
+            found.append(
+                f"frozen operation {op_id}: runs on {machine} at {start}, not on "
+                f"{frozen.machine} at {frozen.start}"
+            )
+        if set(maintenance.get(op_id, ())) != set(frozen.maintenance):
+            found.append(f"frozen operation {op_id}: its maintenance before it changed")
+    return found
+
+
+def _route_violations(
+    problem: Problem, running: list[Job], where: dict[str, tuple[str, int, int]]
+) -> list[str]:
+    """Release dates, deadlines, route order and maximum lags."""
+    found = []
+    for job in running:
         first = where[job.operations[0].id]
         if first[1] < job.release:
             found.append(f"job {job.id}: starts at {first[1]}, before its release {job.release}")
+        last = where[job.operations[-1].id]
+        if job.deadline is not None and last[2] > job.deadline:
+            found.append(f"job {job.id}: ends at {last[2]}, after its deadline {job.deadline}")
         for k in range(len(job.operations) - 1):
             before, after = job.operations[k].id, job.operations[k + 1].id
             wait = where[after][1] - where[before][2]
@@ -115,8 +169,12 @@ def _store_violations(problem: Problem, where: dict[str, tuple[str, int, int]]) 
     found = []
     for store in problem.stores:
         changes: list[tuple[int, int]] = []
+        for start, end in store.occupied:
+            changes += [(start, 1), (end, -1)]
         for job_id, k in store.waits:
             operations = problem.job[job_id].operations
+            if operations[k].id not in where:
+                continue  # an option not chosen
             enters, leaves = where[operations[k].id][2], where[operations[k + 1].id][1]
             if leaves > enters:
                 changes += [(enters, 1), (leaves, -1)]
@@ -149,12 +207,17 @@ def _order_violations(problem: Problem, solution: Solution) -> list[str]:
 
 
 def _figure_violations(
-    problem: Problem, solution: Solution, where: dict[str, tuple[str, int, int]]
+    problem: Problem,
+    running: list[Job],
+    solution: Solution,
+    where: dict[str, tuple[str, int, int]],
 ) -> list[str]:
     """Completions, tardiness and criteria as reported against those recomputed."""
     found = []
     weighted = 0.0
-    for job in problem.jobs:
+    if set(solution.jobs) != {job.id for job in running}:
+        found.append("the jobs reported are not the jobs scheduled")
+    for job in running:
         completion = where[job.operations[-1].id][2]
         tardiness = 0 if job.due is None else max(0, completion - job.due)
         weighted += job.weight * tardiness

@@ -24,7 +24,16 @@ operation before it is pushed later by the excess and the block is placed again,
 holds. If after 100 attempts it still does not (a setup on the same machine longer than the lag, or
 unavailable windows that keep breaking it), the rule gives up and returns status ``UNKNOWN`` with a
 message instead of a schedule that breaks a lag. The same happens if the schedule overruns the
-problem's horizon.
+problem's horizon or a job's deadline.
+
+Stores: an operation followed by a wait in a store starts late enough that the store has a place
+for its job when it ends (:mod:`twin.schedule.floor`), as a tool holds a finished roll until
+there is room downstream.
+
+Frozen operations are placed first, where they are frozen; they must be the first operations of
+their jobs' routes and, on each machine, come before everything the rule places. Of each choice,
+the rule runs the option whose machines would be done first with its work added to what they
+already carry (every job's work shared among the units that can run it).
 
 Permutation problems are dispatched job by job: the rule picks the next job among those released by
 the time the earliest one could start, and places all its operations after everything already
@@ -35,13 +44,15 @@ from __future__ import annotations
 
 import math
 import time
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
 from twin.schedule.criteria import ObjectiveSpec, stages
-from twin.schedule.problem import Job, Operation, Problem
-from twin.schedule.solution import Placement, Solution, build_solution, usage_overruns
+from twin.schedule.floor import Floor
+from twin.schedule.problem import Job, Problem
+from twin.schedule.solution import Solution, build_solution, usage_overruns
 
 Rule = Literal["FIFO", "EDD", "SPT", "ATCS"]
 RULES: tuple[Rule, ...] = ("FIFO", "EDD", "SPT", "ATCS")
@@ -51,97 +62,8 @@ _MAX_PASSES = 100
 """Attempts at placing a block of operations joined by maximum lags before giving up."""
 
 
-@dataclass
-class _Floor:
-    """The shop floor as the dispatcher sees it: when each machine frees up, in what state."""
-
-    problem: Problem
-    free: dict[str, int]
-    family: dict[str, str | None]
-    sequences: dict[str, list[Placement]]
-    usage: dict[str, dict[str, int]]
-    maintenance: dict[str, tuple[str, ...]]
-
-    @classmethod
-    def empty(cls, problem: Problem) -> _Floor:
-        """The floor before anything runs: machines free, set up for nothing, counters at zero."""
-        return cls(
-            problem,
-            free={m.id: 0 for m in problem.machines},
-            family={m.id: None for m in problem.machines},
-            sequences={m.id: [] for m in problem.machines},
-            usage={m.id: {u.counter: 0 for u in m.usage_limits} for m in problem.machines},
-            maintenance={},
-        )
-
-    def scratch(self) -> _Floor:
-        """A floor in the same state with empty sequences, to try a placement on."""
-        return _Floor(
-            self.problem,
-            dict(self.free),
-            dict(self.family),
-            {machine: [] for machine in self.sequences},
-            {machine: dict(levels) for machine, levels in self.usage.items()},
-            {},
-        )
-
-    def adopt(self, trial: _Floor) -> None:
-        """Take over the state of ``trial`` (made by :meth:`scratch`) and append its sequences."""
-        self.free, self.family, self.usage = trial.free, trial.family, trial.usage
-        self.maintenance.update(trial.maintenance)
-        for machine, sequence in trial.sequences.items():
-            self.sequences[machine].extend(sequence)
-
-    def due_maintenance(self, machine: str, op: Operation) -> tuple[str, ...]:
-        """The usage counters ``op`` would take past their limits: maintain them first."""
-        levels = self.usage[machine]
-        return tuple(
-            limit.counter
-            for limit in self.problem.machine[machine].usage_limits
-            if levels[limit.counter] + op.usage.get(limit.counter, 0) > limit.limit
-        )
-
-    def earliest(self, machine: str, op: Operation, ready: int) -> tuple[int, int]:
-        """The earliest start of ``op`` on ``machine`` not before ``ready``, and its setup.
-
-        The setup returned includes any maintenance that must run before it.
-        """
-        setup = self.problem.setups.time(machine, self.family[machine], op.setup_family)
-        due = self.due_maintenance(machine, op)
-        if due:
-            durations = {u.counter: u.duration for u in self.problem.machine[machine].usage_limits}
-            setup += sum(durations[counter] for counter in due)
-        duration = op.eligible[machine]
-        start = max(ready, self.free[machine] + setup)
-        if setup + duration > 0:
-            for off_start, off_end in self.problem.machine[machine].unavailable:
-                if off_end <= start - setup:
-                    continue
-                if off_start >= start + duration:
-                    break
-                start = off_end + setup
-        return start, setup
-
-    def best_machine(self, op: Operation, ready: int) -> tuple[int, int, str, int]:
-        """(end, start, machine, setup) of ``op`` on the machine where it would end first."""
-        return min(
-            (start + op.eligible[m], start, m, setup)
-            for m in op.eligible
-            for start, setup in [self.earliest(m, op, ready)]
-        )
-
-    def run(self, machine: str, op: Operation, start: int) -> None:
-        """Append ``op`` to ``machine``'s sequence at ``start``."""
-        levels = self.usage[machine]
-        due = self.due_maintenance(machine, op)
-        if due:
-            self.maintenance[op.id] = due
-            levels.update(dict.fromkeys(due, 0))
-        for counter in levels:
-            levels[counter] += op.usage.get(counter, 0)
-        self.free[machine] = start + op.eligible[machine]
-        self.family[machine] = op.setup_family
-        self.sequences[machine].append((op.id, start))
+class _Stopped(Exception):
+    """The rule ran out of time (see ``stop_at``)."""
 
 
 @dataclass(frozen=True)
@@ -163,54 +85,32 @@ def dispatch(
     objective: ObjectiveSpec = "makespan",
     k1: float = 2.0,
     k2: float = 0.5,
+    stop_at: float | None = None,
+    early_maintenance: float | None = None,
 ) -> Solution:
     """The schedule dispatching rule ``rule`` makes for ``problem`` (see the module docstring).
 
-    ``objective`` only sets which value the solution reports as its objective (the last stage's,
-    if lexicographic). ``k1`` and ``k2`` scale ATCS's due-date and setup terms.
+    ``objective`` only sets which value the solution reports as its objective (the first
+    stage's, if lexicographic). ``k1`` and ``k2`` scale ATCS's due-date and setup terms.
+    ``stop_at`` (a :func:`time.perf_counter` time) stops a rule that has not finished by then:
+    it returns status ``UNKNOWN``, saying so. ``early_maintenance`` (a share of the limit, e.g.
+    0.5) makes the rule maintain a counter at least that full in time the machine would stand
+    idle anyway, instead of as late as the limit allows; the method is then ``RULE+early``.
     """
     if rule not in RULES:
         raise ValueError(f"unknown dispatching rule {rule!r}; choose from {', '.join(RULES)}")
     began = time.perf_counter()
-    floor = _Floor.empty(problem)
-    order = {job.id: i for i, job in enumerate(problem.jobs)}
-    next_op = {job.id: 0 for job in problem.jobs}
-    ready = {job.id: job.release for job in problem.jobs}
-    pending = list(problem.jobs)
-    failure = ""
-    while pending:
-        if problem.permutation:
-            candidates, now, machine = _job_decision(floor, pending, order)
-        else:
-            candidates, now, machine = _operation_decision(floor, pending, order, next_op, ready)
-        job = min(candidates, key=_priority(rule, candidates, now, k1, k2)).job
-        first = next_op[job.id]
-        count = len(job.operations) if problem.permutation else _block(job, first)
-        end = _place(floor, job, first, count, machine, ready[job.id])
-        if end is None:
-            failure = f"job {job.id!r}: could not meet its maximum lags by pushing operations later"
-            break
-        ready[job.id] = end
-        next_op[job.id] = first + count
-        if next_op[job.id] == len(job.operations):
-            pending.remove(job)
-    if not failure:
-        failure = next(
-            (
-                f"operation {op_id!r} alone takes usage counter {counter} of machine "
-                f"{machine!r} to {level}, past its limit"
-                for machine, sequence in floor.sequences.items()
-                for op_id, counter, level in usage_overruns(
-                    problem, machine, [op for op, _ in sequence], floor.maintenance
-                )
-            ),
-            "",
+    name = rule if early_maintenance is None else f"{rule}+early"
+    method = f"dispatch:{name}"
+    try:
+        floor, failure = _run(problem, rule, k1, k2, stop_at, early_maintenance)
+    except _Stopped:
+        return Solution(
+            status="UNKNOWN",
+            method=method,
+            message=f"the rule {name} did not finish within the time limit",
+            wall_time_s=time.perf_counter() - began,
         )
-    if not failure and problem.horizon is not None:
-        last = max(floor.free.values())
-        if last > problem.horizon:
-            failure = f"the schedule ends at {last}, after the horizon {problem.horizon}"
-    method = f"dispatch:{rule}"
     if failure:
         return Solution(
             status="UNKNOWN",
@@ -224,22 +124,160 @@ def dispatch(
         maintenance=floor.maintenance,
         status="FEASIBLE",
         method=method,
-        objective=stages(objective)[-1],
+        objective=stages(objective)[0],
         wall_time_s=time.perf_counter() - began,
+        label=f"dispatching rule {rule}"
+        + ("" if early_maintenance is None else " with early maintenance in idle time"),
     )
 
 
-def best_dispatch(problem: Problem, objective: ObjectiveSpec = "makespan") -> Solution:
+def _run(
+    problem: Problem,
+    rule: Rule,
+    k1: float,
+    k2: float,
+    stop_at: float | None,
+    early: float | None,
+) -> tuple[Floor, str]:
+    """Dispatch every job by ``rule``; the floor at the end and a failure message, if any."""
+    floor = Floor.empty(problem, early)
+    order = {job.id: i for i, job in enumerate(problem.jobs)}
+    left_out = _options_left_out(problem)
+    pending = [job for job in problem.jobs if job.id not in left_out]
+    next_op = {job.id: 0 for job in pending}
+    ready = {job.id: job.release for job in pending}
+    failure = _place_frozen(floor, pending, next_op, ready)
+    pending = [job for job in pending if next_op[job.id] < len(job.operations)]
+    blocked: set[str] = set()
+    while pending and not failure:
+        if stop_at is not None and time.perf_counter() > stop_at:
+            raise _Stopped
+        waiting = [job for job in pending if job.id not in blocked]
+        if problem.permutation:
+            candidates, now, machine = _job_decision(floor, waiting, order)
+        else:
+            candidates, now, machine = _operation_decision(floor, waiting, order, next_op, ready)
+        if not candidates:
+            return floor, "the stores on the jobs' way are full and nothing can move: stuck"
+        job = min(candidates, key=_priority(rule, candidates, now, k1, k2)).job
+        first = next_op[job.id]
+        count = len(job.operations) if problem.permutation else _block(job, first)
+        end = _place(floor, job, first, count, machine, ready[job.id])
+        if end is None:
+            failure = f"job {job.id!r}: could not meet its maximum lags by pushing operations later"
+            break
+        if end == math.inf:
+            blocked.add(job.id)
+            continue
+        blocked.clear()
+        ready[job.id] = int(end)
+        next_op[job.id] = first + count
+        if next_op[job.id] == len(job.operations):
+            pending.remove(job)
+    return floor, failure or _final_failure(problem, floor)
+
+
+def _final_failure(problem: Problem, floor: Floor) -> str:
+    """Why the finished floor is no schedule (usage overruns, horizon, deadlines), or ''."""
+    for machine, sequence in floor.sequences.items():
+        for op_id, counter, level in usage_overruns(
+            problem, machine, [op for op, _ in sequence], floor.maintenance
+        ):
+            return (
+                f"operation {op_id!r} alone takes usage counter {counter} of machine "
+                f"{machine!r} to {level}, past its limit"
+            )
+    if problem.horizon is not None:
+        last = max(floor.free.values(), default=0)
+        if last > problem.horizon:
+            return f"the schedule ends at {last}, after the horizon {problem.horizon}"
+    ends = {op: start + problem.operations[op].eligible[m] for m, seq in floor.sequences.items()
+            for op, start in seq}  # fmt: skip
+    for job in problem.jobs:
+        end = ends.get(job.operations[-1].id)
+        if job.deadline is not None and end is not None and end > job.deadline:
+            return f"job {job.id!r} ends at {end}, after its deadline {job.deadline}"
+    return ""
+
+
+def _options_left_out(problem: Problem) -> set[str]:
+    """The jobs of every option the rule does not run (see the module docstring)."""
+    load: dict[str, float] = defaultdict(float)
+
+    def work(job: Job) -> dict[str, float]:
+        share: dict[str, float] = defaultdict(float)
+        for op in job.operations:
+            for machine, duration in op.eligible.items():
+                share[machine] += duration / len(op.eligible)
+        return share
+
+    for job in problem.jobs:
+        if job.id not in problem.option_of:
+            for machine, amount in work(job).items():
+                load[machine] += amount
+    left_out: set[str] = set()
+    releases = {
+        choice.id: min(problem.job[j].release for option in choice.options for j in option)
+        for choice in problem.choices
+    }
+    for choice in sorted(problem.choices, key=lambda c: releases[c.id]):
+        shares = []
+        for option in choice.options:
+            share: dict[str, float] = defaultdict(float)
+            for job_id in option:
+                for machine, amount in work(problem.job[job_id]).items():
+                    share[machine] += amount
+            shares.append(share)
+        best = min(
+            range(len(shares)),
+            key=lambda i: max(load[m] + amount for m, amount in shares[i].items()),
+        )
+        for machine, amount in shares[best].items():
+            load[machine] += amount
+        left_out.update(j for i, option in enumerate(choice.options) if i != best for j in option)
+    return left_out
+
+
+def _place_frozen(
+    floor: Floor, pending: list[Job], next_op: dict[str, int], ready: dict[str, int]
+) -> str:
+    """Put every frozen operation in place; a failure message if they are not route prefixes."""
+    problem = floor.problem
+    frozen = sorted(problem.frozen.items(), key=lambda item: item[1].start)
+    running = {job.id for job in pending}
+    for op_id, place in frozen:
+        op = problem.operations[op_id]
+        if op.job not in running:
+            continue
+        if problem.route_index[op_id] != next_op[op.job]:
+            return (
+                f"frozen operation {op_id!r} is not among the first operations of its job, "
+                "which the dispatching rules need"
+            )
+        floor.run(place.machine, op, place.start, place.maintenance)
+        next_op[op.job] += 1
+        ready[op.job] = place.start + op.eligible[place.machine]
+    return ""
+
+
+def best_dispatch(
+    problem: Problem, objective: ObjectiveSpec = "makespan", *, stop_at: float | None = None
+) -> Solution:
     """The best schedule of all :data:`RULES` for ``objective`` (stage by stage if lexicographic).
 
     A good seed for :func:`~twin.schedule.solve.solve`'s ``hint``. If every rule fails, returns
-    the first rule's failure.
+    the first rule's failure. Rules not finished by ``stop_at`` count as failed.
     """
+    results = [dispatch(problem, rule, objective=objective, stop_at=stop_at) for rule in RULES]
+    return best_of(results, objective) or results[0]
+
+
+def best_of(solutions: list[Solution], objective: ObjectiveSpec) -> Solution | None:
+    """The best of ``solutions`` with a schedule, stage by stage, or ``None`` if none has one."""
     plan = stages(objective)
-    results = [dispatch(problem, rule, objective=objective) for rule in RULES]
-    feasible = [solution for solution in results if solution.has_schedule]
+    feasible = [solution for solution in solutions if solution.has_schedule]
     if not feasible:
-        return results[0]
+        return None
     return min(feasible, key=lambda s: [stage.value(s.measures()) for stage in plan])
 
 
@@ -257,7 +295,7 @@ def _remaining(job: Job, first: int) -> int:
 
 
 def _operation_decision(
-    floor: _Floor,
+    floor: Floor,
     pending: list[Job],
     order: dict[str, int],
     next_op: dict[str, int],
@@ -266,14 +304,23 @@ def _operation_decision(
     """Giffler–Thompson: the competing jobs, the decision time and the machine they compete for.
 
     The machine is where some next operation would finish first (at ``c``); the competitors are
-    the jobs whose next operation could start there before ``c``.
+    the jobs whose next operation could start there before ``c``. Jobs are looked at in the order
+    they are ready; one ready after the earliest finish so far can neither finish first nor
+    compete.
     """
     options = []
-    for job in pending:
+    finish = math.inf
+    for job in sorted(pending, key=lambda j: ready[j.id]):
+        if ready[job.id] > finish:
+            break
         op = job.operations[next_op[job.id]]
         for machine in op.eligible:
             start, setup = floor.earliest(machine, op, ready[job.id])
-            options.append((start + op.eligible[machine], start, order[job.id], machine, setup))
+            if start < math.inf:
+                options.append((start + op.eligible[machine], start, order[job.id], machine, setup))
+                finish = min(finish, start + op.eligible[machine])
+    if not options:
+        return [], 0, ""
     finish, _, winner, machine, _ = min(options)
     competing = [o for o in options if o[3] == machine and (o[1] < finish or o[2] == winner)]
     jobs = floor.problem.jobs
@@ -284,11 +331,11 @@ def _operation_decision(
         processing = job.operations[first].eligible[machine]
         remaining = _remaining(job, first)
         candidates.append(_Candidate(job, index, ready[job.id], processing, remaining, setup))
-    return candidates, min(o[1] for o in competing), machine
+    return candidates, int(min(o[1] for o in competing)), machine
 
 
 def _job_decision(
-    floor: _Floor, pending: list[Job], order: dict[str, int]
+    floor: Floor, pending: list[Job], order: dict[str, int]
 ) -> tuple[list[_Candidate], int, None]:
     """Permutation shops: the jobs released by the time the earliest one could start, and then."""
     first_start = {}
@@ -297,7 +344,9 @@ def _job_decision(
         _, first_start[job.id], _, first_setup[job.id] = floor.best_machine(
             job.operations[0], job.release
         )
-    now = min(first_start.values())
+    if min(first_start.values()) == math.inf:
+        return [], 0, None
+    now = int(min(first_start.values()))
     candidates = [
         _Candidate(
             job,
@@ -339,13 +388,14 @@ def _priority(
 
 
 def _place(
-    floor: _Floor, job: Job, first: int, count: int, machine: str | None, ready: int
-) -> int | None:
+    floor: Floor, job: Job, first: int, count: int, machine: str | None, ready: int
+) -> float | None:
     """Place operations ``first .. first + count − 1`` of ``job``; return when the last ends.
 
     The first goes on ``machine`` if given, the others on the machine where each ends first.
     Waits longer than a maximum lag push the operation before them later (see the module
-    docstring); ``None`` if the lags still fail after the allowed attempts.
+    docstring); ``None`` if the lags still fail after the allowed attempts, ``inf`` (nothing
+    placed) if a store on the way has no place now.
     """
     operations = job.operations[first : first + count]
     lower = [ready] * count
@@ -360,9 +410,11 @@ def _place(
                 chosen = machine
             else:
                 _, start, chosen, _ = trial.best_machine(op, earliest)
-            trial.run(chosen, op, start)
-            previous_end = start + op.eligible[chosen]
-            placed.append((start, previous_end))
+            if start == math.inf:
+                return math.inf
+            trial.run(chosen, op, int(start))
+            previous_end = int(start) + op.eligible[chosen]
+            placed.append((int(start), previous_end))
         pushed = False
         for i in range(count - 1):
             lag = job.lag_after(first + i)

@@ -9,6 +9,7 @@ explanation says so.
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 
 from twin.schedule.problem import Job, Problem
@@ -18,9 +19,9 @@ ALONE_LIMIT_S = 2.0
 """Seconds to try each job alone (a single job solves in milliseconds)."""
 
 
-def _feasible(problem: Problem, job: Job) -> bool:
-    alone = replace(problem, jobs=(job,), permutation=False)
-    return solve(alone, "makespan", time_limit_s=ALONE_LIMIT_S, workers=1).has_schedule
+def _feasible(problem: Problem, job: Job, seconds: float = ALONE_LIMIT_S) -> bool:
+    alone = replace(problem, jobs=(job,), permutation=False, choices=(), frozen={})
+    return solve(alone, "makespan", time_limit_s=seconds, workers=1).has_schedule
 
 
 def _no_gap(problem: Problem, job: Job) -> list[str]:
@@ -63,11 +64,22 @@ def _over_limit(problem: Problem, job: Job) -> list[str]:
     return messages
 
 
-def explain(problem: Problem) -> list[str]:
-    """Plain sentences saying which jobs cannot be scheduled and because of what."""
+def explain(problem: Problem, *, stop_at: float | None = None) -> list[str]:
+    """Plain sentences saying which jobs cannot be scheduled and because of what.
+
+    ``stop_at`` (a :func:`time.perf_counter` time) ends the search for culprits; the last
+    sentence then says how far it got.
+    """
     messages: list[str] = []
-    for job in problem.jobs:
-        if _feasible(problem, job):
+    for number, job in enumerate(problem.jobs):
+        left = ALONE_LIMIT_S if stop_at is None else stop_at - time.perf_counter()
+        if left <= 0:
+            messages.append(
+                f"(the explanation stopped at the time limit, after {number} of "
+                f"{len(problem.jobs)} jobs)"
+            )
+            return messages
+        if _feasible(problem, job, min(left, ALONE_LIMIT_S)):
             continue
         gaps = _no_gap(problem, job) + _over_limit(problem, job)
         if gaps:

@@ -72,16 +72,27 @@ class Machine:
     ``unavailable`` lists half-open windows ``[start, end)`` in which the machine neither processes
     nor is set up (planned maintenance, shifts off). Overlapping windows are merged.
     ``usage_limits`` are the maintenance tasks its usage counters call for.
+
+    The machine's state at time zero (a plant already running, or the start of a sub-problem):
+    ``available_from`` is when it is free (it is busy before, e.g. finishing a roll; the window
+    ``[0, available_from)`` is added to ``unavailable``), ``initial_family`` the set-up state it is
+    in (``None``: none in particular), and ``initial_usage`` each usage counter's level since its
+    last maintenance (missing counters are at zero).
     """
 
     id: str
     unavailable: tuple[Window, ...] = ()
     usage_limits: tuple[UsageLimit, ...] = ()
+    available_from: int = 0
+    initial_family: str | None = None
+    initial_usage: Mapping[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "usage_limits", tuple(self.usage_limits))
         _unique([u.counter for u in self.usage_limits], f"machine {self.id!r}: usage counter")
-        windows = []
+        ready = _time(self.available_from, f"machine {self.id!r}: available_from")
+        object.__setattr__(self, "available_from", ready)
+        windows = [(0, ready)] if ready > 0 else []
         for start, end in self.unavailable:
             what = f"machine {self.id!r}: unavailable window ({start!r}, {end!r})"
             window = (_time(start, f"{what} start"), _time(end, f"{what} end"))
@@ -89,6 +100,20 @@ class Machine:
                 raise ValueError(f"{what} must end after it starts")
             windows.append(window)
         object.__setattr__(self, "unavailable", _merge(windows))
+        limits = {u.counter: u.limit for u in self.usage_limits}
+        usage = {}
+        for counter, level in self.initial_usage.items():
+            what = f"machine {self.id!r}: initial usage of {counter!r}"
+            if counter not in limits:
+                raise ValueError(f"{what}: the machine has no such usage counter")
+            usage[counter] = _time(level, what)
+            if usage[counter] > limits[counter]:
+                raise ValueError(f"{what} is {usage[counter]}, past its limit {limits[counter]}")
+        object.__setattr__(self, "initial_usage", usage)
+
+    def usage_at_start(self) -> dict[str, int]:
+        """Each usage counter's level at time zero."""
+        return {u.counter: self.initial_usage.get(u.counter, 0) for u in self.usage_limits}
 
 
 @dataclass(frozen=True)
@@ -134,7 +159,8 @@ class Job:
     """Operations run in route order; the first may start at ``release``.
 
     ``due`` (optional) is when the last operation should end; lateness past it costs ``weight`` per
-    time unit in the weighted tardiness criterion. ``max_lag[k]`` (optional, one entry per
+    time unit in the weighted tardiness criterion. ``deadline`` (optional) is when it must end at
+    the latest (a hard limit, unlike ``due``). ``max_lag[k]`` (optional, one entry per
     consecutive pair, ``None`` for no limit) is the longest time allowed between the end of
     operation ``k`` and the start of operation ``k + 1``, e.g. a coated roll that must be annealed
     within a shelf life.
@@ -146,6 +172,7 @@ class Job:
     due: int | None = None
     weight: float = 1.0
     max_lag: tuple[int | None, ...] | None = None
+    deadline: int | None = None
 
     def __post_init__(self) -> None:
         where = f"job {self.id!r}"
@@ -161,6 +188,8 @@ class Job:
         object.__setattr__(self, "release", _time(self.release, f"{where}: release"))
         if self.due is not None:
             object.__setattr__(self, "due", _time(self.due, f"{where}: due", signed=True))
+        if self.deadline is not None:
+            object.__setattr__(self, "deadline", _time(self.deadline, f"{where}: deadline"))
         if not (math.isfinite(self.weight) and self.weight >= 0):
             raise ValueError(f"{where}: weight must be a finite number >= 0, got {self.weight!r}")
         if self.max_lag is not None:
@@ -238,17 +267,61 @@ class Store:
     """A buffer between steps that holds at most ``capacity`` waiting jobs at once.
 
     ``waits`` lists ``(job id, k)``: that job waits in this store between its operations ``k`` and
-    ``k + 1`` (a job that moves straight on does not occupy it).
+    ``k + 1`` (a job that moves straight on does not occupy it). ``occupied`` lists windows
+    ``[start, end)`` in which one place each is taken by a job outside the problem (a roll
+    already in the store, or one a sub-problem keeps where it is).
     """
 
     id: str
     capacity: int
     waits: tuple[tuple[str, int], ...] = ()
+    occupied: tuple[Window, ...] = ()
 
     def __post_init__(self) -> None:
         if self.capacity < 1:
             raise ValueError(f"store {self.id!r}: capacity must be >= 1, got {self.capacity}")
         object.__setattr__(self, "waits", tuple((job, int(k)) for job, k in self.waits))
+        occupied = []
+        for start, end in self.occupied:
+            what = f"store {self.id!r}: occupied window ({start!r}, {end!r})"
+            window = (_time(start, f"{what} start"), _time(end, f"{what} end"))
+            if window[1] <= window[0]:
+                raise ValueError(f"{what} must end after it starts")
+            occupied.append(window)
+        object.__setattr__(self, "occupied", tuple(sorted(occupied)))
+
+
+@dataclass(frozen=True)
+class Frozen:
+    """Where a frozen operation runs: it may not move (under way, or in a plan's frozen window).
+
+    ``maintenance`` names the usage counters maintained right before it.
+    """
+
+    machine: str
+    start: int
+    maintenance: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "start", _time(self.start, f"frozen start on {self.machine!r}"))
+        object.__setattr__(self, "maintenance", tuple(self.maintenance))
+
+
+@dataclass(frozen=True)
+class Choice:
+    """Alternative sets of jobs of which exactly one runs, e.g. an order's rolls on each line.
+
+    ``options[i]`` lists the jobs of option ``i``. Jobs in no choice always run.
+    """
+
+    id: str
+    options: tuple[tuple[str, ...], ...]
+
+    def __post_init__(self) -> None:
+        options = tuple(tuple(option) for option in self.options)
+        if not options or not all(options):
+            raise ValueError(f"choice {self.id!r}: needs at least one option, none empty")
+        object.__setattr__(self, "options", options)
 
 
 @dataclass(frozen=True)
@@ -257,7 +330,9 @@ class Problem:
 
     ``horizon``, when given, is a hard deadline for every operation. ``permutation`` asks that all
     machines process jobs in one common order (a permutation flow shop): if job ``a`` precedes job
-    ``b`` on one machine, it does on every machine they share.
+    ``b`` on one machine, it does on every machine they share. ``frozen`` pins operations to a
+    machine and a start (see :class:`Frozen`); the jobs of an option of a ``choices`` entry run
+    only if that option is chosen.
     """
 
     machines: tuple[Machine, ...]
@@ -266,6 +341,8 @@ class Problem:
     horizon: int | None = None
     permutation: bool = False
     stores: tuple[Store, ...] = ()
+    frozen: Mapping[str, Frozen] = field(default_factory=dict)
+    choices: tuple[Choice, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "machines", tuple(self.machines))
@@ -295,11 +372,37 @@ class Problem:
         jobs = {job.id: job for job in self.jobs}
         for store in self.stores:
             for job_id, k in store.waits:
-                job = jobs.get(job_id)
-                if job is None or not 0 <= k < len(job.operations) - 1:
+                waiting = jobs.get(job_id)
+                if waiting is None or not 0 <= k < len(waiting.operations) - 1:
                     raise ValueError(
                         f"store {store.id!r}: job {job_id!r} has no wait after operation {k}"
                     )
+        object.__setattr__(self, "frozen", dict(self.frozen))
+        self._check_frozen()
+        object.__setattr__(self, "choices", tuple(self.choices))
+        chosen = [job for choice in self.choices for option in choice.options for job in option]
+        _unique(chosen, "job in a choice: job")
+        unknown_jobs = sorted(set(chosen) - set(jobs))
+        if unknown_jobs:
+            raise ValueError(f"choices name job(s) that do not exist: {', '.join(unknown_jobs)}")
+
+    def _check_frozen(self) -> None:
+        """Each frozen operation exists, on one of its machines, not before its job's release."""
+        for op_id, frozen in self.frozen.items():
+            op = self.operations.get(op_id)
+            if op is None:
+                raise ValueError(f"frozen operation {op_id!r} does not exist")
+            if frozen.machine not in op.eligible:
+                raise ValueError(
+                    f"frozen operation {op_id!r}: machine {frozen.machine!r} is not eligible"
+                )
+            counters = {u.counter for u in self.machine[frozen.machine].usage_limits}
+            if not set(frozen.maintenance) <= counters:
+                raise ValueError(
+                    f"frozen operation {op_id!r}: maintains a counter {frozen.machine!r} lacks"
+                )
+            if frozen.start < self.job[op.job].release:
+                raise ValueError(f"frozen operation {op_id!r}: starts before its job's release")
 
     @cached_property
     def operations(self) -> dict[str, Operation]:
@@ -317,6 +420,16 @@ class Problem:
         return {machine.id: machine for machine in self.machines}
 
     @cached_property
+    def option_of(self) -> dict[str, tuple[int, int]]:
+        """For each job in a choice, (index of the choice, index of its option)."""
+        return {
+            job: (c, o)
+            for c, choice in enumerate(self.choices)
+            for o, option in enumerate(choice.options)
+            for job in option
+        }
+
+    @cached_property
     def route_index(self) -> dict[str, int]:
         """Each operation's position in its job's route."""
         return {op.id: k for job in self.jobs for k, op in enumerate(job.operations)}
@@ -325,15 +438,20 @@ class Problem:
     def time_bound(self) -> int:
         """The latest time any operation may end: ``horizon`` if given, else a safe bound.
 
-        The bound is the length of a schedule that waits for the last release and the last
-        unavailable window, then runs every operation one after another on its slowest machine with
-        its longest setup.
+        The bound is the length of a schedule that waits for the last release, the last
+        unavailable window and the last frozen operation, then runs every operation one after
+        another on its slowest machine with its longest setup; or the latest deadline, if every
+        job has one and it is earlier.
         """
         if self.horizon is not None:
             return self.horizon
         start = max(
             [job.release for job in self.jobs]
-            + [end for machine in self.machines for _, end in machine.unavailable],
+            + [end for machine in self.machines for _, end in machine.unavailable]
+            + [
+                frozen.start + self.operations[op_id].eligible[frozen.machine]
+                for op_id, frozen in self.frozen.items()
+            ],
             default=0,
         )
         work = sum(
@@ -343,6 +461,9 @@ class Problem:
             )
             for op in self.operations.values()
         )
+        deadlines = [job.deadline for job in self.jobs]
+        if deadlines and all(d is not None for d in deadlines):
+            return min(start + work, max(d for d in deadlines if d is not None))
         return start + work
 
     def maintenance_time(self, machine: str) -> int:

@@ -49,21 +49,30 @@ class JobOutcome(_Frozen):
 
 
 class StageResult(_Frozen):
-    """One stage of a (lexicographic) solve: its objective, value, bound and status."""
+    """One stage of a (lexicographic) solve: its objective, value, bound, gap and status.
+
+    ``gap`` is ``|value − bound| / max(1, |value|)``, or ``None`` without both.
+    """
 
     objective: str
     status: Status
     value: float | None
     bound: float | None
     wall_time_s: float
+    gap: float | None = None
 
 
 class Solution(_Frozen):
     """A schedule with its figures, or the reason there is none.
 
-    ``objective`` and ``bound`` belong to the last stage solved (the only one unless the objective
-    is lexicographic; ``stages`` lists them all). ``gap`` is ``|objective − bound| / max(1,
-    |objective|)``. The schedule fields are ``None`` or empty when ``status`` has no schedule.
+    ``objective``, ``bound`` and ``gap`` belong to the objective's first criterion (the first
+    stage of a lexicographic objective, the whole sum of a weighted one), the one that matters
+    most; ``stages`` lists every stage solved with its own figures. ``gap`` is ``|objective −
+    bound| / max(1, |objective|)``. ``label`` says in words which method made the schedule and how
+    far it got ("CP-SAT optimal", "CP-SAT feasible, gap 3.1 % on weighted tardiness", "dispatching
+    rule EDD: CP-SAT found nothing in 10 s"); ``cut_short`` is true when the time limit stopped
+    the search before it proved every stage optimal. The schedule fields are ``None`` or empty
+    when ``status`` has no schedule.
     """
 
     status: Status
@@ -79,6 +88,8 @@ class Solution(_Frozen):
     jobs: dict[str, JobOutcome] = {}
     stages: list[StageResult] = []
     message: str = ""
+    label: str = ""
+    cut_short: bool = False
 
     @property
     def has_schedule(self) -> bool:
@@ -126,6 +137,11 @@ def sequences_of(
     }
 
 
+def sequences_of_solution(solution: Solution) -> dict[str, list[Placement]]:
+    """Each machine's (operation, start) in ``solution``'s order."""
+    return {m: [(s.operation, s.start) for s in steps] for m, steps in solution.machines.items()}
+
+
 def usage_overruns(
     problem: Problem,
     machine: str,
@@ -138,7 +154,7 @@ def usage_overruns(
     ``maintenance``.
     """
     limits = {limit.counter: limit.limit for limit in problem.machine[machine].usage_limits}
-    level = dict.fromkeys(limits, 0)
+    level = problem.machine[machine].usage_at_start()
     overruns = []
     for op_id in operations:
         for counter in maintenance.get(op_id, ()):
@@ -159,12 +175,15 @@ def needed_maintenance(
     """``maintenance`` less what no usage limit calls for.
 
     Going along each machine's sequence, a maintenance is dropped when every counter stays within
-    its limit without it. Dropping one only frees machine time, so the schedule stays valid.
+    its limit without it. Dropping one only frees machine time, so the schedule stays valid. The
+    maintenance of a frozen operation stays as it was frozen.
     """
     kept = {op_id: list(counters) for op_id, counters in maintenance.items()}
     for machine, sequence in sequences.items():
         operations = [op_id for op_id, _ in sequence]
         for op_id in operations:
+            if op_id in problem.frozen:
+                continue
             for counter in list(kept.get(op_id, ())):
                 kept[op_id].remove(counter)
                 if usage_overruns(problem, machine, operations, kept):
@@ -184,19 +203,21 @@ def build_solution(
     wall_time_s: float = 0.0,
     stages: Sequence[StageResult] = (),
     message: str = "",
+    label: str = "",
+    cut_short: bool = False,
 ) -> Solution:
     """The solution whose machines run ``sequences[machine]`` = [(operation, start), ...] in order.
 
     ``maintenance`` gives the usage counters maintained right before an operation. Setups follow
     from each machine's order, ends from the processing times, and the criteria and the value of
-    ``objective`` from those.
+    ``objective`` from those. Jobs of options not chosen (no operation scheduled) are left out.
     """
     maintenance = maintenance or {}
     machines: dict[str, list[ScheduledOperation]] = {}
     ends: dict[str, int] = {}
     total_setup = 0
     for machine in problem.machines:
-        family: str | None = None
+        family = machine.initial_family
         steps = []
         for op_id, start in sequences.get(machine.id, ()):
             operation = problem.operations[op_id]
@@ -219,6 +240,8 @@ def build_solution(
     jobs: dict[str, JobOutcome] = {}
     weighted_tardiness = 0.0
     for job in problem.jobs:
+        if job.id in problem.option_of and job.operations[-1].id not in ends:
+            continue
         completion = ends[job.operations[-1].id]
         tardiness = 0 if job.due is None else max(0, completion - job.due)
         jobs[job.id] = JobOutcome(completion=completion, tardiness=tardiness)
@@ -236,7 +259,7 @@ def build_solution(
         method=method,
         objective=value,
         bound=bound,
-        gap=None if bound is None else abs(value - bound) / max(1.0, abs(value)),
+        gap=gap_of(value, bound),
         makespan=makespan,
         weighted_tardiness=weighted_tardiness,
         total_setup=total_setup,
@@ -245,4 +268,13 @@ def build_solution(
         jobs=jobs,
         stages=list(stages),
         message=message,
+        label=label,
+        cut_short=cut_short,
     )
+
+
+def gap_of(value: float | None, bound: float | None) -> float | None:
+    """``|value − bound| / max(1, |value|)``, or ``None`` without both."""
+    if value is None or bound is None:
+        return None
+    return abs(value - bound) / max(1.0, abs(value))

@@ -6,7 +6,14 @@
 """
 
 from twin.state.checks import state_problems
-from twin.state.loading import MAX_STATE_BYTES, StateError, parse_state, read_state, state_document
+from twin.state.loading import (
+    MAX_STATE_BYTES,
+    StateError,
+    parse_state,
+    read_state,
+    state_document,
+    state_text,
+)
 from twin.state.model import (
     AccumulatorState,
     LastRun,
@@ -33,4 +40,5 @@ __all__ = [
     "read_state",
     "state_document",
     "state_problems",
+    "state_text",
 ]

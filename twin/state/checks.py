@@ -4,7 +4,12 @@ Every problem is found in one pass and named by its path, with the ids the file 
 (``units[2] (PC1).roll.step``): a unit or store the scenario does not have; a roll on a tool at
 a step of its recipe that is not that tool's; a roll in a store whose last step is not the one
 before the store; a counter past its maintenance limit; a store holding more rolls than it can,
-an accumulator more web; an order further along than it has rolls; a roll in two places.
+an accumulator more web; an order further along than it has rolls, or on two lines; a roll in two
+places.
+
+Released rolls that are neither finished nor anywhere the state places them are taken to wait at
+their line's entry (a plant's systems may not list that queue); the twin's own snapshots list
+them in ``queues``.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ from collections.abc import Iterator
 
 from twin.problems import Problem
 from twin.scenario import Line, RollStore, Scenario, Station, did_you_mean
-from twin.state.model import LastRun, PlantState, RollOnTool, StoredRoll, UnitState
+from twin.state.model import LastRun, PlantState, QueuedRoll, RollOnTool, StoredRoll, UnitState
 
 
 def _units(scenario: Scenario) -> dict[str, tuple[Line, Station]]:
@@ -71,7 +76,7 @@ def _step_on(
 
 
 def _roll_matches_order(
-    scenario: Scenario, roll: RollOnTool | StoredRoll, path: str
+    scenario: Scenario, roll: RollOnTool | StoredRoll | QueuedRoll, path: str
 ) -> Iterator[Problem]:
     order = next((o for o in scenario.orders if o.id == roll.order), None)
     if order is None:
@@ -96,6 +101,12 @@ def _unit_problems(
         yield Problem(f"{path}.failure", did_you_mean("failure mode", unit.failure, modes))
     if unit.status == "down" and unit.until is None and not modes:
         yield Problem(f"{path}.until", f"{station.id} has no failure mode to draw a repair from")
+    elif unit.status == "down" and unit.until is None and unit.failure is None and len(modes) > 1:
+        yield Problem(
+            f"{path}.failure",
+            f"{station.id} has {len(modes)} failure modes ({', '.join(modes)}): name the one "
+            "whose repair is under way, or give 'until'",
+        )
     tasks = [t.name for t in station.maintenance]
     if unit.task is not None and unit.task not in tasks:
         yield Problem(f"{path}.task", did_you_mean("maintenance task", unit.task, tasks))
@@ -160,6 +171,28 @@ def _store_problems(
                 yield problem
 
 
+def _queue_problems(scenario: Scenario, state: PlantState) -> Iterator[Problem]:
+    lines = {line.id: line for line in scenario.lines}
+    seen: set[str] = set()
+    for qi, queue in enumerate(state.queues):
+        path = f"queues[{qi}]"
+        if queue.line in seen:
+            yield Problem(f"{path}.line", f"line {queue.line!r} is given more than once")
+        seen.add(queue.line)
+        line = lines.get(queue.line)
+        if line is None:
+            yield Problem(f"{path}.line", did_you_mean("line", queue.line, list(lines)))
+            continue
+        for ri, roll in enumerate(queue.rolls):
+            where = f"{path}.rolls[{ri}]"
+            yield from _roll_matches_order(scenario, roll, where)
+            if roll.released > state.at:
+                yield Problem(f"{where}.released", f"is after the state's moment ({state.at})")
+            product = next((p for p in scenario.products if p.id == roll.product), None)
+            if product is not None and line not in scenario.lines_for(product):
+                yield Problem(f"{where}.product", f"line {line.id!r} does not run {product.id}")
+
+
 def state_problems(state: PlantState, scenario: Scenario) -> list[Problem]:
     """Every way ``state`` does not fit ``scenario``, each by its path (empty when it fits)."""
     problems: list[Problem] = []
@@ -177,6 +210,7 @@ def state_problems(state: PlantState, scenario: Scenario) -> list[Problem]:
         problems += _unit_problems(scenario, state, index, unit, place)
     stores = _stores(scenario)
     problems += _store_problems(scenario, state, stores)
+    problems += _queue_problems(scenario, state)
     accumulators = {
         b.id: b for line in scenario.lines for b in line.buffers if not isinstance(b, RollStore)
     }
@@ -202,7 +236,7 @@ def state_problems(state: PlantState, scenario: Scenario) -> list[Problem]:
 
 
 def _placement_problems(state: PlantState, scenario: Scenario) -> list[Problem]:
-    """A roll in two places; an order further along than its rolls allow."""
+    """A roll in two places; an order on two lines, or further along than its rolls allow."""
     problems: list[Problem] = []
     places: dict[str, str] = {}
     segment_of = {
@@ -211,29 +245,43 @@ def _placement_problems(state: PlantState, scenario: Scenario) -> list[Problem]:
         for segment in line.segments()
         for station in segment
     }
-    held: dict[str, int] = {}
+    line_of = {station.id: line.id for line in scenario.lines for station in line.stations}
+    store_line = {buffer.id: line.id for line in scenario.lines for buffer in line.buffers}
+    held: dict[str, list[str]] = {}  # order: ids of its rolls in the plant
+    lines: dict[str, dict[str, str]] = {}  # order: line -> the path of its first roll there
+
+    def place(roll_id: str, order: str, where: str, path: str, line: str | None) -> None:
+        first = places.get(roll_id)
+        if first is not None:
+            if first != where or where.startswith("in "):  # an inline segment's units share
+                problems.append(Problem(f"{path}.id", f"{roll_id} is also {first}"))
+            return
+        places[roll_id] = where
+        held.setdefault(order, []).append(roll_id)
+        if line is not None:
+            lines.setdefault(order, {}).setdefault(line, path)
+
     for index, unit in enumerate(state.units):
-        if unit.roll is None:
-            continue
-        station, _, number = unit.unit.partition("#")
-        where = f"{segment_of.get(station, station)}#{number}"  # an inline segment shares rolls
-        first = places.setdefault(unit.roll.id, where)
-        if first != where:
-            problem = f"{unit.roll.id} is also on {first.rstrip('#')}"
-            problems.append(Problem(f"units[{index}].roll.id", problem))
-        elif first is where:  # the roll's first place: count it once for its order
-            held[unit.roll.order] = held.get(unit.roll.order, 0) + 1
+        if unit.roll is not None:
+            station, _, number = unit.unit.partition("#")
+            where = f"on {segment_of.get(station, station)}" + (f"#{number}" if number else "")
+            on = unit.roll
+            place(on.id, on.order, where, f"units[{index}].roll", line_of.get(station))
     for si, store in enumerate(state.stores):
         for ri, roll in enumerate(store.rolls):
-            if roll.id in places:
-                first = places[roll.id]
-                there = first if first.startswith("in ") else f"on {first.rstrip('#')}"
-                problems.append(
-                    Problem(f"stores[{si}].rolls[{ri}].id", f"{roll.id} is also {there}")
-                )
-                continue
-            places[roll.id] = f"in store {store.store}"
-            held[roll.order] = held.get(roll.order, 0) + 1
+            where = f"in store {store.store}"
+            path = f"stores[{si}].rolls[{ri}]"
+            place(roll.id, roll.order, where, path, store_line.get(store.store))
+    for qi, queue in enumerate(state.queues):
+        for ri, queued in enumerate(queue.rolls):
+            where = f"in {queue.line}'s queue"
+            place(queued.id, queued.order, where, f"queues[{qi}].rolls[{ri}]", queue.line)
+    for order_id, on_lines in lines.items():
+        if len(on_lines) > 1:
+            where = " and ".join(f"{line} ({path})" for line, path in on_lines.items())
+            problems.append(
+                Problem("orders", f"order {order_id} has rolls on {where}: it runs on one line")
+            )
     orders = {o.id: o for o in scenario.orders}
     given: set[str] = set()
     for oi, progress in enumerate(state.orders):
@@ -252,23 +300,36 @@ def _placement_problems(state: PlantState, scenario: Scenario) -> list[Problem]:
             problems.append(
                 Problem(f"{path}.released_rolls", f"order {order.id} has {total} rolls")
             )
-        in_plant = held.get(order.id, 0)
-        if progress.finished_rolls + in_plant > progress.released_rolls:
+        in_plant = held.get(order.id, [])
+        if progress.finished_rolls + len(in_plant) > progress.released_rolls:
             problems.append(
                 Problem(
                     f"{path}.released_rolls",
                     f"{progress.released_rolls} released, but {progress.finished_rolls} finished "
-                    f"and {in_plant} on tools or in stores",
+                    f"and {len(in_plant)} on tools, in stores or queued",
                 )
             )
-    for order_id, count in held.items():
+        if progress.released_ids:
+            released = set(progress.released_ids)
+            if len(released) < len(progress.released_ids):
+                problems.append(Problem(f"{path}.released_ids", "names a roll more than once"))
+            stray = [r for r in in_plant if r not in released and not r.endswith("r")]
+            if stray:
+                problems.append(
+                    Problem(
+                        f"{path}.released_ids",
+                        f"leaves out {', '.join(stray)}, which the state has in the plant",
+                    )
+                )
+    for order_id, rolls in held.items():
         if order_id in orders and order_id not in given:
             total = scenario.order_rolls(orders[order_id])
-            if count > total:
+            if len(rolls) > total:
                 problems.append(
                     Problem(
                         "orders",
-                        f"order {order_id} has {count} rolls in the plant but only {total} in all",
+                        f"order {order_id} has {len(rolls)} rolls in the plant but only {total} "
+                        "in all",
                     )
                 )
     return problems

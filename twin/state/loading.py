@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any, Literal
 
+import yaml
 from pydantic import ValidationError
 
 from twin.files import FileError, read_input
@@ -74,3 +76,12 @@ def state_document(state: PlantState) -> dict[str, Any]:
     document: dict[str, Any] = state.model_dump(mode="json", exclude_defaults=True)
     document["at"] = state.at.isoformat()
     return document
+
+
+def state_text(state: PlantState, path: str | Path) -> str:
+    """A state file's text: JSON for a ``.json`` path, else YAML."""
+    document = state_document(state)
+    if Path(path).suffix.lower() == ".json":
+        return json.dumps(document, indent=1) + "\n"
+    header = f"# plant state of {state.scenario or 'a scenario'} at {state.at:%Y-%m-%d %H:%M}\n"
+    return header + yaml.safe_dump(document, sort_keys=False, allow_unicode=True)

@@ -5,7 +5,8 @@ down (until a date-time, or for the rest of a repair drawn from its repair distr
 maintenance or setup until a date-time, or off; the roll on it and how far it is; what it last
 ran (so the next changeover is right), its usage counters and its operating time since its last
 failure. It says which rolls wait in each roll store (and since when, so that waiting limits
-count from the right moment), each accumulator's level, and each open order's progress. It is
+count from the right moment), which released rolls wait at each line's entry, each
+accumulator's level, and each open order's progress. It is
 read from a file (YAML or JSON, ``r2r schema --state``) that the plant's systems or the twin
 itself (``r2r simulate --snapshot-out``) write, and checked against its scenario.
 """
@@ -35,6 +36,9 @@ class RollOnTool(Model):
     )
     done_m: float = Field(
         default=0.0, ge=0, le=100_000, description="Metres of the roll the unit has processed."
+    )
+    released: dt.datetime | None = Field(
+        default=None, description="When the roll was released (its lead time counts from it)."
     )
 
 
@@ -98,6 +102,9 @@ class StoredRoll(Model):
     )
     done_step: int = Field(ge=0, le=29, description="Index of the last recipe step done on it.")
     entered: dt.datetime = Field(description="When it entered the store (waiting limits count).")
+    released: dt.datetime | None = Field(
+        default=None, description="When the roll was released (its lead time counts from it)."
+    )
 
 
 class StoreState(Model):
@@ -105,6 +112,25 @@ class StoreState(Model):
 
     store: Identifier
     rolls: list[StoredRoll] = Field(default=[], max_length=10_000)
+
+
+class QueuedRoll(Model):
+    """A released roll waiting for its line's first tool."""
+
+    id: str = Field(min_length=1, max_length=100, description="Roll id.")
+    order: Identifier
+    product: Identifier
+    length_m: float | None = Field(
+        default=None, gt=0, le=100_000, description="Length, m (default: standard)."
+    )
+    released: dt.datetime = Field(description="When it was released.")
+
+
+class LineQueue(Model):
+    """The released rolls waiting at a line's entry, first in first."""
+
+    line: Identifier
+    rolls: list[QueuedRoll] = Field(default=[], max_length=100_000)
 
 
 class AccumulatorState(Model):
@@ -123,8 +149,27 @@ class OrderProgress(Model):
         default=0,
         ge=0,
         le=10_000,
-        description="Rolls released so far (finished, on tools or in stores).",
+        description="Rolls released so far (finished, on tools, in stores or queued).",
     )
+    released_ids: list[str] = Field(
+        default=[],
+        max_length=10_000,
+        description="Which rolls were released, where known (the twin's own snapshots say; "
+        "without it, the first released_rolls of the order's rolls).",
+    )
+
+    @model_validator(mode="after")
+    def _counted(self) -> OrderProgress:
+        if self.finished_rolls > self.released_rolls:
+            raise ValueError(
+                f"{self.finished_rolls} rolls finished but only {self.released_rolls} released"
+            )
+        if self.released_ids and len(self.released_ids) != self.released_rolls:
+            raise ValueError(
+                f"released_ids names {len(self.released_ids)} rolls, released_rolls says "
+                f"{self.released_rolls}"
+            )
+        return self
 
 
 class PlantState(Model):
@@ -134,6 +179,7 @@ class PlantState(Model):
     scenario: str | None = Field(default=None, max_length=200, description="Its scenario's name.")
     units: list[UnitState] = Field(default=[], max_length=1000)
     stores: list[StoreState] = Field(default=[], max_length=1000)
+    queues: list[LineQueue] = Field(default=[], max_length=100)
     accumulators: list[AccumulatorState] = Field(default=[], max_length=1000)
     orders: list[OrderProgress] = Field(default=[], max_length=20_000)
 
@@ -141,8 +187,10 @@ class PlantState(Model):
 __all__ = [
     "AccumulatorState",
     "LastRun",
+    "LineQueue",
     "OrderProgress",
     "PlantState",
+    "QueuedRoll",
     "RollOnTool",
     "StoreState",
     "StoredRoll",

@@ -13,15 +13,15 @@ import math
 from array import array
 from dataclasses import dataclass, field
 
-import simpy
-
+from twin.engine.clock import Clock
 from twin.engine.entities import Roll, RollQueue
 from twin.engine.flow import FlowStation, Process
 from twin.engine.options import RunOptions
+from twin.engine.plan import SchedulePlan
 from twin.engine.plant.supply import Campaigns, SupplyQueue
 from twin.engine.quality import QualityModel, RollQuality
 from twin.engine.stats import LevelStat
-from twin.scenario import Line, Order, Scenario, UsageMaintenance
+from twin.scenario import Line, Order, Product, RouteStep, Scenario, UsageMaintenance
 
 
 @dataclass(slots=True)
@@ -39,12 +39,25 @@ class Orders:
 
     def __init__(
         self,
-        env: simpy.Environment,
+        env: Clock,
         scenario: Scenario,
         options: RunOptions,
         quality: QualityModel | None,
+        offset_min: float = 0.0,
     ) -> None:
+        """The order book of ``scenario``, ``offset_min`` after the scenario's start.
+
+        A run from a plant state starts at the state's moment, so an order released or due at
+        scenario time ``t`` is released or due at ``t - offset_min`` in the run.
+        """
         self.env = env
+        self.offset = offset_min
+        self.closed: set[str] = set()
+        """Orders finished before the run began (a plant state's): not in this run's book."""
+        self._finished_before: dict[str, int] = {}
+        self.released: dict[str, list[str]] = {}
+        """Each order's released roll ids, in the order they were released."""
+        self._released_before: set[str] = set()
         self.scenario = scenario
         self.warmup = options.warmup_min
         self.horizon = options.horizon_min
@@ -54,8 +67,13 @@ class Orders:
         self.roll_length_m = scenario.roll_length_m
         plan = self.plan
         self._plan_position: dict[str, int] = {}
-        self._planned_rolls = {r for seq in plan.machines.values() for r in seq} if plan else set()
+        self.taken: set[tuple[str, str]] = set()
+        """(machine, roll) for every roll a machine has taken (a new plan leaves them out)."""
+        self._sequences: dict[str, list[str]] = dict(plan.machines) if plan else {}
+        self._planned_rolls = {r for seq in self._sequences.values() for r in seq}
+        self._releases: list[tuple[float, str, int, Order]] = []
         self._gone: set[str] = set()
+        self._kinds: dict[tuple[str, str], tuple[Product, dict[str, RouteStep], float]] = {}
         self.queues: dict[str, RollQueue] = {}
         self.wip: dict[str, LevelStat] = {}
         self.wip_count: dict[str, int] = {}
@@ -151,29 +169,105 @@ class Orders:
         if self.capacity_run:
             return
             yield  # a process that ends at once
+        self._releases = self._pending()
+        yield from self._releasing(self._releases)
+
+    def _pending(self) -> list[tuple[float, str, int, Order]]:
+        """The rolls still to release, when (by the plan, if any), in order."""
         scenario = self.scenario
         releases: list[tuple[float, str, int, Order]] = []
+        before = self._released_before
         for order in scenario.orders:
-            release = scenario.minutes(order.release)
+            release = scenario.minutes(order.release) - self.offset
             count = scenario.order_rolls(order)
-            self.order_rolls[order.id] = count
+            finished = self._finished_before.get(order.id, 0)
+            if finished >= count:
+                self.closed.add(order.id)
+                continue
+            self.order_rolls[order.id] = count - finished
             for k in range(count):
                 roll_id = f"{order.id}/{k + 1}"
+                if roll_id in before:
+                    continue
                 planned = self.plan.release_min.get(roll_id, release) if self.plan else release
                 releases.append((max(release, planned), order.id, k, order))
         releases.sort(key=lambda item: item[:3])
-        lines: dict[str, Line] = {}
+        return releases
+
+    def _releasing(self, releases: list[tuple[float, str, int, Order]]) -> Process:
+        """Release ``releases`` at their times, until a new plan replaces them."""
         for when, _, k, order in releases:
             if when > self.env.now:
                 yield self.env.timeout(when - self.env.now)
-            if order.id not in lines:
-                lines[order.id] = self._line_for(order)
-                self.order_line[order.id] = lines[order.id].id
-            self._release_roll(order, k, lines[order.id])
+            if releases is not self._releases:
+                return  # a new plan releases the rest
+            if order.id not in self.order_line:
+                self.order_line[order.id] = self.line_for(order).id
+            self._release_roll(order, k, self.scenario.line(self.order_line[order.id]))
 
-    def _line_for(self, order: Order) -> Line:
-        """The order's line: as ordered, as planned, or the eligible one with the least WIP."""
+    def replace_plan(self, plan: SchedulePlan | None) -> None:
+        """Execute ``plan`` from now on: a new schedule made as the plant runs.
+
+        The plan's times count from now. Each machine takes its planned rolls in the new order
+        (what it has already taken is done); the rolls not yet released are released at their
+        new planned starts; machines waiting for a roll look again.
+        """
+        self.plan = plan.shifted(self.env.now) if plan is not None else None
+        self._sequences = self._planned_sequences()
+        self._plan_position = {}
+        self._planned_rolls = {r for seq in self._sequences.values() for r in seq}
+        self._released_before = {r for ids in self.released.values() for r in ids}
+        self._releases = self._pending()
+        self.env.process(self._releasing(self._releases))
+
+    def _planned_sequences(self) -> dict[str, list[str]]:
+        """Each machine's planned rolls, less those it has already taken."""
+        if self.plan is None:
+            return {}
+        taken = self.taken
+        return {
+            machine: [r for r in rolls if (machine, r) not in taken]
+            for machine, rolls in self.plan.machines.items()
+        }
+
+    def resume(self, finished: dict[str, int], released: set[str]) -> None:
+        """Start part-way: rolls of each order ``finished`` before, the ``released`` roll ids.
+
+        Called before the run starts; the rolls in the plant are added with :meth:`restored`.
+        """
+        self._finished_before = dict(finished)
+        self._released_before = set(released)
+        for roll_id in sorted(released):
+            order, _, _ = roll_id.rpartition("/")
+            self.released.setdefault(order, []).append(roll_id)
+
+    def restored(
+        self, order: Order, line: Line, roll_id: str, length_m: float | None, released: float
+    ) -> Roll:
+        """A roll already in the plant when the run starts (on a tool, in a store or queued)."""
+        product, route, _ = self._roll_kind(order, line)
+        self.order_line.setdefault(order.id, line.id)
+        self._wip(line.id, +1)
+        return Roll(
+            id=roll_id,
+            order=order.id,
+            product=product.id,
+            length_m=length_m or self.roll_length_m,
+            width_m=product.web_width_m,
+            line=line.id,
+            released=released,
+            route=route,
+            quality=RollQuality() if self.quality is not None else None,
+        )
+
+    def line_for(self, order: Order) -> Line:
+        """The order's line: as ordered, planned or placed, else the eligible one least loaded.
+
+        Placed: rolls of it were in the plant when the run began.
+        """
         scenario = self.scenario
+        if order.id in self.order_line:  # rolls of it were in the plant at the start
+            return scenario.line(self.order_line[order.id])
         planned = self.plan.line.get(f"{order.id}/1") if self.plan else None
         if order.line is not None or planned is not None:
             return scenario.line(order.line or planned or "")
@@ -181,11 +275,7 @@ class Orders:
         return min(scenario.lines_for(product), key=lambda ln: self._queued_m(ln.id))
 
     def _release_roll(self, order: Order, k: int, line: Line) -> None:
-        scenario = self.scenario
-        product = scenario.product(order.product)
-        route = scenario.route(product, line)
-        assert route is not None
-        total = scenario.order_length_m(order)
+        product, route, total = self._roll_kind(order, line)
         roll = Roll(
             id=f"{order.id}/{k + 1}",
             order=order.id,
@@ -194,11 +284,25 @@ class Orders:
             width_m=product.web_width_m,
             line=line.id,
             released=self.env.now,
-            route={leg.station.id: leg for leg in route},
+            route=route,
             quality=RollQuality() if self.quality is not None else None,
         )
         self._wip(line.id, +1)
+        self.released.setdefault(order.id, []).append(roll.id)
         self.queues[line.id].put(roll, reserved=False)
+
+    def _roll_kind(self, order: Order, line: Line) -> tuple[Product, dict[str, RouteStep], float]:
+        """An order's product, its route on ``line`` by station, and its length (m), once."""
+        key = (order.id, line.id)
+        kind = self._kinds.get(key)
+        if kind is None:
+            scenario = self.scenario
+            product = scenario.product(order.product)
+            route = scenario.route(product, line)
+            assert route is not None
+            legs = {leg.station.id: leg for leg in route}  # read only: shared by the rolls
+            kind = self._kinds[key] = (product, legs, scenario.order_length_m(order))
+        return kind
 
     def _queued_m(self, line_id: str) -> float:
         return self.wip_count[line_id] * self.roll_length_m
@@ -218,9 +322,17 @@ class Orders:
         if not queue.rolls:
             return None
         machine = head.segment.id
-        sequence = self.plan.machines.get(machine) if self.plan else None
-        if sequence is not None:
-            return self._planned(queue, machine, sequence)
+        sequence = self._sequences.get(machine)
+        roll = (
+            self._planned(queue, machine, sequence)
+            if sequence is not None
+            else self._by_rule(queue, head)
+        )
+        if roll is not None:
+            self.taken.add((machine, roll.id))
+        return roll
+
+    def _by_rule(self, queue: RollQueue, head: FlowStation) -> Roll:
         if self.group_by_product and head.unit.last_step is not None:
             last = head.piece.roll.product if head.piece is not None else None
             for roll in queue.rolls:

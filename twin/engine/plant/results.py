@@ -22,13 +22,14 @@ from twin.engine.records import (
     StationFigures,
 )
 from twin.engine.states import STATE_NAMES
+from twin.state.model import PlantState
 
 if TYPE_CHECKING:
     from twin.engine.plant.core import Plant
 
 
-def replication_record(plant: Plant) -> ReplicationRecord:
-    """Everything ``plant`` reports, once it has run to its horizon."""
+def replication_record(plant: Plant, snapshot: PlantState | None = None) -> ReplicationRecord:
+    """Everything ``plant`` reports, once it has run to its horizon (and its snapshot)."""
     span_h = (plant.horizon - plant.warmup) / 60.0
     lines = {line.id: _line(plant, line.id, span_h) for line in plant.scenario.lines}
     orders = _orders(plant)
@@ -59,7 +60,8 @@ def replication_record(plant: Plant) -> ReplicationRecord:
         rolls=[trace(plant, r) for r in plant.orders.finished]
         if plant.orders.finished is not None
         else None,
-        start=plant.scenario.start,
+        start=plant.origin,
+        snapshot=snapshot,
         mix=plant.orders.mixes(),
     )
 
@@ -171,8 +173,11 @@ def _orders(plant: Plant) -> dict[str, OrderFigures]:
     orders: dict[str, OrderFigures] = {}
     if plant.orders.capacity_run:
         return orders  # no order book: the lines were kept supplied
+    closed, offset = plant.orders.closed, plant.orders.offset
     for order in scenario.orders:
-        due = scenario.minutes(order.due)
+        if order.id in closed:
+            continue  # finished before a plant state the run started from
+        due = scenario.minutes(order.due) - offset
         done_at = plant.orders.order_done.get(order.id)
         lateness_from = done_at if done_at is not None else horizon
         orders[order.id] = OrderFigures(
@@ -190,14 +195,14 @@ def _tardiness(plant: Plant, orders: dict[str, OrderFigures]) -> dict[str, float
     if not scenario.orders or plant.orders.capacity_run:
         return {}
     weighted = on_time = 0.0
-    for order in scenario.orders:
+    book = [order for order in scenario.orders if order.id in orders]
+    for order in book:
         figures = orders[order.id]
         weighted += order.weight * figures.tardiness_min
         on_time += figures.completion_min is not None and figures.tardiness_min == 0
-    return {
-        "weighted_tardiness_h": weighted / 60,
-        "on_time_fraction": on_time / len(scenario.orders),
-    }
+    if not book:
+        return {}  # every order was finished before the run began
+    return {"weighted_tardiness_h": weighted / 60, "on_time_fraction": on_time / len(book)}
 
 
 def _bottleneck(plant: Plant, units: list[StationUnit] | None = None) -> dict[str, float]:

@@ -13,10 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-import simpy
-
 from twin.capacity import rolls_per_order
-from twin.engine.entities import Roll, RollQueue
+from twin.engine.entities import Roll, RollQueue, Then
 from twin.scenario import Line, Scenario
 
 
@@ -74,11 +72,11 @@ class SupplyQueue(RollQueue):
 
     make: Callable[[], Roll]
 
-    def get(self, taker: Any) -> simpy.Event:
+    def get(self, taker: Any, then: Then) -> None:
         """Make a roll when none waits, then hand it out by the dispatching rule."""
         if not self.rolls:
             self.put(self.make(), reserved=False)
-        return super().get(taker)
+        super().get(taker, then)
 
 
 __all__ = ["Campaigns", "SupplyQueue", "line_mix"]

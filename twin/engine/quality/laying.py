@@ -72,39 +72,48 @@ def _points(
     cells = a.size
     total = int(counts.sum())
     cell = np.tile(np.arange(cells), 2).repeat(counts)
-    which = cell // len(POINT_TYPES)
+    # what a defect takes from its cell (layer × type), looked up in per-cell tables
+    layer_of = np.arange(cells) // len(POINT_TYPES)
+    flips = np.array([layer.reversed for _, layer in layers])
+    cell_roll = roll_idx[layer_of]
     s = rng.random(total)
     # offsets under an intensity rising linearly from a to b along the roll (inverse CDF), for
     # the defects whose rate changes along it; the rest are uniform
-    rising = (np.abs(b - a) > 1e-12 * a).ravel()
+    slope = b - a
+    rising = (np.abs(slope) > 1e-12 * a).ravel()
     sloped = np.flatnonzero(rising[cell])
     if len(sloped):
         rows = cell[sloped]
-        a0, d, u = a.ravel()[rows], (b - a).ravel()[rows], s[sloped]
-        s[sloped] = (np.sqrt(a0 * a0 + d * (2 * a0 + d) * u) - a0) / d
-    codes = POINT_CODES[cell % len(POINT_TYPES)]
-    del cell
-    flips = np.array([layer.reversed for _, layer in layers])
-    rolls_of = roll_idx[which]
-    roll_length = length[rolls_of]
+        # per cell first, then per defect: (sqrt(a² + d(2a + d)u) - a) / d
+        a_cell, d_cell = a.ravel(), slope.ravel()
+        square, spread = a_cell * a_cell, d_cell * (2 * a_cell + d_cell)
+        root = np.sqrt(square[rows] + spread[rows] * s[sloped])
+        root -= a_cell[rows]
+        root /= d_cell[rows]
+        s[sloped] = root
+    codes = POINT_CODES[np.arange(cells) % len(POINT_TYPES)][cell]
+    rolls_of = cell_roll[cell]
+    roll_length = length[cell_roll][cell]
     s *= roll_length  # the offset from the leading end
-    np.subtract(roll_length, s, out=s, where=flips[which])
+    np.subtract(roll_length, s, out=s, where=flips[layer_of][cell])
     del roll_length
     marked = int(counts[:cells].sum())
     # only unmarked defects' sizes count (escapes); marked ones are drawn when traced
     sizes = np.full(total, np.nan)
     sizes[marked:] = draw_sizes(rng, codes[marked:])
     cross = rng.random(total)
-    cross *= width[rolls_of]
+    cross *= width[cell_roll][cell]
     cross *= 1000
+    is_marked = np.zeros(total, dtype=bool)
+    is_marked[:marked] = True
     defects = Defects(
         pos_m=s,
         cross_mm=cross,
         type=codes,
         size_mm=sizes,
         length_m=np.zeros(total),
-        marked=np.arange(total) < marked,
-        seq=seqs[which],
+        marked=is_marked,
+        seq=seqs[layer_of][cell],
     )
     return defects, rolls_of
 

@@ -27,7 +27,7 @@ from twin.engine.entities import Roll, StationUnit
 from twin.engine.quality.defects import CAUSES, CODE, NO_STATION, TYPES
 from twin.engine.quality.evaluation import EVALUATION_BLOCK, evaluate_block, settle
 from twin.engine.quality.metrics import QualityTally
-from twin.engine.quality.rates import RateTable
+from twin.engine.quality.rates import RateTable, rate_rows
 from twin.engine.quality.records import (
     UNSETTLED,
     Layer,
@@ -68,6 +68,9 @@ class QualityModel:
         self.keep = False
         """Keep evaluated rolls' records (for genealogy)."""
         self._pending: list[Roll] = []
+        self.shared: dict[Any, tuple[Any, ...]] = {}
+        """What each (station, step) does to quality, kept across the scenario's replications
+        (see :mod:`twin.engine.memo`)."""
 
     def _station(self, unit: StationUnit) -> int:
         index = self.station_index.get(unit.name)
@@ -83,29 +86,46 @@ class QualityModel:
         profile = self._profiles.get(key)
         if profile is not None:
             return profile
+        parts = self.shared.get((id(unit.spec), id(step)))
+        if parts is None:
+            parts = self.shared[(id(unit.spec), id(step))] = self._profile_parts(unit, step)
+        rates, worn, deviations, deviation_m, label, sticking, protects, look, slitting = parts
+        profile = self._profiles[key] = StepProfile(
+            station=self._station(unit),
+            rates=int(self.rates.add_rows(rates)[0]),
+            worn=worn,
+            deviations_per_min=deviations,
+            deviation_m=deviation_m,
+            label=label,
+            sticking_per_m2=sticking,
+            protects=protects,
+            look=look,
+            slitting=slitting,
+        )
+        return profile
+
+    @staticmethod
+    def _profile_parts(unit: StationUnit, step: RecipeStep) -> tuple[Any, ...]:
+        """What the station's equipment and inspection do with ``step`` (any unit, any run)."""
         equipment = unit.equipment
         rates = equipment.defect_rates(step, {})
         worn = equipment.defect_rates(step, dict.fromkeys(unit.usage, 1.0))
-        sticking = equipment.sticking_per_m2_unprotected(step)
         inspection = unit.spec.inspection
         look = None
         if inspection is not None:
             detection = np.array([inspection.detection.get(t, 0.0) for t in TYPES])
             look = (detection, inspection.false_alarms_per_m2)
-        slitting = equipment.lane_layout(step)
-        profile = self._profiles[key] = StepProfile(
-            station=self._station(unit),
-            rates=self.rates.add(rates),
-            worn=worn != rates,
-            deviations_per_min=equipment.temperature_deviations_per_h(step) / 60,
-            deviation_m=equipment.deviation_length_m(),
-            label=step.label or step.station_type,
-            sticking_per_m2=sticking,
-            protects=step.lays_supplemental(),
-            look=look,
-            slitting=slitting,
+        return (
+            rate_rows(rates, 1),
+            worn != rates,
+            equipment.temperature_deviations_per_h(step) / 60,
+            equipment.deviation_length_m(),
+            step.label or step.station_type,
+            equipment.sticking_per_m2_unprotected(step),
+            step.lays_supplemental(),
+            look,
+            equipment.lane_layout(step),
         )
-        return profile
 
     def _stretch(
         self,
@@ -159,7 +179,7 @@ class QualityModel:
     ) -> None:
         """``unit`` has processed ``roll`` with ``step``: record its layer, look, or slitting."""
         quality = roll.quality
-        profile = self._profile(unit, step)
+        profile = self._profiles.get((id(unit), id(step))) or self._profile(unit, step)
         start = end = profile.rates
         if profile.worn:
             start = end = UNSETTLED  # see _settle

@@ -39,24 +39,28 @@ def _union(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Merge intervals that share a key: (merged starts, merged ends, their keys).
 
-    Keys are laid side by side on one line, ``span`` apart, so one sort merges them all.
+    Keys are laid side by side on one line, ``span`` apart, so one sort merges them all. The
+    starts and the ends are sorted each on their own: the union has a gap after the i-th
+    smallest end exactly when it is below the (i+1)-th smallest start, and a merged interval
+    ends at the largest end before its gap.
     """
     if len(starts) == 0:
         empty = np.zeros(0)
         return empty, empty, np.zeros(0, dtype=np.int64)
-    line_start = keys * span + starts
-    order = np.argsort(line_start)
-    s = line_start[order]
-    reach = np.maximum.accumulate((keys * span + ends)[order])
+    offset = keys * span
+    s = np.sort(offset + starts)
+    e = np.sort(offset + ends)
     new = np.empty(len(s), dtype=bool)
     new[0] = True
-    new[1:] = s[1:] > reach[:-1]
+    np.greater(s[1:], e[:-1], out=new[1:])
     first = np.flatnonzero(new)
-    # a group's end is the running maximum at its last interval
-    group_end = reach[np.append(first[1:] - 1, len(s) - 1)]
+    last = np.empty_like(first)
+    last[:-1] = first[1:] - 1
+    last[-1] = len(s) - 1
     merged_start = s[first]
-    merged_keys = keys[order[first]]
-    return merged_start, group_end, merged_keys
+    # a start lies within its key's stretch of the line, less than ``span`` from its origin
+    merged_keys = (merged_start / span).astype(np.int64)
+    return merged_start, e[last], merged_keys
 
 
 @dataclass(slots=True)
@@ -111,17 +115,19 @@ def _cuts(
     """The cut-outs around marked defects, merged per lane: starts, ends (on one line), keys."""
     defects, roll_of = found.defects, found.roll_of
     rows, keys = found.rows(True)
+    owner = roll_of[rows]
     starts = defects.pos_m[rows]
     ends = starts.copy()
     spans = defects.length_m[rows]
-    half = layouts.cut_out_m[roll_of[rows]] / 2
+    half = (layouts.cut_out_m / 2)[owner]
     half[spans > 0] = 0.0
     starts -= half
     ends += half
     ends += spans
-    roll_length = layouts.length_m[roll_of[rows]]
-    np.clip(starts, 0, roll_length, out=starts)
-    np.clip(ends, 0, roll_length, out=ends)
+    roll_length = layouts.length_m[owner]
+    for bound in (starts, ends):  # clipped to the roll, [0, length]
+        np.maximum(bound, 0.0, out=bound)
+        np.minimum(bound, roll_length, out=bound)
     return _union(keys, starts, ends, span)
 
 

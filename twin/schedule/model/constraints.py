@@ -1,9 +1,9 @@
 """The constraints every schedule obeys, one function per rule.
 
-Release dates and the horizon are in the variables' domains (:mod:`.variables`); the rest is here:
-one machine per operation, routes and maximum lags, one operation at a time per machine (and none in
-an unavailable window), sequence-dependent setups and usage limits, and a common job order for
-permutation shops.
+Release dates, deadlines, frozen operations and the choice of one machine per operation are in the
+variables (:mod:`.variables`); the rest is here: routes and maximum lags, store capacities, one
+operation at a time per machine (and none in an unavailable window), sequence-dependent setups and
+usage limits, and a common job order for permutation shops.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from collections import defaultdict
 
 from ortools.sat.python import cp_model
 
+from twin.schedule.model.sequencing import possible_arcs
 from twin.schedule.model.variables import Mode, Variables
 from twin.schedule.problem import Problem
 
@@ -20,53 +21,66 @@ Arcs = dict[tuple[str | None, str | None], cp_model.IntVar]
 dummy node that starts and ends the machine's sequence."""
 
 
-def add_mode_choice(model: cp_model.CpModel, variables: Variables) -> None:
-    """An operation with several eligible machines runs on exactly one, and ends accordingly."""
-    for operation in variables.operations.values():
-        if len(operation.modes) > 1:
-            model.add_exactly_one(mode.present for mode in operation.modes)
-            for mode in operation.modes:
-                model.add(operation.end == operation.start + mode.duration).only_enforce_if(
-                    mode.present
-                )
-
-
 def add_routes(model: cp_model.CpModel, problem: Problem, variables: Variables) -> None:
     """Operations of a job run in route order, and within the job's maximum lags."""
     for job in problem.jobs:
+        present = variables.present(job.id)
         for k, (before, after) in enumerate(zip(job.operations, job.operations[1:], strict=False)):
             end = variables.operations[before.id].end
             start = variables.operations[after.id].start
-            model.add(start >= end)
+            model.add(start >= end).only_enforce_if(present)
             lag = job.lag_after(k)
             if lag is not None:
-                model.add(start <= end + lag)
+                model.add(start <= end + lag).only_enforce_if(present)
 
 
-def add_store_capacity(model: cp_model.CpModel, problem: Problem, variables: Variables) -> None:
-    """At most a store's capacity of jobs wait in it at once, between two of their steps."""
-    horizon = problem.time_bound
+StoreWaits = dict[tuple[str, int], cp_model.IntVar]
+"""(job, k) -> how long the job waits in a store after its operation k (for hints)."""
+
+
+def add_store_capacity(
+    model: cp_model.CpModel, problem: Problem, variables: Variables
+) -> StoreWaits:
+    """At most a store's capacity of jobs wait in it at once, between two of their steps.
+
+    Its occupied windows take a place each. Returns the wait variables made.
+    """
+    waits: StoreWaits = {}
     for store in problem.stores:
-        if len(store.waits) <= store.capacity:
+        if len(store.waits) + len(store.occupied) <= store.capacity:
             continue
-        intervals = []
+        intervals = [
+            model.new_fixed_size_interval_var(
+                start, end - start, f"{store.id} taken [{start},{end})"
+            )
+            for start, end in store.occupied
+        ]
         for job_id, k in store.waits:
             operations = problem.job[job_id].operations
             end = variables.operations[operations[k].id].end
             start = variables.operations[operations[k + 1].id].start
-            size = model.new_int_var(0, horizon, f"wait[{store.id},{job_id},{k}]")
-            intervals.append(model.new_interval_var(end, size, start, f"in[{store.id},{job_id}]"))
+            size = model.new_int_var(0, variables.horizon, f"wait[{store.id},{job_id},{k}]")
+            waits[(job_id, k)] = size
+            name = f"in[{store.id},{job_id}]"
+            literal = variables.job_present.get(job_id)
+            if literal is None:
+                intervals.append(model.new_interval_var(end, size, start, name))
+            else:
+                intervals.append(model.new_optional_interval_var(end, size, start, literal, name))
         model.add_cumulative(intervals, [1] * len(intervals), store.capacity)
+    return waits
 
 
 def add_machine_capacity(model: cp_model.CpModel, problem: Problem, variables: Variables) -> None:
     """A machine runs one operation (with its setup) at a time, and nothing when unavailable."""
-    horizon = problem.time_bound
+    horizon = variables.horizon
     for machine in problem.machines:
         intervals = [mode.occupied for mode in variables.on_machine[machine.id]]
+        if not intervals:
+            continue
         intervals += [
             model.new_fixed_size_interval_var(
-                start, end - start, f"{machine.id} off [{start},{end})"
+                start, min(end, horizon + 1) - start, f"{machine.id} off [{start},{end})"
             )
             for start, end in machine.unavailable
             if start < horizon
@@ -81,9 +95,12 @@ def add_setups(model: cp_model.CpModel, problem: Problem, variables: Variables) 
     Each machine with setups or usage limits gets a circuit over a dummy node and its modes: an
     arc ``a -> b`` means ``b`` directly follows ``a``, so ``b`` starts no earlier than ``a``'s end
     plus the setup from ``a``'s family to ``b``'s and any maintenance before ``b``, and ``b``'s
-    setup variable equals those together. An absent (optional) mode takes its self-loop. Along an
-    arc each usage counter grows by ``b``'s usage, unless ``b``'s maintenance resets it; its
-    level's domain keeps it within the limit. Returns the arcs of each such machine.
+    setup variable equals those together (from the machine's initial family if ``b`` runs
+    first). An absent (optional) mode takes its self-loop. Along an arc each usage counter grows
+    by ``b``'s usage, unless ``b``'s maintenance resets it (the first operation adds to the
+    counter's initial level); its level's domain keeps it within the limit. Arcs that the time
+    windows rule out are left out (:mod:`twin.schedule.model.sequencing`). Returns the arcs of
+    each such machine.
     """
     arcs_by_machine: dict[str, Arcs] = {}
     for machine in problem.machines:
@@ -104,6 +121,8 @@ def _sequence(
     arcs: Arcs = {}
     circuit: list[tuple[int, int, cp_model.LiteralT]] = []
     incoming: dict[str, list[tuple[int, cp_model.IntVar]]] = defaultdict(list)
+    state = problem.machine[machine]
+    initial = state.usage_at_start()
 
     def arc(tail: int, head: int, before: Mode | None, after: Mode | None) -> None:
         tail_id = None if before is None else before.operation.id
@@ -113,37 +132,46 @@ def _sequence(
         circuit.append((tail, head, literal))
         if after is None:
             return
-        family = None if before is None else before.operation.setup_family
+        family = state.initial_family if before is None else before.operation.setup_family
         setup = problem.setups.time(machine, family, after.operation.setup_family)
         incoming[after.operation.id].append((setup, literal))
+        assert after.setup is not None
         if before is not None:
             end = variables.operations[before.operation.id].end
             start = variables.operations[after.operation.id].start
             model.add(start >= end + setup + upkeep(after)).only_enforce_if(literal)
-            assert before.setup is not None and after.setup is not None
-            for counter, level in after.setup.level.items():
-                grown = before.setup.level[counter] + after.operation.usage.get(counter, 0)
-                model.add(level >= grown).only_enforce_if(
-                    [literal, ~after.setup.maintained[counter]]
-                )
+            assert before.setup is not None
+        for counter, level in after.setup.level.items():
+            base = initial[counter] if before is None else before.setup.level[counter]  # type: ignore[union-attr]
+            grown = base + after.operation.usage.get(counter, 0)
+            if before is None and initial[counter] == 0:
+                continue  # the level's domain already holds its own usage
+            model.add(level >= grown).only_enforce_if([literal, ~after.setup.maintained[counter]])
 
-    def upkeep(mode: Mode) -> cp_model.LinearExprT:
+    def upkeep(mode: Mode) -> cp_model.LinearExpr | int:
         assert mode.setup is not None
         return sum(
             duration * mode.setup.maintained[limit.counter]
-            for limit in problem.machine[machine].usage_limits
+            for limit in state.usage_limits
             if (duration := limit.duration)
         )
 
+    def setup_between(before: Mode | None, after: Mode) -> int:
+        family = state.initial_family if before is None else before.operation.setup_family
+        return problem.setups.time(machine, family, after.operation.setup_family)
+
+    feasible = possible_arcs(problem, modes, setup_between)
     if all(mode.present is not None for mode in modes):
         arc(0, 0, None, None)
     for i, before in enumerate(modes, 1):
-        arc(0, i, None, before)
-        arc(i, 0, before, None)
+        if (None, i - 1) in feasible:
+            arc(0, i, None, before)
+        if (i - 1, None) in feasible:
+            arc(i, 0, before, None)
         if before.present is not None:
             circuit.append((i, i, ~before.present))
         for j, after in enumerate(modes, 1):
-            if i != j:
+            if i != j and (i - 1, j - 1) in feasible:
                 arc(i, j, before, after)
     model.add_circuit(circuit)
     for mode in modes:
