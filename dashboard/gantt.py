@@ -128,16 +128,27 @@ def unit_rows(scenario: Scenario) -> list[Row]:
     ]
 
 
-def _off_shift(scenario: Scenario, horizon_min: float) -> dict[str, list[tuple[float, float]]]:
+def _off_shift(
+    scenario: Scenario, horizon_min: float, origin: dt.datetime | None = None
+) -> dict[str, list[tuple[float, float]]]:
+    """Each line's hours off shift, minutes after ``origin`` (the scenario's start by default)."""
+    start = origin or scenario.start
     return {
-        line.id: off_shift_intervals(scenario.calendar(line.calendar), scenario.start, horizon_min)
+        line.id: off_shift_intervals(scenario.calendar(line.calendar), start, horizon_min)
         for line in scenario.lines
     }
 
 
 # ---------------------------------------------------------------------------- schedules
-def schedule_gantt(document: dict[str, Any], scenario: Scenario) -> Gantt:
-    """A schedule's rolls per machine, with its setups and maintenance as blocks of their own."""
+def schedule_gantt(
+    document: dict[str, Any], scenario: Scenario, origin: dt.datetime | None = None
+) -> Gantt:
+    """A schedule's rolls per machine, with its setups and maintenance as blocks of their own.
+
+    A schedule made from a plant state counts its minutes from the state's moment: ``origin``
+    (the scenario's start by default); due dates, shifts and calendar maintenance follow it.
+    """
+    offset_min = 0.0 if origin is None or scenario.start is None else scenario.minutes(origin)
     solution = document["solution"]
     machines: dict[str, list[dict[str, Any]]] = solution["machines"]
     rows = {row.name: row for row in machine_rows(scenario, machines)}
@@ -180,17 +191,18 @@ def schedule_gantt(document: dict[str, Any], scenario: Scenario) -> Gantt:
                     bars.append(Bar(row, cursor - minutes, cursor, "maintenance", name))
                     cursor -= minutes
             end = max(end, float(step["end"]))
-    horizon = max(end, scenario.run.horizon)
-    bars += _calendar_maintenance(scenario, rows, horizon)
+    horizon = end if origin is not None else max(end, scenario.run.horizon)
+    bars += _calendar_maintenance(scenario, rows, horizon, offset_min)
     lines = plan.get("line", {})
+    since = "" if origin is None else f" from {origin:%Y-%m-%d %H:%M}"
     return Gantt(
-        title=f"Schedule ({solution['status']}) of {scenario.name}",
-        start=scenario.start,
+        title=f"Schedule ({solution['status']}) of {scenario.name}{since}",
+        start=origin or scenario.start,
         horizon_min=horizon,
         rows=list(rows.values()),
         bars=bars,
-        off_shift=_off_shift(scenario, horizon),
-        due_min={o.id: scenario.minutes(o.due) for o in scenario.orders},
+        off_shift=_off_shift(scenario, horizon, origin),
+        due_min={o.id: scenario.minutes(o.due) - offset_min for o in scenario.orders},
         order_line={order_of[job]: line for job, line in lines.items() if job in order_of},
         late=late,
     )
@@ -213,9 +225,13 @@ def _usage_durations(scenario: Scenario) -> dict[str, tuple[str, float]]:
 
 
 def _calendar_maintenance(
-    scenario: Scenario, rows: dict[str, Row], horizon_min: float
+    scenario: Scenario, rows: dict[str, Row], horizon_min: float, shift_min: float = 0.0
 ) -> list[Bar]:
-    """Calendar maintenance of each machine's stations, unrolled as the scheduler does."""
+    """Calendar maintenance of each machine's stations, unrolled as the scheduler does.
+
+    Times count from ``shift_min`` after the scenario's start (a plan from a plant state);
+    tasks over by then are left out.
+    """
     bars = []
     for line in scenario.lines:
         for row in rows.values():
@@ -226,9 +242,11 @@ def _calendar_maintenance(
                     if not isinstance(task, CalendarMaintenance):
                         continue
                     begin = task.every if task.first is None else task.first
-                    while begin < horizon_min:
+                    while begin < horizon_min + shift_min:
                         label = f"{station.id} {task.name}"
-                        bars.append(Bar(row, begin, begin + task.duration, "maintenance", label))
+                        low, high = begin - shift_min, begin + task.duration - shift_min
+                        if high > 0:
+                            bars.append(Bar(row, max(low, 0.0), high, "maintenance", label))
                         begin += task.every
     return bars
 

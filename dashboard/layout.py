@@ -109,17 +109,20 @@ class PlantLayout:
                 buffer = line.buffer_after(i)
                 if buffer is None:
                     continue
-                store = isinstance(buffer, RollStore)
+                if isinstance(buffer, RollStore):
+                    capacity, waits = float(buffer.capacity_rolls), dict(buffer.max_wait)
+                else:
+                    capacity, waits = float(buffer.capacity_m), {}
                 buffers.append(
                     BufferBox(
                         line.id,
                         buffer.id,
                         buffer.kind,
-                        float(buffer.capacity_rolls if store else buffer.capacity_m),
+                        capacity,
                         2.0 * i + 1,
                         y,
                         (line.stations[i].id, line.stations[i + 1].id),
-                        dict(buffer.max_wait) if store else {},
+                        waits,
                     )
                 )
             rows.append(LineRow(line.id, line.name or "", y, stations, tuple(buffers)))

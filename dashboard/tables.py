@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import math
+from collections.abc import Collection
 from typing import Any
 
 import pandas as pd
@@ -178,31 +180,45 @@ def kpi_frame(result: SimulationResult) -> pd.DataFrame:
     )
 
 
-def schedule_orders_frame(document: dict[str, Any], scenario: Scenario) -> pd.DataFrame:
-    """Each order of a schedule, the latest first: due and completion dates, tardiness, status."""
+def schedule_orders_frame(
+    document: dict[str, Any],
+    scenario: Scenario,
+    origin: dt.datetime | None = None,
+    finished: Collection[str] = (),
+) -> pd.DataFrame:
+    """Each order of a schedule, the latest first: due and completion dates, tardiness, status.
+
+    A schedule from a plant state counts from ``origin`` (the state's moment); the orders it
+    says are ``finished`` have no roll left to schedule and read so.
+    """
     completion: dict[str, float] = {}
     rolls: dict[str, int] = {}
     for roll_id, outcome in document["solution"]["jobs"].items():
         order = roll_id.rsplit("/", 1)[0]
         completion[order] = max(completion.get(order, 0.0), outcome["completion"])
         rolls[order] = rolls.get(order, 0) + 1
-    start = scenario.start
+    start = origin or scenario.start
+    offset = 0.0 if origin is None or scenario.start is None else scenario.minutes(origin)
     rows = []
     for order in scenario.orders:
-        due = scenario.minutes(order.due)
+        due = scenario.minutes(order.due) - offset
         done = completion.get(order.id, math.nan)
         late_h = max(0.0, done - due) / 60 if math.isfinite(done) else math.nan
+        status = "late" if late_h > 0 else "on time" if late_h == 0 else "unscheduled"
+        weighted = late_h * order.weight
+        if order.id in finished and order.id not in completion:
+            status, weighted = "finished by then", -1.0  # nothing left: last in the table
         rows.append(
             {
                 "order": order.id,
-                "status": "late" if late_h > 0 else "on time" if late_h == 0 else "unscheduled",
+                "status": status,
                 "product": order.product,
                 "rolls": rolls.get(order.id, 0),
                 "weight": order.weight,
                 "due": moment(start, due),
                 "completion": moment(start, done),
                 "tardiness h": rounded(late_h, 3),
-                "_weighted": late_h * order.weight,
+                "_weighted": weighted,
                 "_due": due,
             }
         )
@@ -211,6 +227,32 @@ def schedule_orders_frame(document: dict[str, Any], scenario: Scenario) -> pd.Da
         ["_weighted", "_due"], ascending=[False, True], kind="stable", na_position="first"
     )
     return frame.drop(columns=["_weighted", "_due"]).reset_index(drop=True)
+
+
+def machines_frame(
+    document: dict[str, Any], rows: list[tuple[str, str]], origin: dt.datetime | None
+) -> pd.DataFrame:
+    """Each machine of a schedule in web order: rolls, busy hours, first start and last end.
+
+    ``rows`` are (line, machine) in web order; times read as dates from ``origin``.
+    """
+    machines: dict[str, list[dict[str, Any]]] = document["solution"]["machines"]
+    records = []
+    for line, name in rows:
+        steps = sorted(machines.get(name, []), key=lambda step: step["start"])
+        records.append(
+            {
+                "line": line,
+                "machine": name,
+                "rolls": len(steps),
+                "busy h": round(sum(s["end"] - s["start"] for s in steps) / 60, 1),
+                "first start": moment(origin, steps[0]["start"]) if steps else "–",
+                "first roll": steps[0]["job"] if steps else "–",
+                "last end": moment(origin, steps[-1]["end"]) if steps else "–",
+            }
+        )
+    columns = ["line", "machine", "rolls", "busy h", "first start", "first roll", "last end"]
+    return pd.DataFrame.from_records(records, columns=columns)
 
 
 def rules_frame(document: dict[str, Any]) -> pd.DataFrame:

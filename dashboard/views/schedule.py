@@ -6,7 +6,7 @@ from typing import Any
 
 import streamlit as st
 
-from dashboard import gantt, tables
+from dashboard import tables
 from dashboard.common import (
     Progress,
     belongs_to_current,
@@ -19,7 +19,8 @@ from dashboard.common import (
     start_job,
     table,
 )
-from dashboard.views.gantt_panel import show_gantt
+from dashboard.views import state_plan
+from dashboard.views.plan_view import show_schedule
 from twin import (
     OBJECTIVES,
     RunOptions,
@@ -61,29 +62,6 @@ def _settings(scenario: Scenario) -> None:
     start_job(JOB, "optimising", work)
 
 
-def show_schedule(document: dict[str, Any], scenario: Scenario, key: str) -> None:
-    """A schedule's Gantt per tool, its orders and its comparison with the dispatching rules."""
-    solution = document["solution"]
-    label = document.get("label") or f"CP-SAT {solution['status']}"
-    st.markdown(
-        f"**{label}** · {solution['wall_time_s']:.1f} s · objective {document['objective']}"
-    )
-    for line in document.get("summary", [])[1:]:
-        st.caption(line)
-    if document.get("explanation"):
-        st.warning(" ".join(document["explanation"]))
-    if not solution["machines"] or not any(solution["machines"].values()):
-        st.error(f"No schedule: {solution.get('message') or solution['status']}")
-        return
-    orders = tables.schedule_orders_frame(document, scenario)
-    late = tables.late_rows(orders)
-    show_gantt(gantt.schedule_gantt(document, scenario), orders, late, f"{key}-gantt")
-    st.subheader("Orders, the latest first")
-    table(orders, f"{key}-orders", late)
-    st.subheader("Against the dispatching rules")
-    table(tables.rules_frame(document), f"{key}-rules")
-
-
 def _execute(document: dict[str, Any], scenario: Scenario) -> None:
     """Run the schedule in the twin: the probability that each order is on time."""
     st.subheader("Executed in the twin")
@@ -111,11 +89,17 @@ def _execute(document: dict[str, Any], scenario: Scenario) -> None:
         table(orders, "schedule-on-time", tables.late_rows(orders))
 
 
+FROM = ("The order book from the scenario's start", "From a plant state: the plan from now")
+
+
 def page() -> None:
     """The Schedule page."""
     st.title("Schedule")
     scenario = require_scenario()
     st.caption(f"Scenario: {scenario.name} ({st.session_state['scenario_label']})")
+    if st.radio("Plan", FROM, horizontal=True, key="schedule-from") == FROM[1]:
+        state_plan.panel(scenario)
+        return
     _settings(scenario)
     finished = st.session_state.get("schedule-finished", lambda _document: None)
     follow_job(JOB, finished, expected_s=st.session_state.get("schedule-limit"))
