@@ -9,8 +9,10 @@ from typing import Any
 import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
+from plotly.colors import qualitative
 
 from twin import Comparison, Estimate, SimulationResult
+from twin.display import is_share
 
 STATE_COLOURS: dict[str, str] = {
     "working": "#2ca02c",
@@ -160,41 +162,57 @@ def defect_map(roll: dict[str, Any]) -> go.Figure:
 def differences(comparison: Comparison) -> go.Figure:
     """Each scenario's difference to the first, with its interval, on each KPI's own scale.
 
-    One panel per KPI (its unit on the axis), the plant and each line as rows, a marker per
-    scenario, and the zero line: a difference shows where it is, not as a bar from zero.
+    One panel per KPI (its unit on the axis; shares in percentage points), the plant and each
+    line as rows, a marker per scenario (one colour each in every panel, side by side within a
+    row), and the zero line: a difference shows where it is, not as a bar from zero.
     """
     from plotly.subplots import make_subplots
 
     kpis = list(dict.fromkeys(r.kpi.rsplit(".", 1)[-1] for r in comparison.rows))
     labels = {k: next(r.label for r in comparison.rows if r.kpi.endswith(k)) for k in kpis}
-    figure = make_subplots(
-        rows=1, cols=len(kpis), subplot_titles=[labels[k] for k in kpis], shared_yaxes=True
-    )
+    titles = [f"{labels[k]} (pp)" if is_share(k) else labels[k] for k in kpis]
+    figure = make_subplots(rows=1, cols=len(kpis), subplot_titles=titles, shared_yaxes=True)
     names = comparison.names
+    scopes = list(dict.fromkeys(r.scope for r in comparison.rows))
+    place = {scope: index for index, scope in enumerate(scopes)}
+    others = len(names) - 1
+    palette = qualitative.D3
     for column, kpi in enumerate(kpis, start=1):
+        scale = 100.0 if is_share(kpi) else 1.0
         rows = [r for r in comparison.rows if r.kpi.rsplit(".", 1)[-1] == kpi]
         for index, name in enumerate(names[1:], start=1):
             points = [(r.scope, r.differences[index - 1]) for r in rows]
             points = [(scope, d) for scope, d in points if d is not None]
+            offset = 0.0 if others == 1 else 0.5 * ((index - 1) / (others - 1) - 0.5)
+            colour = palette[(index - 1) % len(palette)]
             figure.add_trace(
                 go.Scatter(
-                    x=[d.mean for _, d in points],
-                    y=[scope for scope, _ in points],
+                    x=[d.mean * scale for _, d in points],
+                    y=[place[scope] + offset for scope, _ in points],
                     error_x={
                         "type": "data",
                         "symmetric": False,
-                        "array": [d.high - d.mean for _, d in points],
-                        "arrayminus": [d.mean - d.low for _, d in points],
+                        "array": [(d.high - d.mean) * scale for _, d in points],
+                        "arrayminus": [(d.mean - d.low) * scale for _, d in points],
+                        "color": colour,
                     },
                     mode="markers",
-                    marker={"size": 10},
+                    marker={"size": 9, "color": colour},
                     name=f"{name} − {names[0]}",
                     legendgroup=name,
                     showlegend=column == 1,
+                    hovertemplate=f"{name}<br>%{{x:.3g}}<extra></extra>",
                 ),
                 row=1,
                 col=column,
             )
         figure.add_vline(x=0, line_dash="dot", line_color="grey", row=1, col=column)
-    figure.update_yaxes(autorange="reversed")
-    return figure.update_layout(height=160 + 40 * len({r.scope for r in comparison.rows}))
+    figure.update_yaxes(
+        autorange="reversed", tickvals=list(place.values()), ticktext=scopes, zeroline=False
+    )
+    figure.update_xaxes(zeroline=False)
+    return figure.update_layout(
+        height=220 + 45 * len(scopes),
+        legend={"orientation": "h", "yanchor": "top", "y": -0.2, "x": 0},
+        margin={"t": 40},
+    )

@@ -295,12 +295,17 @@ BOTTLENECK_COLOUR = "#ffe0b2"
 
 
 def table(
-    frame: pd.DataFrame, name: str, highlight: pd.Series | None = None, tint: str = LATE_COLOUR
+    frame: pd.DataFrame,
+    name: str,
+    highlight: pd.Series | None = None,
+    tint: str = LATE_COLOUR,
+    whole: bool = False,
 ) -> None:
     """A table the page's width, with a button that downloads it as CSV (``name``.csv).
 
     Its first column stays in view when a wide table scrolls sideways; rows where
-    ``highlight`` is true (late orders, say) are tinted ``tint``.
+    ``highlight`` is true (late orders, say) are tinted ``tint``. A ``whole`` table shows
+    every row (else ten, and it scrolls).
     """
     shown: Any = frame
     if highlight is not None and bool(highlight.any()):
@@ -309,12 +314,9 @@ def table(
             lambda row: [f"background-color: {tint}" if marks[row.name] else ""] * len(row),
             axis=1,
         ).format(lambda v: significant(v) if isinstance(v, float) else v)
-    first = (
-        {frame.columns[0]: st.column_config.Column(pinned=True, width="medium")}
-        if len(frame.columns)
-        else {}
-    )
-    st.dataframe(shown, hide_index=True, width="stretch", column_config=first)
+    first = {frame.columns[0]: st.column_config.Column(pinned=True)} if len(frame.columns) else {}
+    height: Any = "content" if whole else "auto"
+    st.dataframe(shown, hide_index=True, width="stretch", height=height, column_config=first)
     st.download_button(
         f"Download {name}.csv",
         frame.to_csv(index=False).encode("utf-8"),

@@ -215,9 +215,11 @@ def moment_picture(layout: PlantLayout, moment: PlantMoment, title: str) -> Pict
     stations = {}
     for box in layout.stations.values():
         lines = [f"<b>{box.id}</b>"]
+        single = len(box.units) == 1
         for name in box.units:
             unit = moment.units[name]
-            lines.append(_unit_line(unit, with_state=len(box.units) == 1))
+            mark = "" if single else f"{name.removeprefix(box.id)} "  # "#2 " of PC2#2
+            lines.append(mark + _unit_line(unit, with_state=single))
         stations[box.id] = Look(UNKNOWN_COLOUR, "<br>".join(lines), units[box.units[0]].hover)
     buffers = {}
     for box in layout.buffers.values():

@@ -458,7 +458,7 @@ def figure(
         xaxis={
             "type": "date",
             "range": [begin, end],
-            "title": time_title(gantt.start),
+            "title": None if gantt.start else time_title(gantt.start),  # dates say it
             "side": "bottom",
         },
         yaxis={
@@ -469,7 +469,7 @@ def figure(
         },
         height=160 + 30 * len(labels) + (60 if annotations else 0),
         margin={"t": 60 + (70 if annotations else 0), "l": 10, "r": 10},
-        legend={"orientation": "h", "y": -0.12},
+        legend={"orientation": "h", "yanchor": "top", "y": -0.1 if gantt.start else -0.2},
         uniformtext={"minsize": 8, "mode": "hide"},
         bargap=0.25,
     )

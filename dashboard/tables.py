@@ -11,7 +11,7 @@ import pandas as pd
 
 from dashboard.common import KPI_LABELS, format_estimate
 from twin import Comparison, LineCapacity, Scenario, SimulationResult
-from twin.display import interval, moment, moment_interval, shown
+from twin.display import interval, is_share, moment, moment_interval, shown, significant
 
 
 def rounded(value: float, digits: int = 4) -> float:
@@ -286,27 +286,50 @@ def _hours(minutes: float | None) -> float | None:
 
 
 def comparison_frame(comparison: Comparison, scope: str) -> pd.DataFrame:
-    """One scope's rows of a comparison: each scenario's value and its difference to the first.
+    """One scope's rows of a comparison: per KPI, each scenario's value and its difference.
 
-    A difference carries its interval and its verdict: better, worse or no significant
-    difference.
+    One row per KPI and scenario (the table stays as narrow with four scenarios as with two):
+    the value with its interval, the difference to the first scenario with its interval
+    (shares in percentage points) and its verdict: better, worse or no significant difference.
     """
     names = comparison.names
     records = []
     for row in (r for r in comparison.rows if r.scope == scope):
         kpi = row.kpi.rsplit(".", 1)[-1]
-        record: dict[str, str] = {"KPI": row.label}
         for index, name in enumerate(names):
             value = row.values[index]
-            record[name] = "–" if value is None else interval(kpi, *value)
+            difference = row.differences[index - 1] if index else None
             if index == 0:
-                continue
-            difference = row.differences[index - 1]
-            record[f"{name} − {names[0]}"] = (
-                "–"
-                if difference is None
-                else f"{shown(kpi, difference.mean)} [{shown(kpi, difference.low)}, "
-                f"{shown(kpi, difference.high)}] {row.verdict(index)}"
+                against = "(the base)"
+            elif difference is None:
+                against = "–"
+            else:
+                against = difference_text(kpi, difference.mean, difference.low, difference.high)
+            records.append(
+                {
+                    "KPI": row.label,
+                    "scenario": name,
+                    "mean [95 % CI]": "–" if value is None else interval(kpi, *value),
+                    f"difference to {names[0]}": against,
+                    "verdict": "" if index == 0 else row.verdict(index),
+                }
             )
-        records.append(record)
     return pd.DataFrame.from_records(records)
+
+
+def difference_text(kpi: str, mean: float, low: float, high: float) -> str:
+    """A difference with its interval, signed: ``+3.4 pp [+1.2, +5.6]``, ``−0.111 [−0.2, 0]``.
+
+    Shares differ in percentage points; an interval of no width says so instead of ``[0, 0]``.
+    """
+    scale, unit = (100.0, " pp") if is_share(kpi) else (1.0, "")
+
+    def signed(value: float) -> str:
+        text = significant(value * scale, 3)
+        return text if text in ("0", "–") or text.startswith("-") else f"+{text}"
+
+    if high - low <= 1e-9 * max(abs(mean), 1.0):
+        text = f"{signed(mean)}{unit} (same in every replication)"
+    else:
+        text = f"{signed(mean)}{unit} [{signed(low)}, {signed(high)}]"
+    return text.replace("-", "−")

@@ -301,11 +301,11 @@ def test_compare_shows_two_stored_runs_and_their_difference() -> None:
     at = page("compare").run()
     at.radio(key="compare-mode").set_value("Stored runs").run()
     no_exception(at)
-    shown = at.dataframe[0].value  # the plant's rows
-    assert list(shown["KPI"])[:2] == ["orders on time %", "weighted tardiness h"]
-    assert list(shown[f"{second} − {first}"]) == list(
-        comparison_frame(expected, "plant")[f"{second} − {first}"]
-    )
+    shown = at.dataframe[0].value  # the plant's rows: a row per KPI and run
+    assert list(dict.fromkeys(shown["KPI"]))[:2] == ["orders on time %", "weighted tardiness h"]
+    assert list(shown["scenario"])[:2] == [first, second]
+    against = f"difference to {first}"
+    assert list(shown[against]) == list(comparison_frame(expected, "plant")[against])
     # and each line of the plant has its own table
     assert len(at.dataframe) == 1 + len(store.simulation(first).lines)
 
@@ -338,7 +338,8 @@ def test_four_scenarios_run_with_the_same_seeds_and_their_defaults() -> None:
     no_exception(at)
     assert len(Store().runs(kind="simulation")) == 4
     plant = at.dataframe[0].value
-    assert [c for c in plant.columns if "−" in c] == [f"{c} − {chosen[0]}" for c in chosen[1:]]
+    assert list(dict.fromkeys(plant["scenario"])) == chosen  # each, under each KPI
+    assert f"difference to {chosen[0]}" in plant.columns
     assert any("Bonferroni" in c.value for c in at.caption)
 
 
@@ -482,3 +483,13 @@ def test_results_of_an_earlier_version_of_the_scenario_say_so() -> None:
     at.run()
     no_exception(at)
     assert "before the latest change to the current scenario" in at.warning[0].value
+
+
+def test_differences_read_signed_with_shares_in_percentage_points() -> None:
+    from dashboard.tables import difference_text
+
+    assert difference_text("on_time_fraction", 0.034, 0.012, 0.056) == "+3.4 pp [+1.2, +5.6]"
+    assert difference_text("lead_time_h", -0.1111, -0.2, 0.0) == "−0.111 [−0.2, 0]"
+    assert difference_text("lead_time_h", -0.1111, -0.1111, -0.1111) == (
+        "−0.111 (same in every replication)"
+    )

@@ -170,7 +170,7 @@ def show_comparison(comparison: Comparison) -> None:
     scopes = list(dict.fromkeys(r.scope for r in comparison.rows))
     for scope in scopes:
         st.subheader("Plant" if scope == "plant" else f"Line {scope}")
-        table(tables.comparison_frame(comparison, scope), f"comparison-{scope}")
+        table(tables.comparison_frame(comparison, scope), f"comparison-{scope}", whole=True)
 
 
 def page() -> None:

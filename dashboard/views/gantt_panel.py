@@ -43,7 +43,7 @@ def show_gantt(chart: gantt.Gantt, orders: pd.DataFrame, highlight: pd.Series, k
     if st.session_state.get(f"{key}-due") not in choices:
         st.session_state[f"{key}-due"] = NO_DUE
     due = due_box.selectbox("Due dates of", choices, key=f"{key}-due")
-    left, right = st.columns([5, 3])
+    left, right = st.columns([3, 2])
     with left:
         event = st.plotly_chart(
             gantt.figure(
@@ -65,5 +65,25 @@ def show_gantt(chart: gantt.Gantt, orders: pd.DataFrame, highlight: pd.Series, k
         st.rerun()
     with right:
         st.markdown("**Orders, the riskiest first**")
-        compact = [c for c in ("order", "status", "due", "completion") if c in orders.columns]
-        table(orders[compact], f"{key}-orders", highlight)
+        table(compact(orders), f"{key}-orders", highlight)
+
+
+def compact(orders: pd.DataFrame) -> pd.DataFrame:
+    """The orders table narrow enough to stand beside the chart: dates as ``11 Dec 06:00``.
+
+    The full table, with years, is below the chart.
+    """
+    columns = [c for c in ("order", "status", "due", "completion") if c in orders.columns]
+    shown = orders[columns].copy()
+    for column in ("due", "completion"):
+        if column in shown.columns:
+            shown[column] = shown[column].map(_short)
+    return shown
+
+
+def _short(text: Any) -> Any:
+    """``2026-12-11 06:00`` as ``11 Dec 06:00``; anything else (``–``, ``day 3 06:00``) as is."""
+    try:
+        return dt.datetime.strptime(str(text), "%Y-%m-%d %H:%M").strftime("%d %b %H:%M")
+    except ValueError:
+        return text

@@ -48,7 +48,7 @@ def show_schedule(
     show_gantt(chart, orders, late, f"{key}-gantt")
     st.subheader("Machines in web order")
     rows = [(row.line, row.name) for row in chart.rows]
-    table(tables.machines_frame(document, rows, chart.start), f"{key}-machines")
+    table(tables.machines_frame(document, rows, chart.start), f"{key}-machines", whole=True)
     st.subheader("Orders, the latest first")
     table(orders, f"{key}-orders", late)
     st.subheader("Against the dispatching rules")

@@ -217,14 +217,21 @@ def station_details(
         f"**{station}** {box.name} · {box.kind.replace('_', ' ')} · {len(box.units)} unit(s) · "
         f"line {box.line}"
     )
+    one = result.replications == 1
+
+    def interval(estimate: Any) -> str:
+        if one:
+            return "(one replication)"
+        if estimate is None:
+            return ""
+        return f"[{estimate.ci_low * 100:.1f}, {estimate.ci_high * 100:.1f}]"
+
     states = pd.DataFrame(
         [
             {
                 "state": name.replace("_", " "),
-                "share %": round(share * 100, 1),
-                "95 % CI": f"[{e.ci_low * 100:.1f}, {e.ci_high * 100:.1f}]"
-                if (e := figures.state_ci.get(name)) is not None
-                else "",
+                "share %": f"{share * 100:.1f}",
+                "95 % CI": interval(figures.state_ci.get(name)),
             }
             for name, share in figures.states.items()
         ]
@@ -236,7 +243,7 @@ def station_details(
         st.metric(
             "OEE",
             f"{figures.oee.mean * 100:.1f} %",
-            f"[{figures.oee.ci_low * 100:.1f}, {figures.oee.ci_high * 100:.1f}] %",
+            interval(figures.oee) + ("" if one else " %"),
             delta_color="off",
             delta_arrow="off",
         )
@@ -512,7 +519,8 @@ def show_state(scenario: Scenario, state: PlantState, name: str) -> None:
         for unit in state.units:
             if layout.units[unit.unit].id == chosen and unit.counters:
                 st.caption(f"{unit.unit}'s usage counters since their last maintenance")
-                st.table(pd.DataFrame([unit.counters], index=[unit.unit]))
+                counters = {name: significant(value) for name, value in unit.counters.items()}
+                st.table(pd.DataFrame([counters], index=[unit.unit]))
 
 
 def page() -> None:

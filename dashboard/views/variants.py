@@ -127,18 +127,17 @@ def _tree() -> None:
         st.markdown(f"**{chosen}: its differences from its parent {info.parent}**")
         differences = variants.differences_frame(store.variant_document(info.parent), document)
         st.table(differences.set_index("path"))
-    current, compare = st.columns(2)
-    if current.button("Make it the current scenario", key="variant-current"):
+    if st.button("Make it the current scenario", key="variant-current"):
         set_document(document, f"variant {chosen}", variant=chosen)
         st.rerun()
-    picked = compare.multiselect(
+    picked = st.multiselect(
         "Compare these (the first is the base)",
         ids,
         default=[i for i in (info.parent, chosen) if i],
         format_func=lambda i: f"{i} · {names[i]}",
         key="variant-compare",
     )
-    if compare.button("Compare them", key="variant-compare-go", disabled=len(picked) < 2):
+    if st.button("Compare them", key="variant-compare-go", disabled=len(picked) < 2):
         st.session_state["compare-scenarios"] = [variants.choice_label(i, names[i]) for i in picked]
         st.session_state["compare-mode"] = "Scenarios, run here with the same seeds"
         go_to("compare", "Compare")
