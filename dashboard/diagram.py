@@ -77,7 +77,7 @@ class Picture:
 def ink(fill: str) -> str:
     """Black or white text, whichever reads better on ``fill`` (``#rrggbb`` or ``rgb(r, g, b)``)."""
     if fill.startswith("#") and len(fill) == 7:
-        red, green, blue = (int(fill[i : i + 2], 16) for i in (1, 3, 5))
+        red, green, blue = (float(int(fill[i : i + 2], 16)) for i in (1, 3, 5))
     elif fill.startswith("rgb("):
         red, green, blue = (float(v) for v in fill[4:-1].split(",")[:3])
     else:
@@ -163,26 +163,26 @@ def run_picture(layout: PlantLayout, result: SimulationResult, colour_by: Colour
             mark=mark,
         )
     buffers: dict[str, Look] = {}
-    for box in layout.buffers.values():
-        figures = result.buffers.get(box.id)
-        if figures is None:
+    for buffer in layout.buffers.values():
+        kept = result.buffers.get(buffer.id)
+        if kept is None:
             continue
-        mean = figures.mean_level
-        share = mean.mean / box.capacity if box.capacity else 0.0
-        hover = (
-            f"<b>{box.id}</b> mean {significant(mean.mean)} {box.unit} "
+        mean = kept.mean_level
+        share = mean.mean / buffer.capacity if buffer.capacity else 0.0
+        note = (
+            f"<b>{buffer.id}</b> mean {significant(mean.mean)} {buffer.unit} "
             f"[{significant(mean.ci_low)}, {significant(mean.ci_high)}] of "
-            f"{significant(box.capacity)} ({_percent(share)})<br>"
-            f"highest {significant(figures.max_level)} {box.unit}"
+            f"{significant(buffer.capacity)} ({_percent(share)})<br>"
+            f"highest {significant(kept.max_level)} {buffer.unit}"
         )
-        if figures.mean_wait_h is not None:
-            hover += f"<br>mean wait {significant(figures.mean_wait_h.mean)} h"
-        if figures.expired is not None and figures.expired.mean > 0:
-            hover += f"<br>expired {significant(figures.expired.mean)} per replication"
-        buffers[box.id] = Look(
+        if kept.mean_wait_h is not None:
+            note += f"<br>mean wait {significant(kept.mean_wait_h.mean)} h"
+        if kept.expired is not None and kept.expired.mean > 0:
+            note += f"<br>expired {significant(kept.expired.mean)} per replication"
+        buffers[buffer.id] = Look(
             FILL_COLOUR,
-            f"{box.id}<br>{_percent(share)}",
-            hover,
+            f"{buffer.id}<br>{_percent(share)}",
+            note,
             min(max(share, 0.0), 1.0),
         )
     title = (
@@ -222,17 +222,17 @@ def moment_picture(layout: PlantLayout, moment: PlantMoment, title: str) -> Pict
             lines.append(mark + _unit_line(unit, with_state=single))
         stations[box.id] = Look(UNKNOWN_COLOUR, "<br>".join(lines), units[box.units[0]].hover)
     buffers = {}
-    for box in layout.buffers.values():
-        if box.kind == "roll_store":
-            rolls = moment.stores.get(box.id, ())
-            buffers[box.id] = _store_look(box, rolls)
+    for buffer in layout.buffers.values():
+        if buffer.kind == "roll_store":
+            rolls = moment.stores.get(buffer.id, ())
+            buffers[buffer.id] = _store_look(buffer, rolls)
         else:
-            level = moment.accumulators.get(box.id, 0.0)
-            share = level / box.capacity if box.capacity else 0.0
-            buffers[box.id] = Look(
+            level = moment.accumulators.get(buffer.id, 0.0)
+            share = level / buffer.capacity if buffer.capacity else 0.0
+            buffers[buffer.id] = Look(
                 FILL_COLOUR,
-                f"{box.id}<br>{level:.1f} / {significant(box.capacity)} m",
-                f"<b>{box.id}</b> {level:.1f} m of {significant(box.capacity)} m "
+                f"{buffer.id}<br>{level:.1f} / {significant(buffer.capacity)} m",
+                f"<b>{buffer.id}</b> {level:.1f} m of {significant(buffer.capacity)} m "
                 f"({_percent(share)})",
                 min(max(share, 0.0), 1.0),
             )

@@ -264,7 +264,9 @@ def moment_of_state(
             (roll.length_m or roll_length_m) if roll else None,
         )
     limits = {b.id: b.max_wait_min for b in layout.buffers.values()}
-    stores = {b.id: () for b in layout.buffers.values() if b.kind == "roll_store"}
+    stores: dict[str, tuple[RollWaiting, ...]] = {
+        b.id: () for b in layout.buffers.values() if b.kind == "roll_store"
+    }
     stores |= {
         store.store: tuple(
             RollWaiting(

@@ -310,7 +310,7 @@ def comparison_frame(comparison: Comparison, scope: str) -> pd.DataFrame:
                     "KPI": row.label,
                     "scenario": name,
                     "mean [95 % CI]": "–" if value is None else interval(kpi, *value),
-                    f"difference to {names[0]}": against,
+                    "difference [95 % CI]": against,
                     "verdict": "" if index == 0 else row.verdict(index),
                 }
             )

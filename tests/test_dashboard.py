@@ -304,7 +304,7 @@ def test_compare_shows_two_stored_runs_and_their_difference() -> None:
     shown = at.dataframe[0].value  # the plant's rows: a row per KPI and run
     assert list(dict.fromkeys(shown["KPI"]))[:2] == ["orders on time %", "weighted tardiness h"]
     assert list(shown["scenario"])[:2] == [first, second]
-    against = f"difference to {first}"
+    against = "difference [95 % CI]"
     assert list(shown[against]) == list(comparison_frame(expected, "plant")[against])
     # and each line of the plant has its own table
     assert len(at.dataframe) == 1 + len(store.simulation(first).lines)
@@ -339,7 +339,7 @@ def test_four_scenarios_run_with_the_same_seeds_and_their_defaults() -> None:
     assert len(Store().runs(kind="simulation")) == 4
     plant = at.dataframe[0].value
     assert list(dict.fromkeys(plant["scenario"])) == chosen  # each, under each KPI
-    assert f"difference to {chosen[0]}" in plant.columns
+    assert "difference [95 % CI]" in plant.columns
     assert any("Bonferroni" in c.value for c in at.caption)
 
 

@@ -145,3 +145,20 @@ def test_a_new_state_file_hides_the_plan_of_the_previous_one() -> None:
     at.file_uploader(key="plan-state").upload("later.yaml", later.encode()).run()
     assert not any("first start" in d.value.columns for d in at.dataframe)
     assert any("plan again" in i.value for i in at.info)
+
+
+def test_an_order_the_state_has_finished_is_not_planned_again() -> None:
+    at = schedule_page()
+    done = STATE + "orders:\n  - {order: SO-X2, finished_rolls: 1, released_rolls: 1}\n"
+    at.file_uploader(key="plan-state").upload("now.yaml", done.encode()).run()
+    at.file_uploader(key="plan-orders").upload("orders.csv", ORDERS.encode()).run()
+    # SO-X2 is one 1500 m roll: finished, so one order of two is left to plan
+    assert any("1 order finished by then, 1 to plan" in s.value for s in at.success)
+    next(n for n in at.number_input if n.label == "Time limit, s").set_value(2.0)
+    plan(at)
+    orders = frame_with(at, "tardiness h").set_index("order")
+    assert orders.loc["SO-X2", "status"] == "finished by then"
+    assert orders.loc["SO-X2", "rolls"] == 0
+    assert list(orders.index) == ["SO-X1", "SO-X2"]  # the finished one last
+    machines = frame_with(at, "first start").set_index("machine")
+    assert machines.loc["OX3", "rolls"] == 2  # SO-X1's two rolls only

@@ -128,6 +128,6 @@ def test_stored_variants_are_compared_on_the_compare_page() -> None:
     no_exception(compare)
     plant = compare.dataframe[0].value
     assert list(dict.fromkeys(plant["scenario"])) == chosen[:2]
-    assert f"difference to {chosen[0]}" in plant.columns
+    assert "difference [95 % CI]" in plant.columns
     names = {run.name for run in Store().runs(kind="simulation")}
     assert names == {root.name, child.name}  # stored under the scenarios' names

@@ -8,6 +8,7 @@ The scenario being edited is one of the choices, and the run settings start from
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
 import streamlit as st
@@ -74,9 +75,10 @@ def _choices() -> dict[str, Callable[[], Scenario]]:
     choices: dict[str, Callable[[], Scenario]] = {}
     current = current_scenario()
     if current is not None:
-        choices[CURRENT] = lambda: current
+        edited: Scenario = current
+        choices[CURRENT] = lambda: edited
     for label, path in bundled_scenarios().items():
-        choices[label] = lambda path=path: load_scenario(path)
+        choices[label] = functools.partial(load_scenario, path)
     store = open_store()
     for variant in store.variants():
         label = choice_label(variant.id, variant.name)

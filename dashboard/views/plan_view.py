@@ -38,7 +38,7 @@ def show_schedule(
     for line in document.get("summary", [])[1:]:
         st.caption(line)
     if document.get("explanation"):
-        st.warning(" ".join(document["explanation"]))
+        st.warning("\n".join(f"- {sentence}" for sentence in document["explanation"]))
     if not solution["machines"] or not any(solution["machines"].values()):
         st.error(f"No schedule: {solution.get('message') or solution['status']}")
         return

@@ -157,7 +157,12 @@ def panel(scenario: Scenario) -> None:
     found = _inputs(scenario)
     if found is not None:
         planned, state, origin = found
-        st.success(f"{origin}: the plant at {state.at:%Y-%m-%d %H:%M} (checked).")
+        closed = len(finished_orders(planned, state))
+        st.success(
+            f"{origin}: the plant at {state.at:%Y-%m-%d %H:%M} (checked), "
+            f"{closed} order{'s' * (closed != 1)} finished by then, "
+            f"{len(planned.orders) - closed} to plan."
+        )
         _settings(planned, state, origin)
 
     def done(plan: StatePlan) -> None:
@@ -176,12 +181,17 @@ def panel(scenario: Scenario) -> None:
 def show_state_plan(plan: StatePlan) -> None:
     """A plan from a state: from when, the Gantt with dates, machines, orders at risk first."""
     state = plan.state
-    orders = {order.id: order for order in plan.scenario.orders}
-    finished = {
-        p.order
-        for p in state.orders
-        if p.order in orders and p.finished_rolls >= plan.scenario.order_rolls(orders[p.order])
-    }
+    finished = finished_orders(plan.scenario, state)
     st.subheader(f"The plan from {state.at:%Y-%m-%d %H:%M}")
     st.caption(f"Made from {plan.origin}.")
     show_schedule(plan.document, plan.scenario, "state-plan", state.at, finished)
+
+
+def finished_orders(scenario: Scenario, state: PlantState) -> set[str]:
+    """The orders of ``scenario`` that ``state`` says have every roll finished."""
+    orders = {order.id: order for order in scenario.orders}
+    return {
+        p.order
+        for p in state.orders
+        if p.order in orders and p.finished_rolls >= scenario.order_rolls(orders[p.order])
+    }
