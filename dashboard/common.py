@@ -247,6 +247,8 @@ def number(value: float) -> str:
     """A number with as many decimals as its size needs: 1,234 · 12.3 · 1.23 · 0.123."""
     if not math.isfinite(value):
         return "–"
+    if value == 0:
+        return "0"  # not 0.000: nothing is nothing at any precision
     size = abs(value)
     digits = 0 if size >= 100 else 1 if size >= 10 else 2 if size >= 1 else 3
     return f"{value:,.{digits}f}"
@@ -314,7 +316,11 @@ def table(
             lambda row: [f"background-color: {tint}" if marks[row.name] else ""] * len(row),
             axis=1,
         ).format(lambda v: significant(v) if isinstance(v, float) else v)
-    first = {frame.columns[0]: st.column_config.Column(pinned=True)} if len(frame.columns) else {}
+    first: dict[str, Any] = {}
+    if len(frame.columns):  # pinned; wide enough for a long label, else as wide as its text
+        longest = int(frame.iloc[:, 0].astype(str).str.len().max()) if len(frame) else 0
+        width: Literal["medium"] | None = "medium" if longest > 12 else None
+        first = {frame.columns[0]: st.column_config.Column(pinned=True, width=width)}
     height: Any = "content" if whole else "auto"
     st.dataframe(shown, hide_index=True, width="stretch", height=height, column_config=first)
     st.download_button(

@@ -406,6 +406,9 @@ def test_history_shows_a_stored_schedule_and_simulation() -> None:
     no_exception(at)
     shown = {m.label: (m.value, m.delta) for m in at.metric}
     assert shown["Output m/h"] == kpi_card("output_m_per_h", result.kpis["output_m_per_h"])
+    runs = frame_with(at, "created")  # when, to the minute, as the store's own records say
+    kept = {run.id: f"{run.created:%Y-%m-%d %H:%M}" for run in store.runs()}
+    assert dict(zip(runs["id"], runs["created"], strict=True)) == kept
 
 
 # ------------------------------------------------------------------------- issue 17: bugs
@@ -483,6 +486,17 @@ def test_results_of_an_earlier_version_of_the_scenario_say_so() -> None:
     at.run()
     no_exception(at)
     assert "before the latest change to the current scenario" in at.warning[0].value
+
+
+def test_nothing_reads_as_0_not_0_000() -> None:
+    from dashboard.common import number
+
+    assert (number(0.0), number(0.5), number(12.34), number(1234.5)) == (
+        "0",
+        "0.500",
+        "12.3",
+        "1,234",
+    )
 
 
 def test_differences_read_signed_with_shares_in_percentage_points() -> None:

@@ -38,7 +38,7 @@ def page() -> None:
                 "kind": run.kind,
                 "name": run.name,
                 "scenario": run.scenario,
-                "created": run.created,
+                "created": f"{run.created:%Y-%m-%d %H:%M}",
                 "status": run.status,
                 "tasks": f"{run.tasks_done} / {run.tasks_total}" if run.tasks_total else "",
             }
