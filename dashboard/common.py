@@ -317,9 +317,9 @@ def table(
             axis=1,
         ).format(lambda v: significant(v) if isinstance(v, float) else v)
     first: dict[str, Any] = {}
-    if len(frame.columns):  # pinned; wide enough for a long label, else as wide as its text
-        longest = int(frame.iloc[:, 0].astype(str).str.len().max()) if len(frame) else 0
-        width: Literal["medium"] | None = "medium" if longest > 12 else None
+    if len(frame.columns):  # pinned, as wide as its longest text (7 px a character)
+        texts = [str(frame.columns[0]), *frame.iloc[:, 0].astype(str)]
+        width = min(320, 24 + 7 * max(len(text) for text in texts))
         first = {frame.columns[0]: st.column_config.Column(pinned=True, width=width)}
     height: Any = "content" if whole else "auto"
     st.dataframe(shown, hide_index=True, width="stretch", height=height, column_config=first)

@@ -91,7 +91,7 @@ def show_simulation(result: SimulationResult, scenario: Scenario, key: str) -> N
     tabs = st.tabs(["Time in state", "Buffers", "Output", "Gantt", "Quality", "Orders"])
     with tabs[0], boundary():
         st.plotly_chart(charts.state_bars(result), key=f"{key}-states")
-        table(tables.stations_frame(result), f"{key}-stations")
+        table(tables.stations_frame(result), f"{key}-stations", whole=True)
     with tabs[1], boundary():
         levels = charts.buffer_levels(result)
         if levels is None:
