@@ -9,8 +9,10 @@ from typing import Any
 import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
+from plotly.colors import qualitative
 
-from twin import Comparison, Estimate, SimulationResult, StateChange
+from twin import Comparison, Estimate, SimulationResult
+from twin.display import is_share
 
 STATE_COLOURS: dict[str, str] = {
     "working": "#2ca02c",
@@ -23,9 +25,6 @@ STATE_COLOURS: dict[str, str] = {
     "waiting_crew": "#e377c2",
 }
 """One colour per station state, the same in every chart."""
-
-MAX_GANTT_BARS = 4000
-"""Bars a Gantt draws at most; a browser slows down beyond (the table holds them all)."""
 
 NO_START = dt.datetime(2000, 1, 1)
 """Time axis origin for a scenario without a start date."""
@@ -62,12 +61,25 @@ def state_bars(result: SimulationResult) -> go.Figure:
     return figure
 
 
+def dates(start: dt.datetime | None, minutes: Iterable[float]) -> list[dt.datetime]:
+    """Minutes after the start as date-times on a chart's axis (from 2000-01-01 without a start)."""
+    base = (start or NO_START).replace(tzinfo=None)
+    return [base + dt.timedelta(minutes=m) for m in minutes]
+
+
+def time_title(start: dt.datetime | None) -> str:
+    """The title of a time axis: dates, or why there are none."""
+    return "time" if start else "time (the scenario has no start date: day 1 is 2000-01-01)"
+
+
 def buffer_levels(result: SimulationResult) -> go.Figure | None:
     """Store (rolls) and accumulator (m) levels over time, first replication; None if none."""
     rows = [
-        {"hour": minute / 60, "level": level, "buffer": name, "unit": buffer.unit}
+        {"time": when, "level": level, "buffer": name, "unit": buffer.unit}
         for name, buffer in result.buffers.items()
-        for minute, level in buffer.series
+        for when, (_, level) in zip(
+            dates(result.start, (m for m, _ in buffer.series)), buffer.series, strict=True
+        )
     ]
     if not rows:
         return None
@@ -75,121 +87,35 @@ def buffer_levels(result: SimulationResult) -> go.Figure | None:
     units = sorted({b.unit for b in result.buffers.values()})
     figure = px.line(
         frame,
-        x="hour",
+        x="time",
         y="level",
         color="buffer",
         facet_row="unit" if len(units) > 1 else None,
         line_shape="hv",
-    ).update_layout(margin={"t": 30}, xaxis_title="hours from the start")
+    ).update_layout(margin={"t": 30}, xaxis_title=time_title(result.start))
     if len(units) == 1:
         figure.update_yaxes(title=f"level, {units[0]}")
     figure.update_yaxes(matches=None)
     return figure
 
 
-def output_over_time(rolls: Iterable[dict[str, Any]]) -> go.Figure | None:
+def output_over_time(
+    rolls: Iterable[dict[str, Any]], start: dt.datetime | None
+) -> go.Figure | None:
     """Metres finished over time, by line (first replication's genealogy); None if no rolls."""
     finished = []
     for roll in rolls:
         ends = [s["end_min"] for s in roll.get("segments", []) if s.get("exit") == "finished"]
         if ends:
-            finished.append({"line": roll["line"], "hour": ends[0] / 60, "m": roll["length_m"]})
+            finished.append({"line": roll["line"], "minute": ends[0], "m": roll["length_m"]})
     if not finished:
         return None
-    frame = pd.DataFrame(finished).sort_values("hour")
+    frame = pd.DataFrame(finished).sort_values("minute")
+    frame["time"] = dates(start, frame["minute"])
     frame["metres finished"] = frame.groupby("line")["m"].cumsum()
     return px.line(
-        frame, x="hour", y="metres finished", color="line", line_shape="hv", markers=True
-    ).update_layout(margin={"t": 30}, xaxis_title="hours from the start")
-
-
-def _timeline(frame: pd.DataFrame, origin: dt.datetime | None, colour: str, **kwargs: Any) -> Any:
-    """A plotly timeline of bars (``row``, ``start_min``, ``end_min``, ...) from ``origin``.
-
-    Rows keep the order in which they first appear; past :data:`MAX_GANTT_BARS` the latest bars
-    are left out.
-    """
-    base = (origin or NO_START).replace(tzinfo=None)
-    rows = list(dict.fromkeys(frame["row"]))
-    frame = frame.sort_values("start_min", kind="stable").head(MAX_GANTT_BARS)
-    frame = frame.assign(
-        start=base + pd.to_timedelta(frame["start_min"], unit="min"),
-        end=base + pd.to_timedelta(frame["end_min"], unit="min"),
-    )
-    figure = px.timeline(
-        frame,
-        x_start="start",
-        x_end="end",
-        y="row",
-        color=colour,
-        category_orders={"row": rows, **kwargs.pop("category_orders", {})},
-        **kwargs,
-    )
-    figure.update_yaxes(title=None)
-    figure.update_layout(height=140 + 30 * len(rows), margin={"t": 30})
-    if origin is None:
-        figure.update_xaxes(title="time (the scenario has no start date: day 1 is 2000-01-01)")
-    return figure
-
-
-def state_gantt(
-    events: list[StateChange], horizon_min: float, origin: dt.datetime | None
-) -> go.Figure:
-    """Station units' states over time from the event log (first replication)."""
-    rows: list[dict[str, Any]] = []
-    last: dict[str, tuple[float, str]] = {}
-    for event in sorted(events, key=lambda e: (e.unit, e.minute)):
-        minute, station, state = event.minute, event.unit, event.state
-        if station in last and minute > last[station][0]:
-            rows.append(_state_row(station, last[station], minute))
-        last[station] = (minute, state)
-    rows += [_state_row(station, since, horizon_min) for station, since in last.items()]
-    frame = pd.DataFrame(sorted(rows, key=lambda row: row["row"]))
-    return _timeline(
-        frame,
-        origin,
-        "state",
-        color_discrete_map=STATE_COLOURS,
-        category_orders={"state": list(STATE_COLOURS)},
-        hover_data=["hours"],
-    )
-
-
-def _state_row(station: str, since: tuple[float, str], until: float) -> dict[str, Any]:
-    start, state = since
-    return {
-        "row": station,
-        "start_min": start,
-        "end_min": until,
-        "state": state,
-        "hours": round((until - start) / 60, 2),
-    }
-
-
-def schedule_gantt(
-    document: dict[str, Any], products: dict[str, str], origin: dt.datetime | None
-) -> go.Figure:
-    """A schedule's rolls per tool (``r2r schedule`` document), coloured by product.
-
-    ``products`` gives each order's product; a roll ``ORDER/k`` belongs to its order.
-    """
-    rows = []
-    for machine, steps in document["solution"]["machines"].items():
-        for step in steps:
-            order = step["job"].rsplit("/", 1)[0]
-            rows.append(
-                {
-                    "row": machine,
-                    "start_min": step["start"],
-                    "end_min": step["end"],
-                    "product": products.get(order, "?"),
-                    "order": order,
-                    "roll": step["job"],
-                    "setup before min": step["setup_before"],
-                }
-            )
-    frame = pd.DataFrame(rows)
-    return _timeline(frame, origin, "product", hover_data=["order", "roll", "setup before min"])
+        frame, x="time", y="metres finished", color="line", line_shape="hv", markers=True
+    ).update_layout(margin={"t": 30}, xaxis_title=time_title(start))
 
 
 def scrap_pareto(scrap: dict[str, Estimate]) -> go.Figure:
@@ -236,41 +162,57 @@ def defect_map(roll: dict[str, Any]) -> go.Figure:
 def differences(comparison: Comparison) -> go.Figure:
     """Each scenario's difference to the first, with its interval, on each KPI's own scale.
 
-    One panel per KPI (its unit on the axis), the plant and each line as rows, a marker per
-    scenario, and the zero line: a difference shows where it is, not as a bar from zero.
+    One panel per KPI (its unit on the axis; shares in percentage points), the plant and each
+    line as rows, a marker per scenario (one colour each in every panel, side by side within a
+    row), and the zero line: a difference shows where it is, not as a bar from zero.
     """
     from plotly.subplots import make_subplots
 
     kpis = list(dict.fromkeys(r.kpi.rsplit(".", 1)[-1] for r in comparison.rows))
     labels = {k: next(r.label for r in comparison.rows if r.kpi.endswith(k)) for k in kpis}
-    figure = make_subplots(
-        rows=1, cols=len(kpis), subplot_titles=[labels[k] for k in kpis], shared_yaxes=True
-    )
+    titles = [f"{labels[k]} (pp)" if is_share(k) else labels[k] for k in kpis]
+    figure = make_subplots(rows=1, cols=len(kpis), subplot_titles=titles, shared_yaxes=True)
     names = comparison.names
+    scopes = list(dict.fromkeys(r.scope for r in comparison.rows))
+    place = {scope: index for index, scope in enumerate(scopes)}
+    others = len(names) - 1
+    palette = qualitative.D3
     for column, kpi in enumerate(kpis, start=1):
+        scale = 100.0 if is_share(kpi) else 1.0
         rows = [r for r in comparison.rows if r.kpi.rsplit(".", 1)[-1] == kpi]
         for index, name in enumerate(names[1:], start=1):
             points = [(r.scope, r.differences[index - 1]) for r in rows]
             points = [(scope, d) for scope, d in points if d is not None]
+            offset = 0.0 if others == 1 else 0.5 * ((index - 1) / (others - 1) - 0.5)
+            colour = palette[(index - 1) % len(palette)]
             figure.add_trace(
                 go.Scatter(
-                    x=[d.mean for _, d in points],
-                    y=[scope for scope, _ in points],
+                    x=[d.mean * scale for _, d in points],
+                    y=[place[scope] + offset for scope, _ in points],
                     error_x={
                         "type": "data",
                         "symmetric": False,
-                        "array": [d.high - d.mean for _, d in points],
-                        "arrayminus": [d.mean - d.low for _, d in points],
+                        "array": [(d.high - d.mean) * scale for _, d in points],
+                        "arrayminus": [(d.mean - d.low) * scale for _, d in points],
+                        "color": colour,
                     },
                     mode="markers",
-                    marker={"size": 10},
+                    marker={"size": 9, "color": colour},
                     name=f"{name} − {names[0]}",
                     legendgroup=name,
                     showlegend=column == 1,
+                    hovertemplate=f"{name}<br>%{{x:.3g}}<extra></extra>",
                 ),
                 row=1,
                 col=column,
             )
         figure.add_vline(x=0, line_dash="dot", line_color="grey", row=1, col=column)
-    figure.update_yaxes(autorange="reversed")
-    return figure.update_layout(height=160 + 40 * len({r.scope for r in comparison.rows}))
+    figure.update_yaxes(
+        autorange="reversed", tickvals=list(place.values()), ticktext=scopes, zeroline=False
+    )
+    figure.update_xaxes(zeroline=False)
+    return figure.update_layout(
+        height=220 + 45 * len(scopes),
+        legend={"orientation": "h", "yanchor": "top", "y": -0.2, "x": 0},
+        margin={"t": 40},
+    )

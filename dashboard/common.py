@@ -38,6 +38,7 @@ from twin import (
     scenario_files_within,
     scenario_from_document,
 )
+from twin.display import significant
 
 MAX_UPLOAD_BYTES = MAX_DOCUMENT_BYTES
 """Largest file a planner may upload (the safe loader refuses larger ones too)."""
@@ -94,12 +95,19 @@ def remember_upload(name: str) -> None:
         st.session_state.setdefault("uploads", {})[name] = scenario
 
 
-def set_document(document: Any, label: str) -> None:
-    """Make ``document`` the current scenario; validate it and keep its problems for the pages."""
+def set_document(document: Any, label: str, variant: str | None = None) -> None:
+    """Make ``document`` the one current scenario; validate it and keep its problems.
+
+    ``label`` names where it came from (a file, a stored variant); ``variant`` is the id of the
+    stored variant it is, unchanged. Whatever the pages showed of the scenario before is
+    replaced: its problems, its tables, its text.
+    """
     state = st.session_state
     state["document"] = document
     state["scenario_label"] = label
+    state["variant"] = variant
     state["document_version"] = state.get("document_version", 0) + 1
+    state.pop("unreadable", None)
     try:
         state["scenario"] = scenario_from_document(document, label)
         state["problems"] = []
@@ -108,20 +116,48 @@ def set_document(document: Any, label: str) -> None:
         state["problems"] = error.problems
 
 
-def load_text(data: str | bytes, label: str, fmt: Literal["yaml", "json"] | None = None) -> None:
-    """Parse YAML or JSON text with the twin's safe loader and make it the current scenario.
+def set_unreadable(data: str | bytes, label: str, problems: list[Problem]) -> None:
+    """Make a file that could not be read at all the current scenario: its problems, its text.
+
+    Nothing of the scenario before stays current: no document, so no tables; the text editor
+    holds the file's text to be fixed.
+    """
+    state = st.session_state
+    state["document"] = None
+    state["unreadable"] = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
+    state["scenario_label"] = label
+    state["variant"] = None
+    state["document_version"] = state.get("document_version", 0) + 1
+    state["scenario"] = None
+    state["problems"] = problems
+
+
+def parse_text(data: str | bytes, label: str, fmt: Literal["yaml", "json"] | None = None) -> Any:
+    """YAML or JSON text parsed by the twin's safe loader; a :class:`ScenarioError` if it is none.
 
     The format is ``fmt``, or JSON for a label ending in ``.json`` and YAML otherwise.
     """
     if len(data) > MAX_DOCUMENT_BYTES:
-        raise ScenarioError(
-            [Problem("", f"the file is larger than {MAX_DOCUMENT_BYTES // 1_000_000} MB")], label
-        )
+        limit = f"the file is larger than {MAX_DOCUMENT_BYTES // 1_000_000} MB"
+        raise ScenarioError([Problem("", limit)], label)
     fmt = fmt or ("json" if label.lower().endswith(".json") else "yaml")
     try:
-        document = parse_document(data, fmt)
+        return parse_document(data, fmt)
     except ValueError as error:
         raise ScenarioError([Problem("", f"the document {error}")], label) from None
+
+
+def load_text(data: str | bytes, label: str) -> None:
+    """Make a file's text the current scenario (parsed and validated).
+
+    A file that cannot be read becomes the current scenario all the same, with its problem
+    (:func:`set_unreadable`): the file just given is the one every page speaks of.
+    """
+    try:
+        document = parse_text(data, label)
+    except ScenarioError as error:
+        set_unreadable(data if len(data) <= MAX_DOCUMENT_BYTES else b"", label, error.problems)
+        return
     set_document(document, label)
 
 
@@ -144,6 +180,28 @@ def require_scenario() -> Scenario:
         st.stop()
     assert scenario is not None
     return scenario
+
+
+def scenario_sidebar() -> None:
+    """The one current scenario, named in the sidebar of every page, valid or not."""
+    scenario = current_scenario()
+    state = st.session_state
+    label = state.get("scenario_label", "")
+    with st.sidebar:
+        st.caption("Current scenario")
+        if scenario is not None:
+            st.markdown(f"**{scenario.name}**")
+            origin = f"stored variant {state['variant']}" if state.get("variant") else label
+            st.caption(f"{origin} · valid")
+        else:
+            count = len(state.get("problems", []))
+            st.markdown(f"**{label}**")
+            st.caption(f":red[{count} problem{'s' * (count != 1)}]: see the Scenario page")
+
+
+def belongs_to_current(version: int) -> bool:
+    """Whether something made from scenario version ``version`` is of the current scenario."""
+    return version == st.session_state.get("document_version", 0)
 
 
 # ------------------------------------------------------------------------------------- errors
@@ -189,6 +247,8 @@ def number(value: float) -> str:
     """A number with as many decimals as its size needs: 1,234 · 12.3 · 1.23 · 0.123."""
     if not math.isfinite(value):
         return "–"
+    if value == 0:
+        return "0"  # not 0.000: nothing is nothing at any precision
     size = abs(value)
     digits = 0 if size >= 100 else 1 if size >= 10 else 2 if size >= 1 else 3
     return f"{value:,.{digits}f}"
@@ -230,9 +290,39 @@ def kpi_cards(kpis: dict[str, Estimate], columns: int = 4) -> None:
             )
 
 
-def table(frame: pd.DataFrame, name: str) -> None:
-    """A table with a button that downloads it as CSV (``name``.csv)."""
-    st.dataframe(frame, hide_index=True, width="stretch")
+LATE_COLOUR = "#fdd9d7"
+"""Background of a late order's row."""
+BOTTLENECK_COLOUR = "#ffe0b2"
+"""Background of a bottleneck's row."""
+
+
+def table(
+    frame: pd.DataFrame,
+    name: str,
+    highlight: pd.Series | None = None,
+    tint: str = LATE_COLOUR,
+    whole: bool = False,
+) -> None:
+    """A table the page's width, with a button that downloads it as CSV (``name``.csv).
+
+    Its first column stays in view when a wide table scrolls sideways; rows where
+    ``highlight`` is true (late orders, say) are tinted ``tint``. A ``whole`` table shows
+    every row (else ten, and it scrolls).
+    """
+    shown: Any = frame
+    if highlight is not None and bool(highlight.any()):
+        marks = highlight.reindex(frame.index, fill_value=False)
+        shown = frame.style.apply(
+            lambda row: [f"background-color: {tint}" if marks[row.name] else ""] * len(row),
+            axis=1,
+        ).format(lambda v: significant(v) if isinstance(v, float) else v)
+    first: dict[str, Any] = {}
+    if len(frame.columns):  # pinned, as wide as its longest text (7 px a character)
+        texts = [str(frame.columns[0]), *frame.iloc[:, 0].astype(str)]
+        width = min(320, 24 + 7 * max(len(text) for text in texts))
+        first = {frame.columns[0]: st.column_config.Column(pinned=True, width=width)}
+    height: Any = "content" if whole else "auto"
+    st.dataframe(shown, hide_index=True, width="stretch", height=height, column_config=first)
     st.download_button(
         f"Download {name}.csv",
         frame.to_csv(index=False).encode("utf-8"),
@@ -263,9 +353,37 @@ class Job:
         self.done, self.total = done, total
 
 
-def start_job(key: str, label: str, work: Callable[[Progress], Any]) -> None:
-    """Run ``work(progress)`` in a thread; :func:`follow_job` with the same key shows it."""
-    job = Job(label)
+def duration_words(seconds: float) -> str:
+    """A duration as people say it: ``40 s``, ``3 min 20 s``, ``1 h 05 min``."""
+    seconds = max(0.0, seconds)
+    if seconds < 60:
+        return f"{seconds:.0f} s"
+    minutes, rest = divmod(round(seconds), 60)
+    if minutes < 60:
+        return f"{minutes} min {rest:02d} s"
+    return f"{minutes // 60} h {minutes % 60:02d} min"
+
+
+def progress_text(label: str, done: int, total: int, elapsed_s: float) -> str:
+    """``study: 12 of 180 · 36 s · about 8 min 24 s left`` (from the pace so far).
+
+    Before the first task finishes there is no pace to go by, and the text says so.
+    """
+    text = f"{label}: {done} of {total} · {duration_words(elapsed_s)}"
+    if done >= total:
+        return text
+    if done == 0:
+        return f"{text} · time left known after the first finishes"
+    left = elapsed_s / done * (total - done)
+    return f"{text} · about {duration_words(left)} left"
+
+
+def start_job(key: str, label: str, work: Callable[[Progress], Any], total: int = 0) -> None:
+    """Run ``work(progress)`` in a thread; :func:`follow_job` with the same key shows it.
+
+    ``total`` is the number of tasks, when known before the first reports.
+    """
+    job = Job(label, total=total)
 
     def run() -> None:
         try:
@@ -294,10 +412,12 @@ def follow_job(key: str, on_done: Callable[[Any], None], expected_s: float | Non
             elapsed = time.monotonic() - job.started
             if job.total:
                 fraction = job.done / job.total
-                text = f"{job.label}: {job.done} of {job.total} · {elapsed:.0f} s"
+                text = progress_text(job.label, job.done, job.total, elapsed)
             else:
                 fraction = min(elapsed / expected_s, 1.0) if expected_s else 0.0
-                text = f"{job.label}: {elapsed:.0f} s"
+                text = f"{job.label}: {duration_words(elapsed)}"
+                if expected_s:
+                    text += f" · at most about {duration_words(expected_s - elapsed)} left"
             st.progress(fraction, text=text)
             return
         del st.session_state[key]
@@ -339,15 +459,13 @@ def _saved(kind: str, save: Callable[[Store], str]) -> None:
 
 
 def save_simulation(scenario: Scenario, result: SimulationResult) -> None:
-    """Save a simulation run in the store."""
-    label = st.session_state.get("scenario_label")
-    _saved("simulation", lambda store: store.save_simulation(scenario, result, label=label))
+    """Save a simulation run in the store, under the scenario's name (not its file's)."""
+    _saved("simulation", lambda store: store.save_simulation(scenario, result))
 
 
 def save_schedule(scenario: Scenario, document: dict[str, Any]) -> None:
-    """Save a schedule in the store."""
-    label = st.session_state.get("scenario_label")
-    _saved("schedule", lambda store: store.save_schedule(scenario, document, label=label))
+    """Save a schedule in the store, under the scenario's name (not its file's)."""
+    _saved("schedule", lambda store: store.save_schedule(scenario, document))
 
 
 def run_label(run: RunInfo) -> str:

@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 from typer.testing import CliRunner
 
 from dashboard import editing
-from dashboard.common import kpi_card
+from dashboard.common import duration_words, kpi_card, progress_text
 from dashboard.tables import comparison_frame
 from twin import (
     RunOptions,
@@ -58,6 +58,17 @@ def with_scenario(at: AppTest, label: str) -> AppTest:
     return at.run()
 
 
+def with_capacity_run(at: AppTest, label: str) -> AppTest:
+    """Load a bundled scenario as a capacity run (which has a warm-up), then show the page."""
+    document = yaml.safe_load((ROOT / "scenarios" / label).read_text())
+    document["run"]["demand"] = "capacity"
+    at.session_state["document"] = document
+    at.session_state["scenario_label"] = label
+    at.session_state["scenario"] = parse_scenario(yaml.safe_dump(document))
+    at.session_state["problems"] = []
+    return at.run()
+
+
 def widget(widgets: Any, label: str) -> Any:
     return next(w for w in widgets if w.label == label)
 
@@ -77,6 +88,18 @@ def until(at: AppTest, done: Any, seconds: float = 30.0) -> AppTest:
         time.sleep(0.2)
         at.run()
     return at
+
+
+def frame_with(at: AppTest, column: str) -> pd.DataFrame:
+    """The first table on the page that has ``column``."""
+    frames = [d.value for d in at.dataframe if column in d.value.columns]
+    assert frames, f"no table with a column {column!r}"
+    return frames[0]
+
+
+def study_from_file(at: AppTest) -> AppTest:
+    """The Studies page with a study file chosen (instead of one defined on the page)."""
+    return at.radio(key="study-how").set_value("From a study file").run()
 
 
 def no_exception(at: AppTest) -> None:
@@ -156,7 +179,7 @@ def test_orders_can_be_added_in_their_table() -> None:
 
 def test_a_short_simulation_shows_the_kpis_of_the_twin() -> None:
     at = with_scenario(page("simulate"), BASELINE)
-    settings = {"Horizon, days": 2.0, "Warm-up, days": 0.0, "Replications": 2, "Seed": 7}
+    settings = {"Horizon, days": 2.0, "Replications": 2, "Seed": 7}
     simulate_on(at, settings)
     until(at, lambda at: len(at.metric) > 0)
     no_exception(at)
@@ -178,23 +201,22 @@ def test_a_schedule_shows_its_order_table() -> None:
     at = with_scenario(page("schedule"), THREE_TOOLS)
     widget(at.number_input, "Time limit, s").set_value(2.0)
     widget(at.button, "Run the optimiser").click().run()
-    until(at, lambda at: len(at.dataframe) >= 2)
+    until(at, lambda at: any("method" in d.value.columns for d in at.dataframe))
     no_exception(at)
-    orders = at.dataframe[0].value
+    orders = frame_with(at, "tardiness h")
     assert list(orders["order"]) == ["O1"]
-    assert {"due h", "completion h", "tardiness h"} <= set(orders.columns)
-    rules = at.dataframe[1].value
+    assert {"due", "completion", "status"} <= set(orders.columns)
+    rules = frame_with(at, "method")
     assert rules["method"].iloc[0] == "CP-SAT"
     assert {"FIFO", "EDD"} <= set(rules["method"])
     widget(at.number_input, "Replications").set_value(2)
     widget(at.button, "Execute in the twin").click().run()
-    until(at, lambda at: len(at.dataframe) >= 3)
+    until(at, lambda at: any("on time %" in d.value.columns for d in at.dataframe))
     no_exception(at)
-    assert "on-time probability" in at.dataframe[2].value.columns
 
 
 def test_a_failing_run_shows_a_sentence_not_a_traceback() -> None:
-    at = with_scenario(page("simulate"), THREE_TOOLS)
+    at = with_capacity_run(page("simulate"), THREE_TOOLS)
     simulate_on(at, {"Horizon, days": 1.0, "Warm-up, days": 2.0})
     until(at, lambda at: len(at.error) > 0)
     no_exception(at)
@@ -204,7 +226,7 @@ def test_a_failing_run_shows_a_sentence_not_a_traceback() -> None:
 
 def test_r2r_debug_adds_the_details(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("R2R_DEBUG", "1")
-    at = with_scenario(page("simulate"), THREE_TOOLS)
+    at = with_capacity_run(page("simulate"), THREE_TOOLS)
     simulate_on(at, {"Horizon, days": 1.0, "Warm-up, days": 2.0})
     until(at, lambda at: len(at.error) > 0)
     assert "Traceback" in at.expander[0].code[0].value
@@ -255,10 +277,12 @@ def saved_simulations(count: int) -> list[str]:
 
 def test_a_simulation_from_the_dashboard_is_saved_and_history_deletes_it() -> None:
     at = with_scenario(page("simulate"), THREE_TOOLS)
-    simulate_on(at, {"Horizon, days": 1.0, "Warm-up, days": 0.0})
+    simulate_on(at, {"Horizon, days": 1.0})
     until(at, lambda at: len(at.metric) > 0)
     [run] = Store().runs()
     assert run.kind == "simulation"
+    # issue 17: under the scenario's name, not the file's (validation/roll_coupled_...yaml)
+    assert run.name == "Roll-coupled oxidation, PECVD and anneal"
     assert any(run.id in c.value for c in at.caption)
     history = page("history").run()
     no_exception(history)
@@ -275,13 +299,13 @@ def test_compare_shows_two_stored_runs_and_their_difference() -> None:
     # by default the older run is the base and the newer one is compared with it
     expected = compare([store.simulation(first), store.simulation(second)], [first, second])
     at = page("compare").run()
-    at.radio(key="mode").set_value("Stored runs").run()
+    at.radio(key="compare-mode").set_value("Stored runs").run()
     no_exception(at)
-    shown = at.dataframe[0].value  # the plant's rows
-    assert list(shown["KPI"])[:2] == ["orders on time %", "weighted tardiness h"]
-    assert list(shown[f"{second} − {first}"]) == list(
-        comparison_frame(expected, "plant")[f"{second} − {first}"]
-    )
+    shown = at.dataframe[0].value  # the plant's rows: a row per KPI and run
+    assert list(dict.fromkeys(shown["KPI"]))[:2] == ["orders on time %", "weighted tardiness h"]
+    assert list(shown["scenario"])[:2] == [first, second]
+    against = "difference [95 % CI]"
+    assert list(shown[against]) == list(comparison_frame(expected, "plant")[against])
     # and each line of the plant has its own table
     assert len(at.dataframe) == 1 + len(store.simulation(first).lines)
 
@@ -294,7 +318,7 @@ def test_a_stored_study_opens_with_its_table(tmp_path: Path) -> None:
     at = page("studies").run()
     at.button(key="open-study").click().run()
     no_exception(at)
-    shown = at.dataframe[0].value
+    shown = frame_with(at, "store")
     assert list(shown["store"]) == [2, 4]
     assert list(shown["output_m_per_h"]) == pytest.approx(list(result.table["output_m_per_h"]))
 
@@ -314,7 +338,8 @@ def test_four_scenarios_run_with_the_same_seeds_and_their_defaults() -> None:
     no_exception(at)
     assert len(Store().runs(kind="simulation")) == 4
     plant = at.dataframe[0].value
-    assert [c for c in plant.columns if "−" in c] == [f"{c} − {chosen[0]}" for c in chosen[1:]]
+    assert list(dict.fromkeys(plant["scenario"])) == chosen  # each, under each KPI
+    assert "difference [95 % CI]" in plant.columns
     assert any("Bonferroni" in c.value for c in at.caption)
 
 
@@ -328,12 +353,12 @@ def studies(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def test_a_study_launched_from_the_dashboard_shows_its_design_points(studies: Path) -> None:
     (studies / "small.yaml").write_text(STUDY.format(scenario=THREE_TOOLS))
-    at = page("studies").run()
+    at = study_from_file(page("studies").run())
     no_exception(at)
     widget(at.button, "Launch the study").click().run()
-    until(at, lambda at: len(at.dataframe) > 0, seconds=60)
+    until(at, lambda at: any("store" in d.value.columns for d in at.dataframe), seconds=60)
     no_exception(at)
-    assert list(at.dataframe[0].value["store"]) == [2, 4]
+    assert list(frame_with(at, "store")["store"]) == [2, 4]
     [run] = Store().runs(kind="study")
     assert any(run.id in c.value for c in at.caption)
 
@@ -344,7 +369,7 @@ def test_a_study_launched_from_the_dashboard_shows_its_design_points(studies: Pa
 def test_a_study_may_name_only_bundled_or_uploaded_scenarios(studies: Path, named: str) -> None:
     # issue 11: on the server a study file must not read any other file, nor echo its lines
     (studies / "sneaky.yaml").write_text(STUDY.format(scenario=named))
-    at = page("studies").run()
+    at = study_from_file(page("studies").run())
     no_exception(at)
     problems = at.table[0].value.reset_index()
     assert list(problems["path"]) == ["scenario"]
@@ -356,7 +381,7 @@ def test_a_study_may_name_only_bundled_or_uploaded_scenarios(studies: Path, name
 def test_a_bad_study_file_lists_its_problems_by_path(studies: Path) -> None:
     study = STUDY.format(scenario=THREE_TOOLS)
     (studies / "bad.yaml").write_text(study.replace("replications: 2", "replications: 0"))
-    at = page("studies").run()
+    at = study_from_file(page("studies").run())
     no_exception(at)
     problems = at.table[0].value.reset_index()
     assert list(problems["path"]) == ["replications"]
@@ -381,3 +406,104 @@ def test_history_shows_a_stored_schedule_and_simulation() -> None:
     no_exception(at)
     shown = {m.label: (m.value, m.delta) for m in at.metric}
     assert shown["Output m/h"] == kpi_card("output_m_per_h", result.kpis["output_m_per_h"])
+    runs = frame_with(at, "created")  # when, to the minute, as the store's own records say
+    kept = {run.id: f"{run.created:%Y-%m-%d %H:%M}" for run in store.runs()}
+    assert dict(zip(runs["id"], runs["created"], strict=True)) == kept
+
+
+# ------------------------------------------------------------------------- issue 17: bugs
+def app() -> AppTest:
+    return AppTest.from_file(str(APP), default_timeout=30)
+
+
+def sidebar_text(at: AppTest) -> str:
+    return (
+        " ".join(m.value for m in at.sidebar.markdown)
+        + " "
+        + " ".join(c.value for c in at.sidebar.caption)
+    )
+
+
+def test_a_second_upload_replaces_the_first_file_s_problems_and_tables() -> None:
+    at = app().run()
+    no_exception(at)
+    assert "Baseline anode plant" in sidebar_text(at)  # the first visit's scenario, named
+    text = (ROOT / "scenarios" / "validation" / "two_station_fluid.yaml").read_text()
+    bad = text.replace("web_width_m: 1.0", "web_width_m: -1", 1)
+    at.file_uploader(key="upload").upload("bad.yaml", bad.encode()).run()
+    no_exception(at)
+    assert "bad.yaml: 1 problem(s)" in at.error[0].value
+    assert "bad.yaml" in sidebar_text(at) and "1 problem" in sidebar_text(at)
+    at.file_uploader(key="upload").upload("notyaml.yaml", b"name: [unclosed\n").run()
+    no_exception(at)
+    errors = [e.value for e in at.error]
+    assert errors == ["notyaml.yaml: 1 problem(s); fix them below."]
+    [problems] = [t.value.reset_index() for t in at.table]
+    assert list(problems["path"]) == ["(document)"]
+    assert problems["message"][0].startswith("the document is not valid YAML at line 2")
+    assert not at.dataframe  # no tables of bad.yaml's stations, buffers or capacity
+    assert "notyaml.yaml" in sidebar_text(at) and "bad.yaml" not in sidebar_text(at)
+    assert at.text_area[0].value == "name: [unclosed\n"  # its own text, to be fixed
+    good = (ROOT / "scenarios" / THREE_TOOLS).read_bytes()
+    at.file_uploader(key="upload").upload("three.yaml", good).run()
+    no_exception(at)
+    assert not at.error and not at.table
+    assert "Roll-coupled oxidation, PECVD and anneal" in sidebar_text(at)
+
+
+def test_progress_says_how_long_is_left_from_the_pace_so_far() -> None:
+    # 12 of 180 in 36 s: 3 s each, so 168 more take 504 s = 8 min 24 s
+    assert progress_text("study", 12, 180, 36.0) == (
+        "study: 12 of 180 · 36 s · about 8 min 24 s left"
+    )
+    assert progress_text("study", 0, 180, 6.0) == (
+        "study: 0 of 180 · 6 s · time left known after the first finishes"
+    )
+    assert progress_text("study", 180, 180, 540.0) == "study: 180 of 180 · 9 min 00 s"
+    assert duration_words(3 * 3600 + 5 * 60) == "3 h 05 min"
+
+
+def test_capacity_tables_show_rounded_figures_and_per_cent() -> None:
+    at = with_scenario(page("scenario"), BASELINE)
+    no_exception(at)
+    inl1 = frame_with(at, "speed m/min")
+    pc1 = inl1.set_index("station").loc["PC1 ◀ bottleneck"]
+    # PC1: 3000 nm·m/min × 4 sources / 4000 nm = 3 m/min; a 1500 m roll in 500 min
+    assert (pc1["speed m/min"], pc1["per roll min"], pc1["m/h"]) == (3.0, 500.0, 180.0)
+    for column in ("changeover %", "availability %"):
+        assert all(0 <= v <= 100 and round(v, 1) == v for v in inl1[column])
+    for column in ("speed m/min", "per roll min", "m/h", "m²/h", "m/h × avail."):
+        assert all(len(f"{v:.10g}".replace(".", "").lstrip("0")) <= 4 for v in inl1[column])
+    first = next(d for d in at.dataframe if "speed m/min" in d.value.columns)
+    assert '"pinned":true' in first.proto.columns.replace(" ", "")  # the station stays in view
+
+
+def test_results_of_an_earlier_version_of_the_scenario_say_so() -> None:
+    scenario = load_scenario(ROOT / "scenarios" / THREE_TOOLS)
+    options = RunOptions.of(scenario, replications=1, horizon_min=600)
+    at = with_scenario(page("simulate"), THREE_TOOLS)
+    at.session_state["simulation"] = (simulate(scenario, options), scenario, -1)
+    at.run()
+    no_exception(at)
+    assert "before the latest change to the current scenario" in at.warning[0].value
+
+
+def test_nothing_reads_as_0_not_0_000() -> None:
+    from dashboard.common import number
+
+    assert (number(0.0), number(0.5), number(12.34), number(1234.5)) == (
+        "0",
+        "0.500",
+        "12.3",
+        "1,234",
+    )
+
+
+def test_differences_read_signed_with_shares_in_percentage_points() -> None:
+    from dashboard.tables import difference_text
+
+    assert difference_text("on_time_fraction", 0.034, 0.012, 0.056) == "+3.4 pp [+1.2, +5.6]"
+    assert difference_text("lead_time_h", -0.1111, -0.2, 0.0) == "−0.111 [−0.2, 0]"
+    assert difference_text("lead_time_h", -0.1111, -0.1111, -0.1111) == (
+        "−0.111 (same in every replication)"
+    )

@@ -20,6 +20,7 @@ from twin.store import SCHEMA_VERSION, STORE_ENV, default_path
 
 runner = CliRunner()
 FLUID = VALIDATION / "two_station_fluid.yaml"
+SPEED = "lines[0].stations[1].equipment.speed_m_min"
 
 
 @pytest.fixture
@@ -201,3 +202,77 @@ def test_a_simulation_exports_its_estimates(store: Store) -> None:
     assert json.loads(export_bytes(store, schedule, "json")[1])["schedule"] == {
         "objective": "makespan"
     }
+
+
+# ---------------------------------------------------------------------------------- variants
+def _version_1(path: Path) -> None:
+    """Make ``path`` a store as release 1 wrote it: the runs, no variants table, schema 1."""
+    Store(path).close()
+    connection = sqlite3.connect(path)
+    connection.executescript(
+        "DROP TABLE variants; UPDATE meta SET value = '1' WHERE key = 'schema_version'; "
+        "PRAGMA user_version = 1;"
+    )
+    connection.close()
+
+
+def _schema(path: Path) -> tuple[int, str, bool]:
+    connection = sqlite3.connect(path)
+    version = connection.execute("PRAGMA user_version").fetchone()[0]
+    meta = connection.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0]
+    tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}
+    connection.close()
+    return version, meta, "variants" in tables
+
+
+def test_a_variant_is_kept_with_its_parent_and_its_document(store: Store) -> None:
+    base = load_scenario(FLUID)
+    root = store.save_variant(base)
+    faster = base.with_changes({SPEED: 9})
+    child = store.save_variant(faster, name="faster M2", parent=root, changes={SPEED: 9})
+    assert (root, child) == ("v-0001", "v-0002")
+    infos = store.variants()
+    assert [(v.id, v.name, v.parent) for v in infos] == [
+        (root, base.name, None),
+        (child, "faster M2", root),
+    ]
+    assert infos[1].changes == {SPEED: 9}
+    assert store.variant_document(child)["lines"][0]["stations"][1]["equipment"]["speed_m_min"] == 9
+    assert store.find_variant(faster) == child and store.find_variant(base) == root
+    with pytest.raises(StoreError, match="no scenario variant 'v-0009'"):
+        store.save_variant(base, parent="v-0009")
+    assert store.runs() == []  # variants are not runs
+
+
+def test_a_version_1_store_is_read_as_it_is_and_migrated_by_its_first_variant(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "old.sqlite"
+    _version_1(path)
+    scenario = load_scenario(FLUID)
+    options = RunOptions.of(scenario, replications=2, horizon_min=600)
+    run_id = Store(path).save_simulation(scenario, simulate(scenario, options))
+    old = Store(path)
+    assert old.variants() == [] and old.find_variant(scenario) is None
+    assert _schema(path) == (1, "1", False)  # reading and keeping runs change no schema
+    variant = old.save_variant(scenario)
+    assert _schema(path) == (SCHEMA_VERSION, str(SCHEMA_VERSION), True)
+    again = Store(path)
+    assert [v.id for v in again.variants()] == [variant]
+    assert again.simulation(run_id).replications == 2  # the runs kept before are still there
+
+
+def test_a_migration_that_fails_halfway_leaves_the_store_at_version_1(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import twin.store
+
+    path = tmp_path / "old.sqlite"
+    _version_1(path)
+    broken = (*twin.store._VARIANTS, "CREATE INDEX broken ON no_such_table (x)")
+    monkeypatch.setattr(twin.store, "_VARIANTS", broken)
+    with pytest.raises(sqlite3.OperationalError):
+        Store(path).save_variant(load_scenario(FLUID))
+    assert _schema(path) == (1, "1", False)  # the table made before the failure rolled back
+    monkeypatch.undo()
+    assert Store(path).variants() == []

@@ -24,10 +24,12 @@ from twin.engine import (
 )
 from twin.scenario import (
     MAX_DOCUMENT_BYTES,
+    Change,
     InputError,
     Problem,
     Scenario,
     ScenarioError,
+    changed_paths,
     load_scenario,
     parse_document,
     parse_scenario,
@@ -40,10 +42,12 @@ from twin.scenario import (
 # the garbage collector in every simulation. Their names are imported when first used.
 _LAZY_MODULES: dict[str, tuple[str, ...]] = {
     "twin.schedule.plant": ("OBJECTIVES", "PlantSchedule", "schedule_plant", "to_plan"),
-    "twin.store": ("RunInfo", "Store", "StoreError"),
+    "twin.store": ("RunInfo", "Store", "StoreError", "VariantInfo"),
     "twin.bundled": ("bundled_folder",),
     "twin.report": ("export", "export_bytes"),
     "twin.comparison": ("Comparison", "compare", "run_with_common_seeds"),
+    # shift calendars as off-shift intervals (Gantt shading, load against capacity)
+    "twin.engine.calendar": ("off_shift_intervals",),
     "twin.study": (
         "Design",
         "Factor",
@@ -80,6 +84,7 @@ __all__ = [
     "MAX_DOCUMENT_BYTES",
     "OBJECTIVES",
     "BufferChange",
+    "Change",
     "ColumnMap",
     "Comparison",
     "Design",
@@ -105,14 +110,17 @@ __all__ = [
     "StudyInterrupted",
     "StudyResult",
     "StudySpec",
+    "VariantInfo",
     "bundled_folder",
     "calibrate",
     "calibrated_yaml",
+    "changed_paths",
     "compare",
     "export",
     "export_bytes",
     "load_scenario",
     "load_study",
+    "off_shift_intervals",
     "paired_difference",
     "parse_document",
     "parse_scenario",

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import errno
+import hashlib
 import json
 import os
 import re
@@ -46,8 +47,13 @@ if TYPE_CHECKING:  # pandas is loaded only by the study results that need it
 
 STORE_ENV = "R2R_STORE"
 """Environment variable naming the store file (default ``./r2r-store.sqlite``)."""
-SCHEMA_VERSION = 1
-"""Version of the tables below; a store with a higher one was written by a newer release."""
+SCHEMA_VERSION = 2
+"""Version of the tables below; a store with a higher one was written by a newer release.
+
+Version 2 added the ``variants`` table (scenario variants and their parents). A version-1 store
+is read as it is (it has no variants) and gains the table, in one transaction, when its first
+variant is kept.
+"""
 APPLICATION_ID = 0x52325254
 """``PRAGMA application_id`` of an r2r store: 'R2RT' in ASCII."""
 _SQLITE_HEADER = b"SQLite format 3\x00"
@@ -66,6 +72,22 @@ Doing = Literal["create", "open", "read", "write to"]
 RunKind = Literal["simulation", "schedule", "study"]
 RunStatus = Literal["running", "finished", "partial"]
 _PREFIX: dict[str, str] = {"simulation": "s", "schedule": "sc", "study": "st"}
+_VARIANT_PREFIX = "v"
+
+_VARIANTS = (
+    """CREATE TABLE IF NOT EXISTS variants (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    parent TEXT REFERENCES variants (id),
+    created TEXT NOT NULL,
+    document TEXT NOT NULL,
+    document_key TEXT NOT NULL,
+    changes TEXT NOT NULL
+)""",
+    "CREATE INDEX IF NOT EXISTS variants_document_key ON variants (document_key)",
+)
+"""Schema 2: scenario variants, each with its parent (None for a root) and the changes asked."""
 
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -97,7 +119,7 @@ CREATE TABLE replications (
     written TEXT NOT NULL,
     PRIMARY KEY (run_id, point, replication)
 );
-"""
+""" + "".join(f"{statement};\n" for statement in _VARIANTS)
 
 
 @dataclass(frozen=True)
@@ -134,6 +156,23 @@ class RunInfo(BaseModel):
     status: RunStatus
     tasks_done: int
     tasks_total: int
+
+
+class VariantInfo(BaseModel):
+    """A scenario kept in the store's tree: a root (no parent) or a variant of its parent."""
+
+    id: str
+    name: str
+    parent: str | None
+    created: dt.datetime
+    changes: dict[str, Any]
+    """The values set by path when it was derived from its parent (empty for a root)."""
+
+
+def document_key(document: dict[str, Any]) -> str:
+    """A scenario document's fingerprint: two documents with the same content share it."""
+    text = json.dumps(document, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def default_path() -> Path:
@@ -406,7 +445,7 @@ class Store:
                 f"{self.path} was written by a newer r2r (store schema {version}; this release "
                 f"reads up to {SCHEMA_VERSION}); upgrade r2r to open it"
             )
-        if version < SCHEMA_VERSION:
+        if version < 1:
             raise StoreError(
                 f"{self.path} has store schema {version}, which this release cannot migrate"
             )
@@ -663,6 +702,110 @@ class Store:
             connection.execute(
                 "UPDATE runs SET status = 'finished', result = ? WHERE id = ?", (summary, run_id)
             )
+
+    def _migrate(self, connection: sqlite3.Connection) -> None:
+        """Bring a version-1 store to this release's schema, inside the caller's transaction.
+
+        Killed or out of space halfway, the transaction rolls back and the store stays a
+        version-1 store, as readable as before.
+        """
+        version = connection.execute("PRAGMA user_version").fetchone()[0]
+        if version >= SCHEMA_VERSION:
+            return
+        for statement in _VARIANTS:
+            connection.execute(statement)
+        connection.execute(
+            "UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION),)
+        )
+        connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    def save_variant(
+        self,
+        scenario: Scenario,
+        *,
+        name: str | None = None,
+        parent: str | None = None,
+        changes: dict[str, Any] | None = None,
+    ) -> str:
+        """Keep a scenario in the tree, as a variant of ``parent`` (or a root); return its id.
+
+        ``changes`` are the values set by path to derive it from its parent.
+        """
+        document = scenario.model_dump(mode="json", by_alias=True, exclude_none=True)
+        if parent is not None:
+            parent = self._variant_row(parent, "id")["id"]
+        created = dt.datetime.now(dt.UTC).isoformat()
+        with self._transaction() as connection:
+            self._migrate(connection)
+            cursor = connection.execute(
+                "INSERT INTO variants (id, name, parent, created, document, document_key, "
+                "changes) VALUES ('', ?, ?, ?, ?, ?, ?)",
+                (
+                    name or scenario.name,
+                    parent,
+                    created,
+                    json.dumps(document),
+                    document_key(document),
+                    json.dumps(changes or {}, default=str),
+                ),
+            )
+            variant_id = f"{_VARIANT_PREFIX}-{cursor.lastrowid:04d}"
+            connection.execute(
+                "UPDATE variants SET id = ? WHERE seq = ?", (variant_id, cursor.lastrowid)
+            )
+        return variant_id
+
+    def _has_variants_table(self) -> bool:
+        rows = self._query("SELECT name FROM sqlite_master WHERE type = 'table' AND name = ?",
+                           ("variants",))  # fmt: skip
+        return bool(rows)
+
+    def variants(self) -> list[VariantInfo]:
+        """Every scenario of the tree, oldest first (a store of schema 1 has none)."""
+        if not self._has_variants_table():
+            return []
+        rows = self._query(
+            "SELECT id, name, parent, created, changes FROM variants ORDER BY seq", (), "a variant"
+        )
+        return [
+            VariantInfo(
+                id=row["id"],
+                name=row["name"],
+                parent=row["parent"],
+                created=self._decode(
+                    row["id"], "record", row["created"], dt.datetime.fromisoformat
+                ),
+                changes=self._decode(row["id"], "changes", row["changes"], _json_object),
+            )
+            for row in rows
+        ]
+
+    def _variant_row(self, variant_id: str, columns: str) -> sqlite3.Row:
+        rows = (
+            self._query(f"SELECT {columns} FROM variants WHERE id = ?", (variant_id,), variant_id)
+            if self._has_variants_table()
+            else []
+        )
+        if not rows:
+            raise StoreError(f"no scenario variant {variant_id!r} in {self.path}")
+        return rows[0]
+
+    def variant_document(self, variant_id: str) -> dict[str, Any]:
+        """The full scenario document of a variant (or root) of the tree."""
+        text = self._variant_row(variant_id, "document")["document"]
+        document: dict[str, Any] = self._decode(variant_id, "scenario", text, _json_object)
+        return document
+
+    def find_variant(self, scenario: Scenario) -> str | None:
+        """The oldest scenario of the tree with exactly this content, if any."""
+        if not self._has_variants_table():
+            return None
+        document = scenario.model_dump(mode="json", by_alias=True, exclude_none=True)
+        rows = self._query(
+            "SELECT id FROM variants WHERE document_key = ? ORDER BY seq LIMIT 1",
+            (document_key(document),),
+        )
+        return rows[0]["id"] if rows else None
 
     def delete(self, run_id: str) -> None:
         """Remove a run or study and its replications."""

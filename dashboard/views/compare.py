@@ -8,6 +8,9 @@ The scenario being edited is one of the choices, and the run settings start from
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+
 import streamlit as st
 
 from dashboard import charts, tables
@@ -23,6 +26,7 @@ from dashboard.common import (
     start_job,
     table,
 )
+from dashboard.variants import choice_label
 from twin import (
     Comparison,
     RunOptions,
@@ -30,6 +34,7 @@ from twin import (
     SimulationResult,
     compare,
     load_scenario,
+    scenario_from_document,
     simulate,
 )
 
@@ -65,13 +70,24 @@ def _stored() -> Comparison | None:
     return compare(results, [labels[label] for label in chosen])
 
 
-def _choices() -> dict[str, Scenario | None]:
-    """The scenarios to pick from: the one being edited first, then the bundled ones."""
-    choices: dict[str, Scenario | None] = {}
+def _choices() -> dict[str, Callable[[], Scenario]]:
+    """The scenarios to pick from: the one being edited, the bundled ones, the stored variants."""
+    choices: dict[str, Callable[[], Scenario]] = {}
     current = current_scenario()
     if current is not None:
-        choices[CURRENT] = current
-    choices.update(dict.fromkeys(bundled_scenarios(), None))
+        edited: Scenario = current
+        choices[CURRENT] = lambda: edited
+    for label, path in bundled_scenarios().items():
+        choices[label] = functools.partial(load_scenario, path)
+    store = open_store()
+    for variant in store.variants():
+        label = choice_label(variant.id, variant.name)
+
+        def stored(variant_id: str = variant.id) -> Scenario:
+            document = store.variant_document(variant_id)
+            return scenario_from_document(document, f"variant {variant_id}")
+
+        choices[label] = stored
     return choices
 
 
@@ -79,8 +95,11 @@ def _run_here() -> None:
     """Run the chosen scenarios with the same seeds (common random numbers), then save them."""
     choices = _choices()
     names = list(choices)
+    kept = st.session_state.get("compare-scenarios")
+    if kept is not None:  # a choice that is gone (a variant deleted, no current scenario)
+        st.session_state["compare-scenarios"] = [c for c in kept if c in choices]
     chosen = st.multiselect(
-        "Scenarios (the first is the base)",
+        "Scenarios (the first is the base): the one being edited, bundled ones, stored variants",
         names,
         default=names[:2],
         max_selections=MAX_SCENARIOS,
@@ -89,8 +108,7 @@ def _run_here() -> None:
     if len(chosen) < 2:
         st.info("Choose at least two scenarios.")
         return
-    bundled = bundled_scenarios()
-    scenarios = [choices[c] or load_scenario(bundled[c]) for c in chosen]
+    scenarios = [choices[c]() for c in chosen]
     first = scenarios[0].run
     with st.form("compare-form"):
         question = st.radio(
@@ -129,11 +147,12 @@ def _run_here() -> None:
                 progress(index * int(replications) + done, total)
 
             result = simulate(scenario, options, progress=step)
-            open_store().save_simulation(scenario, result, label=scenario.name)
+            open_store().save_simulation(scenario, result)
             results.append(result)
         return compare(results, chosen, [f"every scenario ran with seed {int(seed)}"])
 
-    start_job(JOB, f"simulating {len(scenarios)} scenarios", work)
+    count = len(scenarios) * int(replications)
+    start_job(JOB, f"simulating {len(scenarios)} scenarios", work, total=count)
 
 
 def show_comparison(comparison: Comparison) -> None:
@@ -153,7 +172,7 @@ def show_comparison(comparison: Comparison) -> None:
     scopes = list(dict.fromkeys(r.scope for r in comparison.rows))
     for scope in scopes:
         st.subheader("Plant" if scope == "plant" else f"Line {scope}")
-        table(tables.comparison_frame(comparison, scope), f"comparison-{scope}")
+        table(tables.comparison_frame(comparison, scope), f"comparison-{scope}", whole=True)
 
 
 def page() -> None:
@@ -163,7 +182,7 @@ def page() -> None:
         "Compare",
         ["Scenarios, run here with the same seeds", "Stored runs"],
         horizontal=True,
-        key="mode",
+        key="compare-mode",
     )
     if mode == "Stored runs":
         comparison = _stored()

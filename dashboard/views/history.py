@@ -19,7 +19,7 @@ def _open(run_id: str, kind: str) -> None:
         return
     scenario = scenario_from_document(store.scenario_document(run_id), f"run {run_id}")
     if kind == "simulation":
-        show_simulation(store.simulation(run_id), scenario.start, "history")
+        show_simulation(store.simulation(run_id), scenario, "history")
     else:
         show_schedule(store.schedule(run_id), scenario, "history")
 
@@ -38,7 +38,7 @@ def page() -> None:
                 "kind": run.kind,
                 "name": run.name,
                 "scenario": run.scenario,
-                "created": run.created,
+                "created": f"{run.created:%Y-%m-%d %H:%M}",
                 "status": run.status,
                 "tasks": f"{run.tasks_done} / {run.tasks_total}" if run.tasks_total else "",
             }

@@ -10,17 +10,19 @@ import yaml
 
 from dashboard import editing
 from dashboard.common import (
+    BOTTLENECK_COLOUR,
     MAX_UPLOAD_BYTES,
     boundary,
     bundled_scenarios,
     current_scenario,
     load_text,
+    parse_text,
     remember_upload,
     set_document,
     show_problems,
     table,
 )
-from dashboard.tables import capacity_frame
+from dashboard.tables import capacity_frame, rounded
 from twin import Scenario, ScenarioError, static_capacity
 
 
@@ -37,6 +39,7 @@ def _source() -> None:
         if st.button("Load", key="load-bundled") and label is not None:
             load_text(bundled[label].read_bytes(), label)
             _loaded()
+            st.rerun()  # every part of the page, and the sidebar, shows the new scenario
     with upload:
         uploaded = st.file_uploader(
             f"Or upload one (YAML or JSON, at most {MAX_UPLOAD_BYTES // 1_000_000} MB)",
@@ -48,23 +51,30 @@ def _source() -> None:
             load_text(uploaded.getvalue(), uploaded.name)
             remember_upload(uploaded.name)
             _loaded()
+            st.rerun()
 
 
 def document_yaml() -> str:
-    """The current document as YAML text."""
-    return yaml.safe_dump(st.session_state["document"], sort_keys=False, allow_unicode=True)
+    """The current document as YAML text (a file that could not be read: its own text)."""
+    document = st.session_state.get("document")
+    if document is None:
+        return str(st.session_state.get("unreadable", ""))
+    return yaml.safe_dump(document, sort_keys=False, allow_unicode=True)
 
 
 def _apply_text(key: str) -> None:
     """Parse the edited text with the safe loader and validate it.
 
-    Text that is no YAML at all leaves the document as it was and shows why.
+    Text that is no YAML at all leaves the document as it was (its tables stay) and shows why.
     """
+    label = st.session_state["scenario_label"]
     try:
-        load_text(st.session_state[key], st.session_state["scenario_label"], "yaml")
+        document = parse_text(st.session_state[key], label, "yaml")
     except ScenarioError as error:
         st.session_state["scenario"] = None
         st.session_state["problems"] = error.problems
+        return
+    set_document(document, label)
 
 
 def _text_editor() -> None:
@@ -97,6 +107,11 @@ def _tables(version: int) -> None:
                 width="stretch",
                 num_rows="dynamic" if name == "Orders" else "fixed",
                 disabled=["path"],
+                column_config={  # the item's path and id stay in view when the table scrolls
+                    column: st.column_config.Column(pinned=True)
+                    for column in ("path", "id")
+                    if column in before.columns
+                },
             )
             if after.equals(before):
                 continue
@@ -121,18 +136,20 @@ def _capacity(scenario: Scenario) -> None:
             f"with availability at most {capacity.bound_m_h:.1f} m/h"
         )
         frame = capacity_frame(capacity, width)
-        st.dataframe(
-            frame.style.apply(
-                lambda row: ["background-color: #ffe0b2" if row["bottleneck"] else ""] * len(row),
-                axis=1,
-            ),
-            hide_index=True,
-            width="stretch",
-        )
+        bottleneck = frame["station"].str.endswith("bottleneck")
+        table(frame, f"capacity-{capacity.line}-{capacity.product}", bottleneck, BOTTLENECK_COLOUR)
     rows = [
-        {"line": c.line, "product": c.product, "bottleneck": c.bottleneck, "max m/h": c.max_m_h}
+        {
+            "line": c.line,
+            "product": c.product,
+            "bottleneck": c.bottleneck,
+            "max m/h": rounded(c.max_m_h),
+            "max m²/h": rounded(c.max_m2_h),
+            "with availability m/h": rounded(c.bound_m_h),
+        }
         for c in static_capacity(scenario)
     ]
+    st.markdown("**Every line and product**")
     table(pd.DataFrame(rows), "capacity")
 
 

@@ -6,9 +6,10 @@ from typing import Any
 
 import streamlit as st
 
-from dashboard import charts, tables
+from dashboard import tables
 from dashboard.common import (
     Progress,
+    belongs_to_current,
     follow_job,
     require_scenario,
     running,
@@ -18,6 +19,8 @@ from dashboard.common import (
     start_job,
     table,
 )
+from dashboard.views import state_plan
+from dashboard.views.plan_view import show_schedule
 from twin import (
     OBJECTIVES,
     RunOptions,
@@ -44,34 +47,19 @@ def _settings(scenario: Scenario) -> None:
         st.warning("The scenario has no orders: there is nothing to schedule.")
         return
     st.session_state["schedule-limit"] = limit
+    version = st.session_state.get("document_version", 0)
 
     def work(_progress: Progress) -> dict[str, Any]:
         return schedule_plant(scenario, objective, time_limit_s=limit).document(objective)
 
+    def finished(document: dict[str, Any]) -> None:
+        st.session_state["schedule"] = (document, scenario, version)
+        st.session_state.pop("schedule-twin", None)
+        save_schedule(scenario, document)
+
+    st.session_state["schedule-finished"] = finished
+
     start_job(JOB, "optimising", work)
-
-
-def show_schedule(document: dict[str, Any], scenario: Scenario, key: str) -> None:
-    """A schedule's Gantt per tool, its orders and its comparison with the dispatching rules."""
-    solution = document["solution"]
-    label = document.get("label") or f"CP-SAT {solution['status']}"
-    st.markdown(
-        f"**{label}** · {solution['wall_time_s']:.1f} s · objective {document['objective']}"
-    )
-    for line in document.get("summary", [])[1:]:
-        st.caption(line)
-    if document.get("explanation"):
-        st.warning(" ".join(document["explanation"]))
-    if not solution["machines"] or not any(solution["machines"].values()):
-        st.error(f"No schedule: {solution.get('message') or solution['status']}")
-        return
-    products = {order.id: order.product for order in scenario.orders}
-    gantt = charts.schedule_gantt(document, products, scenario.start)
-    st.plotly_chart(gantt, key=f"{key}-gantt")
-    st.subheader("Orders")
-    table(tables.schedule_orders_frame(document, scenario), f"{key}-orders")
-    st.subheader("Against the dispatching rules")
-    table(tables.rules_frame(document), f"{key}-rules")
 
 
 def _execute(document: dict[str, Any], scenario: Scenario) -> None:
@@ -87,7 +75,8 @@ def _execute(document: dict[str, Any], scenario: Scenario) -> None:
             options = RunOptions.of(scenario, replications=int(replications), plan=plan)
             return simulate(scenario, options, progress=progress)
 
-        start_job(TWIN_JOB, "executing the schedule", work)
+        count = int(replications)
+        start_job(TWIN_JOB, "executing the schedule", work, total=count)
 
     def finished(result: SimulationResult) -> None:
         st.session_state["schedule-twin"] = result
@@ -96,25 +85,32 @@ def _execute(document: dict[str, Any], scenario: Scenario) -> None:
     follow_job(TWIN_JOB, finished)
     result = st.session_state.get("schedule-twin")
     if result is not None:
-        table(tables.orders_frame(result), "schedule-on-time")
+        orders = tables.orders_frame(result)
+        table(orders, "schedule-on-time", tables.late_rows(orders))
+
+
+FROM = ("The order book from the scenario's start", "From a plant state: the plan from now")
 
 
 def page() -> None:
     """The Schedule page."""
     st.title("Schedule")
     scenario = require_scenario()
-    st.caption(f"Scenario: {st.session_state['scenario_label']} · {scenario.name}")
+    st.caption(f"Scenario: {scenario.name} ({st.session_state['scenario_label']})")
+    if st.radio("Plan", FROM, horizontal=True, key="schedule-from") == FROM[1]:
+        state_plan.panel(scenario)
+        return
     _settings(scenario)
-
-    def finished(document: dict[str, Any]) -> None:
-        st.session_state["schedule"] = (document, scenario)
-        st.session_state.pop("schedule-twin", None)
-        save_schedule(scenario, document)
-
+    finished = st.session_state.get("schedule-finished", lambda _document: None)
     follow_job(JOB, finished, expected_s=st.session_state.get("schedule-limit"))
     saved_note()
     if "schedule" in st.session_state:
-        document, scheduled = st.session_state["schedule"]
+        document, scheduled, version = st.session_state["schedule"]
+        if not belongs_to_current(version):
+            st.warning(
+                f"This schedule is of {scheduled.name!r} as it was before the latest change to "
+                "the current scenario: run the optimiser again for the current one."
+            )
         show_schedule(document, scheduled, "schedule")
         if document.get("plan"):
             _execute(document, scheduled)

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import streamlit as st
 
-from dashboard import charts, tables
+from dashboard import charts, gantt, tables
 from dashboard.common import (
     Progress,
+    belongs_to_current,
     boundary,
     follow_job,
     kpi_cards,
@@ -19,6 +18,7 @@ from dashboard.common import (
     start_job,
     table,
 )
+from dashboard.views.gantt_panel import show_gantt
 from twin import RunOptions, Scenario, SimulationResult, simulate
 
 JOB = "simulation-job"
@@ -27,18 +27,23 @@ JOB = "simulation-job"
 def _settings(scenario: Scenario) -> None:
     """The run's settings, defaulting to the scenario's; a submit starts the run."""
     version = st.session_state.get("document_version", 0)
-    horizon_days = scenario.run.horizon / 1440
+    defaults = RunOptions.of(scenario)
+    orders = defaults.demand == "orders"
     with st.form("simulate-form"):
         days_box, warmup_box, replications_box, seed_box = st.columns(4)
         days = days_box.number_input(
-            "Horizon, days", 0.01, 3650.0, horizon_days, key=f"days-{version}"
+            "Horizon, days", 0.01, 3650.0, defaults.horizon_min / 1440, key=f"days-{version}"
         )
         warmup = warmup_box.number_input(
             "Warm-up, days",
             0.0,
             3650.0,
-            min(scenario.run.warmup / 1440, horizon_days / 2),
+            defaults.warmup_min / 1440,
             key=f"warmup-{version}",
+            disabled=orders,
+            help="An order-book run counts every order from the start: it has no warm-up."
+            if orders
+            else "Deleted from the statistics of this capacity run.",
         )
         replications = replications_box.number_input(
             "Replications", 1, 1000, scenario.run.replications, key=f"replications-{version}"
@@ -54,16 +59,22 @@ def _settings(scenario: Scenario) -> None:
             replications=int(replications),
             seed=int(seed),
             horizon_min=days * 1440,
-            warmup_min=warmup * 1440,
+            warmup_min=0.0 if orders else warmup * 1440,
             event_log=True,
             genealogy=True,
         )
         return simulate(scenario, options, progress=progress)
 
-    start_job(JOB, f"simulating {int(replications)} replication(s)", work)
+    def finished(result: SimulationResult) -> None:
+        st.session_state["simulation"] = (result, scenario, version)
+        save_simulation(scenario, result)
+
+    st.session_state["simulation-finished"] = finished
+    count = int(replications)
+    start_job(JOB, f"simulating {count} replication(s)", work, total=count)
 
 
-def show_simulation(result: SimulationResult, origin: dt.datetime | None, key: str) -> None:
+def show_simulation(result: SimulationResult, scenario: Scenario, key: str) -> None:
     """A simulation's KPI cards, charts and tables (``key`` keeps widgets of two views apart)."""
     st.caption(
         f"{result.scenario} · {result.horizon_days:g} days (warm-up {result.warmup_days:g}) · "
@@ -75,12 +86,12 @@ def show_simulation(result: SimulationResult, origin: dt.datetime | None, key: s
     bottleneck = result.bottleneck
     st.info(
         f"Bottleneck (active-period method): **{bottleneck.station}**, "
-        f"{bottleneck.share:.0%} of the time"
+        f"{bottleneck.share:.0%} of the time · the Plant page draws the plant from this run"
     )
     tabs = st.tabs(["Time in state", "Buffers", "Output", "Gantt", "Quality", "Orders"])
     with tabs[0], boundary():
         st.plotly_chart(charts.state_bars(result), key=f"{key}-states")
-        table(tables.stations_frame(result), f"{key}-stations")
+        table(tables.stations_frame(result), f"{key}-stations", whole=True)
     with tabs[1], boundary():
         levels = charts.buffer_levels(result)
         if levels is None:
@@ -89,20 +100,21 @@ def show_simulation(result: SimulationResult, origin: dt.datetime | None, key: s
             st.plotly_chart(levels, key=f"{key}-levels")
             table(tables.buffers_frame(result), f"{key}-buffers")
     with tabs[2], boundary():
-        output = charts.output_over_time(result.rolls or [])
+        output = charts.output_over_time(result.rolls or [], result.start)
         if output is not None:
             st.plotly_chart(output, key=f"{key}-output")
         table(tables.lines_frame(result), f"{key}-lines")
+    orders = tables.orders_frame(result)
     with tabs[3], boundary():
         if result.events:
-            horizon = result.horizon_days * 1440
-            st.plotly_chart(charts.state_gantt(result.events, horizon, origin), key=f"{key}-gantt")
+            chart = gantt.simulation_gantt(result, scenario)
+            show_gantt(chart, orders, tables.late_rows(orders), f"{key}-gantt")
         else:
-            st.caption("This run kept no event log.")
+            st.caption("This run kept no event log: the Plant page can replay a stored run.")
     with tabs[4], boundary():
         _quality(result, key)
     with tabs[5], boundary():
-        table(tables.orders_frame(result), f"{key}-orders")
+        table(orders, f"{key}-orders", tables.late_rows(orders))
 
 
 def _quality(result: SimulationResult, key: str) -> None:
@@ -124,15 +136,15 @@ def page() -> None:
     """The Simulate page."""
     st.title("Simulate")
     scenario = require_scenario()
-    st.caption(f"Scenario: {st.session_state['scenario_label']} · {scenario.name}")
+    st.caption(f"Scenario: {scenario.name} ({st.session_state['scenario_label']})")
     _settings(scenario)
-
-    def finished(result: SimulationResult) -> None:
-        st.session_state["simulation"] = (result, scenario.start)
-        save_simulation(scenario, result)
-
-    follow_job(JOB, finished)
+    follow_job(JOB, st.session_state.get("simulation-finished", lambda _result: None))
     saved_note()
     if "simulation" in st.session_state:
-        result, origin = st.session_state["simulation"]
-        show_simulation(result, origin, "simulation")
+        result, simulated, version = st.session_state["simulation"]
+        if not belongs_to_current(version):
+            st.warning(
+                f"These results are of {simulated.name!r} as it was before the latest change "
+                "to the current scenario: run again to see the current one."
+            )
+        show_simulation(result, simulated, "simulation")

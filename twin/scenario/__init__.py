@@ -13,6 +13,7 @@ into a document (:mod:`.paths`), safe parsing (:mod:`.documents`), messages (:mo
 
 from twin.problems import InputError, Problem, ScenarioError, UsageError, did_you_mean
 from twin.scenario.calendars import WEEKDAYS, Calendar, Crew, CrewTask, Shift, Weekday
+from twin.scenario.differences import Change, changed_paths
 from twin.scenario.documents import (
     MAX_DOCUMENT_BYTES,
     MAX_DOCUMENT_DEPTH,
@@ -38,6 +39,7 @@ __all__ = [
     "Buffer",
     "Calendar",
     "CalendarMaintenance",
+    "Change",
     "Crew",
     "CrewTask",
     "Failure",
@@ -63,6 +65,7 @@ __all__ = [
     "UsageError",
     "UsageMaintenance",
     "Weekday",
+    "changed_paths",
     "did_you_mean",
     "load_scenario",
     "parse_document",
