@@ -177,6 +177,7 @@ def differences(comparison: Comparison) -> go.Figure:
     place = {scope: index for index, scope in enumerate(scopes)}
     others = len(names) - 1
     palette = qualitative.D3
+    in_legend: set[str] = set()  # a scenario's name shows once, on its first panel with points
     for column, kpi in enumerate(kpis, start=1):
         scale = 100.0 if is_share(kpi) else 1.0
         rows = [r for r in comparison.rows if r.kpi.rsplit(".", 1)[-1] == kpi]
@@ -200,12 +201,14 @@ def differences(comparison: Comparison) -> go.Figure:
                     marker={"size": 9, "color": colour},
                     name=f"{name} − {names[0]}",
                     legendgroup=name,
-                    showlegend=column == 1,
+                    showlegend=bool(points) and name not in in_legend,
                     hovertemplate=f"{name}<br>%{{x:.3g}}<extra></extra>",
                 ),
                 row=1,
                 col=column,
             )
+            if points:
+                in_legend.add(name)
         figure.add_vline(x=0, line_dash="dot", line_color="grey", row=1, col=column)
     figure.update_yaxes(
         autorange="reversed", tickvals=list(place.values()), ticktext=scopes, zeroline=False

@@ -507,3 +507,24 @@ def test_differences_read_signed_with_shares_in_percentage_points() -> None:
     assert difference_text("lead_time_h", -0.1111, -0.1111, -0.1111) == (
         "−0.111 (same in every replication)"
     )
+
+
+def test_the_differences_chart_names_each_scenario_once_even_without_a_first_kpi() -> None:
+    # No order is due within a short horizon, so the first KPI (on time) has no difference:
+    # each scenario must still be named in the legend, once, from its first panel with points
+    from dashboard.charts import differences
+    from twin.comparison import Comparison, Difference, Row
+
+    rows = [
+        Row("plant", "on_time_fraction", [None, None, None], [None, None]),
+        Row(
+            "plant",
+            "output_m2_per_h",
+            [(1.0, 1.0, 1.0)] * 3,
+            [Difference(2.0, 1.0, 3.0, True), Difference(-1.0, -2.0, 0.5, True)],
+        ),
+    ]
+    comparison = Comparison(["base", "b", "c"], "orders", 1, 2, 0.975, [], rows)
+    figure = differences(comparison)
+    named = [trace.name for trace in figure.data if trace.showlegend]
+    assert named == ["b − base", "c − base"]
