@@ -41,8 +41,10 @@ def _header(result: SimulationResult) -> None:
         detail = "the order book from an empty plant; everything counted from the start"
         state = result.initial_state
         if state is not None:
-            in_plant = sum(u.roll is not None for u in state.units) + sum(
-                len(s.rolls) for s in (*state.stores, *state.queues)
+            in_plant = (
+                sum(1 for u in state.units if u.roll is not None)
+                + sum(len(s.rolls) for s in state.stores)
+                + sum(len(q.rolls) for q in state.queues)
             )
             detail = (
                 f"the open orders from the plant as it was at {moment(state.at, 0.0)} "
