@@ -29,6 +29,7 @@ SETS = {
         "bench_engine.py",
         "bench_line.py",
         "bench_startup.py",
+        "bench_shape.py",
         "bench_study.py",
         "bench_state.py",
         "bench_loading.py",
