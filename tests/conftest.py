@@ -10,6 +10,11 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "scenarios"
+BUNDLED_SCENARIOS = [
+    path
+    for path in sorted(SCENARIOS.rglob("*.yaml"))
+    if "states" not in path.relative_to(SCENARIOS).parts  # plant states, not scenarios
+]
 VALIDATION = SCENARIOS / "validation"
 
 SMALL_PLANT: dict[str, Any] = {

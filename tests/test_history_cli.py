@@ -103,14 +103,40 @@ def test_bad_rows_exit_2_with_row_numbers_and_skip_goes_on(tmp_path: Path) -> No
     assert "skipped 2 of 4 rows" in result.output and "too few" in result.output
 
 
-def test_state_and_orders_files_wait_for_issue_15(tmp_path: Path) -> None:
-    log = tmp_path / "log.csv"
-    log.write_text("time,station,state\n2026-12-07T06:00:00,A,working\n")
-    result = runner.invoke(
-        app,
-        ["validate-history", str(log), "--scenario", str(ROUND_TRIP), "--state", str(log)],
-    )
-    assert result.exit_code == 2 and "issue 15" in result.output
+def test_validate_history_replays_from_a_plant_state_with_the_periods_order_file(
+    tmp_path: Path,
+) -> None:
+    # The round-trip plant run 10 days, its state taken at 10 days; the "plant" then runs 40
+    # days from that state and logs them. Replayed from the same state with the order book as
+    # a file, the twin must find itself inside its own intervals, and say where it started.
+    document = yaml.safe_load(ROUND_TRIP.read_text())
+    document["start"] = "2026-12-07T06:00:00"
+    scenario = tmp_path / "plant.yaml"
+    scenario.write_text(yaml.safe_dump(document, sort_keys=False))
+    state, log = tmp_path / "state.yaml", tmp_path / "log.csv"
+    common = ["--replications", "1", "--no-store"]
+    snapshot = ["--snapshot-at", "2026-12-17T06:00", "--snapshot-out", str(state)]
+    taken = runner.invoke(app, ["simulate", str(scenario), "--days", "10", *common, *snapshot])
+    assert taken.exit_code == 0, taken.output
+    replay = ["--state", str(state), "--days", "40", "--events", str(log), *common]
+    logged = runner.invoke(app, ["simulate", str(scenario), *replay])
+    assert logged.exit_code == 0, logged.output
+    assert log.read_text().splitlines()[1].startswith("2026-12-17T06:00")
+    orders = tmp_path / "orders.csv"
+    orders.write_text("id,product,length_m,due\nO1,P,6000000,2028-01-10\n")
+    args = ["validate-history", str(log), "--scenario", str(scenario), "--state", str(state)]
+    result = runner.invoke(app, [*args, "--orders", str(orders), "--replications", "3"])
+    assert result.exit_code == 0, result.output
+    assert "replayed from the plant state at 2026-12-17 06:00" in result.output
+    assert "2 of 2 stations and 1 of 1 lines inside" in result.output
+    # a bad order file and a state of another plant are refused with their places, exit 2
+    orders.write_text("id,product,length_m,due\nO1,Q,6000000,2028-01-10\n")
+    result = runner.invoke(app, [*args, "--orders", str(orders)])
+    assert result.exit_code == 2 and "orders.csv row 2, column product" in result.output
+    state.write_text(state.read_text().replace("unit: A\n", "unit: Z\n"))
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2 and "Z" in result.output
+    assert "Traceback" not in result.output
 
 
 def test_validate_does_not_load_the_history_libraries() -> None:

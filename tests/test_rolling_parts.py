@@ -107,3 +107,24 @@ def test_a_new_plan_takes_over_from_the_moment_it_is_made() -> None:
     # the first plan alone: O/4 and O/5 released at 200
     alone = Plant(scenario, RunOptions.of(scenario, plan=first, event_log=True)).run()
     assert finished(alone)["O/4"] == pytest.approx(200 + 10 + 20)
+
+
+@pytest.mark.parametrize("new_plan", [True, False])
+def test_an_order_half_done_when_the_plan_changes_completes_when_its_last_roll_does(
+    new_plan: bool,
+) -> None:
+    # T2 paces: O/1..O/5 leave T2 at 30, 50, 70, 90, 110. At 60, O/1 and O/2 are finished;
+    # the new plan (the same sequences, or none: the dispatching rule) must leave the order
+    # with three rolls to go, complete at 110 (it once counted five again and never closed).
+    scenario = two_tools()
+    order = ["O/1", "O/2", "O/3", "O/4", "O/5"]
+    first = SchedulePlan(machines={"T1": order, "T2": order}, release_min=dict.fromkeys(order, 0.0))
+    plant = Plant(scenario, RunOptions.of(scenario, plan=first))
+    plant.begin()
+    plant.run_until(60)
+    rest = order[2:]
+    plant.replace_plan(
+        SchedulePlan(machines={"T1": rest, "T2": rest}, release_min={}) if new_plan else None
+    )
+    record = plant.finish()
+    assert record.orders["O"].completion_min == pytest.approx(110)

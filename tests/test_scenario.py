@@ -11,7 +11,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import SCENARIOS, SMALL_PLANT, VALIDATION
+from tests.conftest import BUNDLED_SCENARIOS, SCENARIOS, SMALL_PLANT, VALIDATION
 from twin.scenario import (
     MAX_DOCUMENT_BYTES,
     Scenario,
@@ -38,7 +38,7 @@ def test_small_plant_loads(small_plant: dict[str, Any]) -> None:
     assert scenario.warnings == []
 
 
-@pytest.mark.parametrize("path", sorted(SCENARIOS.rglob("*.yaml")), ids=lambda p: p.name)
+@pytest.mark.parametrize("path", BUNDLED_SCENARIOS, ids=lambda p: p.name)
 def test_bundled_scenarios_load(path: Any) -> None:
     scenario = load_scenario(path)
     assert scenario.lines

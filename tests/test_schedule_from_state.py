@@ -95,3 +95,60 @@ def test_operations_inside_the_frozen_window_keep_their_machine_and_start() -> N
     assert frozen, "the window should hold some operations"
     for key in frozen:
         assert after[key][0] == pytest.approx(before[key][0])
+
+
+def test_the_bundled_morning_state_plans_pc3_after_its_repair() -> None:
+    # scenarios/states/baseline_morning.yaml: 06:00, PC3 down until 12:00 with a roll on it.
+    # Nothing may start on PC3 before noon (360 min after 06:00): the rest of its roll first.
+    from pathlib import Path
+
+    from twin.scenario import load_scenario
+    from twin.state import read_state
+
+    root = Path(__file__).resolve().parent.parent / "scenarios"
+    scenario = load_scenario(root / "baseline.yaml")
+    plant = read_state(root / "states" / "baseline_morning.yaml", scenario)
+    problem = problem_from_state(scenario, plant)
+    assert problem.problem.machine["PC3"].available_from > 360
+    assert all(roll.order != "SO-A3-01" for roll in problem.rolls.values())  # finished by then
+
+
+def test_a_frozen_operation_that_would_need_maintenance_first_is_not_kept() -> None:
+    # The validation line with a chamber clean on PC at 20 000 µm·m; a roll deposits 4.03 µm·m
+    # per metre, far more than the 4000 left when the walls already hold 16 000: the earlier
+    # plan's first PC operation (planned on clean walls) cannot run as planned, without the
+    # clean, so it must not be frozen; on clean walls it is.
+    from tests.conftest import VALIDATION
+    from tests.state_cases import START
+    from twin.scenario import load_scenario, scenario_from_document
+
+    document = load_scenario(VALIDATION / "roll_coupled_three_tools.yaml").model_dump(
+        mode="json", by_alias=True, exclude_none=True
+    )
+    document["start"] = START.isoformat()
+    document["lines"][0]["stations"][1]["maintenance"] = [
+        {
+            "kind": "usage",
+            "name": "chamber clean",
+            "counter": "wall_deposit_um_m",
+            "limit": 20000,
+            "duration": "2h",
+            "needs_crew": False,
+        }
+    ]
+    scenario = scenario_from_document(document)
+    clean = state(scenario)
+    first = schedule_plant(scenario, state=clean, time_limit_s=5, workers=1).plan
+    assert first is not None
+    (first_pc,) = [
+        op
+        for op in first.operations
+        if op.machine == "PC"
+        and op.start_min == min(o.start_min for o in first.operations if o.machine == "PC")
+    ]
+    window = first_pc.end_min + 1
+    kept = problem_from_state(scenario, clean, previous=first, frozen_min=window).problem
+    assert f"{first_pc.roll}@1" in kept.frozen
+    walls = state(scenario, units=[{"unit": "PC", "counters": {"wall_deposit_um_m": 16000}}])
+    moved = problem_from_state(scenario, walls, previous=first, frozen_min=window).problem
+    assert f"{first_pc.roll}@1" not in moved.frozen

@@ -217,7 +217,7 @@ def test_a_tiny_order_runs_through_every_command(command: str, tmp_path: Path) -
     path.write_text(yaml.safe_dump(document))
     extra = {
         "simulate": ["--days", "1", "--replications", "1", "--no-store"],
-        "schedule": ["--time-limit", "2", "--no-store"],
+        "schedule": ["--time-limit", "10", "--no-store"],
     }.get(command, [])
     result = run(command, str(path), *extra)
     assert result.exit_code == 0, result.output

@@ -45,10 +45,10 @@ TEXT_SNIPPETS = [
 @functools.cache
 def scenario_seeds() -> tuple[tuple[str, str], ...]:
     """The documents mutations start from: every bundled scenario and a small plant, as JSON."""
-    from tests.conftest import SMALL_PLANT
+    from tests.conftest import BUNDLED_SCENARIOS, SMALL_PLANT
 
     seeds = [("small plant", json.dumps(SMALL_PLANT, default=str))]
-    for path in sorted(SCENARIOS.rglob("*.yaml")):
+    for path in BUNDLED_SCENARIOS:
         document = yaml.safe_load(path.read_text(encoding="utf-8"))
         seeds.append((str(path.relative_to(ROOT)), json.dumps(document, default=str)))
     return tuple(seeds)

@@ -12,6 +12,7 @@ from twin.cli import (
     history,
     orders,
     plant,
+    rolling,
     runs,
     schedule,
     simulate,
@@ -30,6 +31,7 @@ app.command(name="validate-history")(history.validate_history_command)
 app.command(name="compare")(compare.compare_command)
 app.add_typer(orders.orders_app)
 app.command()(schedule.schedule)
+app.command(name="rolling")(rolling.rolling_command)
 app.command(name="solve-benchmark")(schedule.solve_benchmark_command)
 app.command()(study.study)
 app.command()(runs.runs)

@@ -17,7 +17,7 @@ from rich.table import Table
 from twin.cli.app import err, guarded, load_checked, out
 from twin.cli.outputs import write_outputs
 from twin.files import check_output, read_input
-from twin.scenario import MAX_DOCUMENT_BYTES, Problem, UsageError
+from twin.scenario import MAX_DOCUMENT_BYTES, Problem, UsageError, load_scenario
 
 if TYPE_CHECKING:
     from twin.history import Calibration, ColumnMap, EventLog, HistoryValidation
@@ -220,13 +220,17 @@ def validate_history_command(
     state: Annotated[
         Path | None,
         typer.Option(
-            help="Plant state at the log's start (arrives with issue 15).", show_default=False
+            help="Start the replay from this plant state (the plant at the log's start; YAML "
+            "or JSON, 'r2r schema --state').",
+            show_default=False,
         ),
     ] = None,
     orders: Annotated[
         Path | None,
         typer.Option(
-            help="Orders of the logged period (arrives with issue 15).", show_default=False
+            help="The orders of the logged period (CSV or Excel, read with the scenario's "
+            "column map) instead of the scenario's order book.",
+            show_default=False,
         ),
     ] = None,
     replications: Annotated[int, typer.Option(help="Replications of the replay.", min=2)] = 10,
@@ -242,21 +246,18 @@ def validate_history_command(
     and lead time) is compared with the twin's interval for one period.
     """
     from twin.history import validate_history
+    from twin.state import read_state
 
-    for name, given in (("--state", state), ("--orders", orders)):
-        if given is not None:
-            raise UsageError(
-                [
-                    Problem(
-                        name,
-                        "plant state and order files are not supported yet (issue 15); the "
-                        "replay starts from an empty plant with the scenario's order book",
-                    )
-                ]
-            )
-    scenario = load_checked(scenario_file)
+    scenario = (
+        load_checked(scenario_file)
+        if orders is None
+        else load_scenario(scenario_file, orders=orders)
+    )
+    initial = read_state(state, scenario) if state is not None else None
     log = _read_log(log_file, scenario, columns_file, skip_bad_rows)
-    validation = validate_history(log, scenario, replications=replications, seed=seed)
+    validation = validate_history(
+        log, scenario, replications=replications, seed=seed, state=initial
+    )
     if as_json:
         document = {
             "log": validation.log_name,

@@ -9,11 +9,15 @@ stations are in web order line by line, shares are in per cent.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from rich.table import Table
 
 from twin import Estimate, SimulationResult
 from twin.cli.app import out
 from twin.display import interval, kpi_label, moment, moment_interval, shown
+from twin.engine.results import OrderResult
+from twin.plan_outcome import OffPlan
 
 ORDER_ROWS = 20
 """Orders listed by default (the least likely to be on time first); ``--all-orders`` lists all."""
@@ -144,6 +148,14 @@ def _delivery(result: SimulationResult, all_orders: bool) -> None:
     out.print(table)
 
 
+def _on_time(order: OrderResult) -> str:
+    """An order's chance of being on time, or that the run cannot tell yet."""
+    if not order.judged:
+        return "not due within the horizon"
+    on_time = order.on_time
+    return f"{on_time.p:.0%} [{on_time.low:.0%}, {on_time.high:.0%}]"
+
+
 def print_orders(result: SimulationResult, all_orders: bool = False) -> None:
     """Every order by its chance of being on time (Wilson interval), the least likely first."""
     if not result.orders:
@@ -163,7 +175,8 @@ def print_orders(result: SimulationResult, all_orders: bool = False) -> None:
             name, justify="right" if name in ("on time", "expected tardiness h") else "left"
         )
     rows = sorted(
-        result.orders.items(), key=lambda item: (item[1].on_time.p, item[1].due_h, item[0])
+        result.orders.items(),
+        key=lambda item: (not item[1].judged, item[1].on_time.p, item[1].due_h, item[0]),
     )
     shown_rows = rows if all_orders else rows[:ORDER_ROWS]
     for order_id, order in shown_rows:
@@ -173,14 +186,13 @@ def print_orders(result: SimulationResult, all_orders: bool = False) -> None:
         else:
             missed = round((1 - order.completed_fraction) * result.replications)
             completion = f"unfinished in {missed} of {result.replications}"
-        on_time = order.on_time
         table.add_row(
             order_id,
             order.line or "–",
             order.product,
             moment(start, order.due_h * 60),
             completion,
-            f"{on_time.p:.0%} [{on_time.low:.0%}, {on_time.high:.0%}]",
+            _on_time(order),
             shown("tardiness_h", order.tardiness_h.mean),
         )
     out.print(table)
@@ -269,15 +281,19 @@ def print_result(result: SimulationResult, all_orders: bool = False) -> None:
     _quality(result)
 
 
-def print_plan_outcome(result: SimulationResult) -> None:
-    """Each order's planned against realised completion, the least likely on time first."""
+def print_plan_outcome(result: SimulationResult, off: Sequence[OffPlan] = ()) -> None:
+    """Each order's planned against realised completion, the least likely on time first.
+
+    ``off`` are the orders whose realised completion is outside their plan: each is named with
+    the machines where its rolls lost (or gained) the time, and why.
+    """
     start = result.start
     table = Table(
         title="the schedule in the twin: planned against realised completion", title_justify="left"
     )
     for name in ("order", "due", "planned", "realised [95 % CI]", "on time", "tardiness h"):
         table.add_column(name, justify="left" if name == "order" else "right")
-    rows = sorted(result.orders.items(), key=lambda item: item[1].on_time.p)
+    rows = sorted(result.orders.items(), key=lambda item: (not item[1].judged, item[1].on_time.p))
     for order_id, order in rows[:ORDER_ROWS]:
         c = order.completion_h
         realised = (
@@ -291,14 +307,60 @@ def print_plan_outcome(result: SimulationResult) -> None:
             moment(start, order.due_h * 60),
             moment(start, planned * 60) if planned is not None else "",
             realised,
-            f"{order.on_time.p:.0%} [{order.on_time.low:.0%}, {order.on_time.high:.0%}]",
+            _on_time(order),
             shown("tardiness_h", order.tardiness_h.mean),
         )
     out.print(table)
     if "weighted_tardiness_h" in result.kpis:
         wt = estimate("weighted_tardiness_h", result.kpis["weighted_tardiness_h"])
-        on_time = estimate("on_time_fraction", result.kpis["on_time_fraction"])
+        on_time = estimate("on_time_fraction", result.kpis.get("on_time_fraction"))
         out.print(
             f"the schedule's expected weighted tardiness {wt} h; orders on time {on_time}",
             markup=False,
         )
+    _print_off_plan(result, off)
+
+
+def _print_off_plan(result: SimulationResult, off: Sequence[OffPlan]) -> None:
+    start = result.start
+    if not off:
+        out.print("every order's planned completion is inside its realised interval", markup=False)
+        return
+    out.print(
+        f"{len(off)} order(s) off their plan (the planned completion outside the realised "
+        "interval); where the first replication's rolls lost the time:",
+        markup=False,
+    )
+    for order in off[:ORDER_ROWS]:
+        word = "later" if order.late else "earlier"
+        realised = moment_interval(
+            start,
+            (order.realised_low_min + order.realised_high_min) / 2,
+            order.realised_low_min,
+            order.realised_high_min,
+        )
+        where = "; ".join(
+            f"{loss.machine} {loss.gained_min / 60:+.1f} h"
+            + (
+                " ("
+                + ", ".join(
+                    f"{STATE_WORDS.get(state, state)} {minutes / 60:.1f} h"
+                    for state, minutes in loss.states_min.items()
+                )
+                + ")"
+                if loss.states_min
+                else ""
+            )
+            for loss in order.losses[:3]
+        )
+        out.print(
+            f"  {order.order}: planned {moment(start, order.planned_min)}, realised {realised} "
+            f"({word}); " + (where or "no machine stands out in the first replication"),
+            markup=False,
+        )
+    if len(off) > ORDER_ROWS:
+        out.print(f"  … {len(off) - ORDER_ROWS} more", markup=False)
+
+
+STATE_WORDS = {"waiting_crew": "waiting for crew", "off_shift": "off shift"}
+"""States as sentences name them."""

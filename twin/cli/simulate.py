@@ -134,7 +134,7 @@ def simulate_command(
             warmup_min=warmup * 1440 if warmup is not None else None,
             replications=replications,
             seed=seed,
-            event_log=events is not None,
+            event_log=events is not None or plan is not None,  # a plan's losses read it
             genealogy=genealogy is not None,
             plan=plan,
             state=initial,
@@ -190,7 +190,9 @@ def simulate_command(
     else:
         print_result(result, all_orders)
         if plan is not None:
-            print_plan_outcome(result)
+            from twin.plan_outcome import off_plan
+
+            print_plan_outcome(result, off_plan(result, plan, options.horizon_min))
         if store is not None:  # JSON readers get nothing but the document
             err.print(f"stored as {run_id} in {store.path}", markup=False)
     outputs: list[tuple[str, Path, str | bytes]] = []

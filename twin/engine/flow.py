@@ -250,14 +250,14 @@ class FlowStation:
         piece = self.piece
         cause = self.causes[state] if state in (DOWN, MAINTENANCE, SETUP) else None
         if piece is None:
-            return StateChange(now, unit.station_id, unit.name, STATE_NAMES[state], cause)  # type: ignore[arg-type]
+            return StateChange(now, unit.station_id, unit.name, STATE_NAMES[state], cause)
         roll = piece.roll
         metres = min(max(self.x - piece.start, 0.0), roll.length_m)
         return StateChange(
             now,
             unit.station_id,
             unit.name,
-            STATE_NAMES[state],  # type: ignore[arg-type]
+            STATE_NAMES[state],
             cause,
             roll.id,
             roll.order,

@@ -110,6 +110,16 @@ class OrderResult(BaseModel):
     planned_completion_h: float | None = Field(
         default=None, description="Completion in the executed schedule, when there is one."
     )
+    due_in_horizon: bool = Field(
+        default=True,
+        description="Whether it is due within the run's horizon (if not, an unfinished order is "
+        "not late yet and is left out of the on-time share).",
+    )
+
+    @property
+    def judged(self) -> bool:
+        """Whether the run can say if it was on time: due within the horizon, or finished."""
+        return self.due_in_horizon or self.completed_fraction == 1
 
 
 class Bottleneck(BaseModel):

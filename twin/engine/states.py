@@ -6,19 +6,9 @@ on, the station moves no web, and the highest-priority hold names its state.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, get_args
 
 WORKING, STARVED, BLOCKED, DOWN, SETUP, MAINTENANCE, OFF_SHIFT, WAITING_CREW = range(8)
-STATE_NAMES = (
-    "working",
-    "starved",
-    "blocked",
-    "down",
-    "setup",
-    "maintenance",
-    "off_shift",
-    "waiting_crew",
-)
 State = Literal[
     "working",
     "starved",
@@ -30,5 +20,7 @@ State = Literal[
     "waiting_crew",
 ]
 """A state's name, as results and event logs give it."""
+STATE_NAMES: tuple[State, ...] = get_args(State)
+"""The names in the order of the state numbers (WORKING ... WAITING_CREW)."""
 HOLD_PRIORITY = (OFF_SHIFT, DOWN, MAINTENANCE, WAITING_CREW, SETUP, BLOCKED, STARVED)
 """Holds in priority order: the first one on names the state."""

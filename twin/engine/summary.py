@@ -74,7 +74,7 @@ def _stations(
     stations = {}
     for name in records[0].stations:  # in web order, line by line
         figures = [r.stations[name] for r in records]
-        state_ci = {s: Estimate.of([f.states[s] for f in figures]) for s in STATE_NAMES}  # type: ignore[index]
+        state_ci = {s: Estimate.of([f.states[s] for f in figures]) for s in STATE_NAMES}
         stations[name] = StationResult(
             states={state: est.mean for state, est in state_ci.items()},
             state_ci=state_ci,
@@ -122,6 +122,7 @@ def _orders(records: Sequence[ReplicationRecord], options: RunOptions) -> dict[s
             tardiness_h=Estimate.of([r.tardiness_min / 60 for r in runs]),
             on_time=Probability.wilson(on_time, len(runs)),
             planned_completion_h=planned / 60 if planned is not None else None,
+            due_in_horizon=runs[0].due_min <= options.horizon_min,
         )
     return orders
 

@@ -34,16 +34,9 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Protocol
 
-STATES = (
-    "working",
-    "starved",
-    "blocked",
-    "down",
-    "setup",
-    "maintenance",
-    "off_shift",
-    "waiting_crew",
-)
+from twin.engine.states import STATE_NAMES
+
+STATES = STATE_NAMES
 """The eight states of the twin (DESIGN.md, time in state); their shares sum to one."""
 
 COLUMNS = (

@@ -1,7 +1,7 @@
 """Validating the twin against history: replay the logged period and compare with what happened.
 
 The twin replays the log's span (from an empty plant at the log's start, with the scenario's own
-order book: plant states and order files arrive with issue 15) for several replications. The same
+order book, or from a plant state and the period's order file) for several replications. The same
 code that reads the plant's log reads each replication's log, so both sides are measured alike:
 per station the share of time in each state, the failures (web breaks included) and the mean
 down time per failure; per line the rolls finished and their lead time where the log names rolls.
@@ -27,6 +27,7 @@ from twin.history.format import STATES
 from twin.history.reader import EventLog
 from twin.history.writer import records_log
 from twin.scenario import Scenario
+from twin.state.model import PlantState
 
 TOLERANCE = 1e-6
 """Absolute slack of a comparison (rounding of times in the log)."""
@@ -237,15 +238,30 @@ def validate_history(
     replications: int = 10,
     seed: int | None = None,
     level: float = 0.95,
+    state: PlantState | None = None,
 ) -> HistoryValidation:
     """Replay the log's span in the twin ``replications`` times and compare, line and station.
 
-    The replay starts from an empty plant at the log's start with the scenario's order book.
+    The replay starts at the log's start from an empty plant, or from the plant ``state`` (the
+    plant as it was then), with the scenario's order book (the orders of the logged period).
     """
     span = log.end_min
     seed = scenario.run.seed if seed is None else seed
-    notes = ["replayed from an empty plant at the log's start with the scenario's order book"]
-    if scenario.start is not None:
+    if state is not None:
+        notes = [
+            f"replayed from the plant state at {state.at:%Y-%m-%d %H:%M} with the scenario's "
+            "order book"
+        ]
+        stamp = state.at.replace(tzinfo=None) if state.at.tzinfo is None else state.at
+        offset = abs(log.minutes(_timestamp(stamp)))
+        if offset > 1:
+            notes.append(
+                f"the state is {offset / 60:.1f} h from the log's first time; the replay's "
+                "t = 0 is the log's first time"
+            )
+    else:
+        notes = ["replayed from an empty plant at the log's start with the scenario's order book"]
+    if scenario.start is not None and state is None:
         start = scenario.start
         stamp = start.replace(tzinfo=None) if start.tzinfo is None else start
         offset = abs(log.minutes(_timestamp(stamp)))
@@ -261,7 +277,7 @@ def validate_history(
     line_runs: dict[str, list[dict[str, float]]] = {line.id: [] for line in scenario.lines}
     for replication in range(replications):
         options = RunOptions.of(
-            scenario, demand="orders", seed=seed, horizon_min=span, event_log=True
+            scenario, demand="orders", seed=seed, horizon_min=span, event_log=True, state=state
         )
         record = run_replication(scenario, options, replication)
         twin_log = records_log(record.events or [], span)

@@ -65,16 +65,26 @@ class Policy:
             return "one schedule made at the start, executed to the end"
         if self.kind == "every":
             assert self.every_min is not None
-            return f"a new schedule every {_duration(self.every_min)}"
+            return f"a new schedule every {_in_words(self.every_min)}"
         triggers = []
         if self.failure_min is not None:
-            triggers.append(f"a tool has been down {_duration(self.failure_min)}")
+            triggers.append(f"a tool has been down {_in_words(self.failure_min)}")
         if self.risk is not None:
             triggers.append(f"an order has used {self.risk:.0%} of its slack")
         return "a new schedule when " + " or ".join(triggers)
 
 
 DEFAULT_POLICIES = ("rules", "static", "every:day", "event:failure=2h,risk=0.5")
+
+
+def _in_words(minutes: float) -> str:
+    """A period as people say it: 'day', 'week', '8 h', '30 min'."""
+    names = {1440.0: "day", 10080.0: "week"}
+    if minutes in names:
+        return names[minutes]
+    if minutes >= 60 and minutes % 60 == 0:
+        return f"{minutes / 60:g} h"
+    return f"{minutes:g} min"
 
 
 def _duration(minutes: float) -> str:

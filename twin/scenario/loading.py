@@ -84,15 +84,27 @@ def located(problems: list[Problem], text: str | bytes) -> list[Problem]:
     ]
 
 
-def load_scenario(path: str | Path) -> Scenario:
+def load_scenario(path: str | Path, orders: str | Path | None = None) -> Scenario:
     """Load and validate a scenario file (``.yaml``, ``.yml`` or ``.json``).
 
     The file goes through :func:`twin.files.read_input`: a regular file of at most
-    :data:`MAX_DOCUMENT_BYTES`.
+    :data:`MAX_DOCUMENT_BYTES`. ``orders`` names an order file (CSV or Excel) to run instead of
+    the scenario's order book, read with the scenario's column map when it gives one.
     """
     try:
         data = read_input(path, limit=MAX_DOCUMENT_BYTES, what="scenario")
     except FileError as error:  # to a caller, a scenario it cannot read is one it cannot use
         raise ScenarioError(error.problems, error.source) from None
     fmt: Literal["yaml", "json"] = "json" if Path(path).suffix.lower() == ".json" else "yaml"
-    return parse_scenario(data, fmt, str(path), Path(path).parent)
+    if orders is None:
+        return parse_scenario(data, fmt, str(path), Path(path).parent)
+    try:
+        document = parse_document(data, fmt)
+    except ValueError as error:
+        raise ScenarioError([Problem("", f"the document {error}")], str(path)) from None
+    if not isinstance(document, dict):
+        return parse_scenario(data, fmt, str(path), Path(path).parent)  # says what is wrong
+    given = document.get("orders")
+    spec = dict(given) if isinstance(given, dict) else {}
+    spec["file"] = str(Path(orders).resolve())
+    return scenario_from_document({**document, "orders": spec}, str(path), Path(path).parent)

@@ -226,7 +226,7 @@ def _figure_violations(
             found.append(
                 f"job {job.id}: reported {outcome}, should end {completion} late {tardiness}"
             )
-    makespan = max(end for _, _, end in where.values())
+    makespan = max((end for _, _, end in where.values()), default=0)
     if solution.makespan != makespan:
         found.append(f"makespan reported {solution.makespan}, is {makespan}")
     if solution.weighted_tardiness is None or not math.isclose(

@@ -28,6 +28,7 @@ from twin.engine.plant.snapshot import take_snapshot
 from twin.engine.quality import QualityModel, QualityTally
 from twin.engine.records import BufferChange, ReplicationRecord, StateChange
 from twin.engine.segment import Segment
+from twin.engine.states import DOWN
 from twin.engine.stats import LevelStat
 from twin.engine.streams import stream
 from twin.engine.tool import Tool
@@ -220,6 +221,22 @@ class Plant:
         self.orders.replace_plan(plan)
         for queue in (*self.orders.queues.values(), *self.stores.values()):
             queue.serve()
+
+    def down_units(self) -> set[str]:
+        """The station units that are down now (failed, under or waiting for repair)."""
+        waiting_repair = {
+            id(job[0])
+            for crew in self.crews.resources.values()
+            for _, job in crew.waiting
+            if job[1] == DOWN
+        }
+        return {
+            flow.unit.name for flow in self.flows if flow.holds[DOWN] or id(flow) in waiting_repair
+        }
+
+    def started_operations(self) -> set[tuple[str, str]]:
+        """The (machine, roll id) pairs of the plan the machines have taken so far."""
+        return set(self.orders.taken)
 
     def snapshot(self) -> PlantState:
         """The plant's state now (a run started from it goes on as this one does)."""

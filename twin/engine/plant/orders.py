@@ -188,7 +188,8 @@ class Orders:
             if finished >= count:
                 self.closed.add(order.id)
                 continue
-            self.order_rolls[order.id] = count - finished
+            # rolls still to finish: counted once (a new plan must not reset what is done)
+            self.order_rolls.setdefault(order.id, count - finished)
             for k in range(count):
                 roll_id = f"{order.id}/{k + 1}"
                 if roll_id in before:

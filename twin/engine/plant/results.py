@@ -136,7 +136,7 @@ def _stations(plant: Plant) -> dict[str, StationFigures]:
         planned = 1.0 - states["off_shift"]
         factor = tally.quality_factor(units[0].line_id) if tally is not None else 1.0
         stations[station_id] = StationFigures(
-            states=states,  # type: ignore[arg-type]
+            states=states,
             oee=states["working"] / planned * factor if planned > 0 else 0.0,
             metres=sum(u.metres for u in units),
             line=units[0].line_id,
@@ -196,13 +196,21 @@ def _tardiness(plant: Plant, orders: dict[str, OrderFigures]) -> dict[str, float
         return {}
     weighted = on_time = 0.0
     book = [order for order in scenario.orders if order.id in orders]
+    if not book:
+        return {}  # every order was finished before the run began
+    # On time is judged for the orders due within the horizon: one due later is neither on
+    # time nor late yet (it counts once it is late, in the tardiness, never before).
+    judged = 0
     for order in book:
         figures = orders[order.id]
         weighted += order.weight * figures.tardiness_min
-        on_time += figures.completion_min is not None and figures.tardiness_min == 0
-    if not book:
-        return {}  # every order was finished before the run began
-    return {"weighted_tardiness_h": weighted / 60, "on_time_fraction": on_time / len(book)}
+        if figures.due_min <= plant.horizon:
+            judged += 1
+            on_time += figures.completion_min is not None and figures.tardiness_min == 0
+    shares = {"weighted_tardiness_h": weighted / 60}
+    if judged:
+        shares["on_time_fraction"] = on_time / judged
+    return shares
 
 
 def _bottleneck(plant: Plant, units: list[StationUnit] | None = None) -> dict[str, float]:

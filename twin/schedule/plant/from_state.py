@@ -369,23 +369,39 @@ def _frozen(
             by_roll.setdefault(planned.roll, []).append((planned.start_min, planned.machine))
     known = {m.id: m for m in machines}
     frozen: dict[str, Frozen] = {}
+    taken: dict[str, list[tuple[int, int]]] = {}  # frozen spans on each machine
+    usage = {m.id: m.usage_at_start() for m in machines}  # with what the kept ones add
     for job in jobs:
         roll = job.id.partition("@")[0] if "@" in job.id else job.id
+        ready = job.release  # the earliest the next operation can start
         for start, machine in sorted(by_roll.get(roll, [])):
-            op = next((o for o in job.operations if machine in o.eligible), None)
+            index = next((k for k, o in enumerate(job.operations) if machine in o.eligible), None)
+            if index is None or machine not in known:
+                continue
+            op = job.operations[index]
             begin = math.ceil(start - 1e-9)
+            end = begin + op.eligible[machine]
+            # kept only where it still fits: after its machine is free, after the job's steps
+            # before it (at their shortest), clear of windows and of the other kept ones
+            earliest = ready + sum(o.shortest for o in job.operations[:index])
+            # and without maintenance: kept work must not take a counter past its limit
+            spans = [*known[machine].unavailable, *taken.get(machine, [])]
+            levels = usage[machine]
             if (
-                op is None
-                or op.id in frozen
-                or machine not in known
-                or begin < job.release
+                op.id in frozen
+                or begin < max(earliest, known[machine].available_from)
+                or any(a < end and begin < b for a, b in spans)
                 or any(
-                    a < begin + op.eligible[machine] and begin < b
-                    for a, b in known[machine].unavailable
+                    levels[u.counter] + op.usage.get(u.counter, 0) > u.limit
+                    for u in known[machine].usage_limits
                 )
             ):
                 continue
             frozen[op.id] = Frozen(machine, begin)
+            taken.setdefault(machine, []).append((begin, end))
+            for counter in levels:
+                levels[counter] += op.usage.get(counter, 0)
+            ready = end - sum(o.shortest for o in job.operations[: index + 1])
     return frozen
 
 
