@@ -37,8 +37,8 @@ browser:
 	@bash .ci/install-chromium --if-possible
 
 # The engine's, study's and loaders' benchmarks (about 7 min), ending with a table of their
-# targets; the scheduler's (about 15 min) apart. The bench extra brings salabim and ciw, which
-# the 5-station line is compared with.
+# targets; the scheduler's and re-planning's (15 min and more) apart. The bench extra brings
+# salabim and ciw, which the 5-station line is compared with.
 BENCH_STAMP := $(VENV)/.bench-installed
 $(BENCH_STAMP): $(STAMP)
 	$(BIN)/python -m pip install --quiet --constraint $(CONSTRAINTS) -e ".[$(EXTRAS),bench]"

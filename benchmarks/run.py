@@ -1,11 +1,12 @@
 """Run the benchmarks one after another and end with a table of their targets.
 
 ``make bench`` runs the engine's, the study's and the loaders' benchmarks (about 7 minutes on the
-loaded 2-core machine), ``make bench-schedule`` the scheduler's (each instance up to its time
-limit: about 15 minutes), ``make bench-all`` both. Each benchmark's output is printed as it comes;
-the lines it prints through :func:`benchmarks.targets.target` are printed again at the end, one
-row per target (target against measured, met or missed), with each benchmark's time. The exit
-code is that of the first benchmark that failed (a missed target is a figure, not a failure).
+loaded 2-core machine), ``make bench-schedule`` the scheduler's and re-planning's (each instance
+up to its time limit, each plan 5 s: 15 minutes and more), ``make bench-all`` both. Each
+benchmark's output is printed as it comes; the lines it prints through
+:func:`benchmarks.targets.target` are printed again at the end, one row per target (target
+against measured, met or missed), with each benchmark's time. The exit code is that of the first
+benchmark that failed (a missed target is a figure, not a failure).
 
 Usage: ``python benchmarks/run.py [engine|schedule|all]`` (default ``engine``).
 """
@@ -35,7 +36,7 @@ SETS = {
         "bench_loading.py",
         "bench_history.py",
     ],
-    "schedule": ["bench_schedule.py", "bench_schedule_plant.py"],
+    "schedule": ["bench_schedule.py", "bench_schedule_plant.py", "bench_rolling.py"],
 }
 SETS["all"] = SETS["engine"] + SETS["schedule"]
 
