@@ -17,6 +17,7 @@ from twin.engine.calendar import off_shift_intervals
 from twin.engine.clock import Clock
 from twin.engine.entities import AccumulatorLevel, Roll, RollQueue, StationUnit
 from twin.engine.flow import FlowStation, Then
+from twin.engine.levels import LevelStat
 from twin.engine.memo import part, scenario_memo
 from twin.engine.options import RunOptions
 from twin.engine.plan import SchedulePlan
@@ -29,7 +30,6 @@ from twin.engine.quality import QualityModel, QualityTally
 from twin.engine.records import BufferChange, ReplicationRecord, StateChange
 from twin.engine.segment import Segment
 from twin.engine.states import DOWN
-from twin.engine.stats import LevelStat
 from twin.engine.streams import stream
 from twin.engine.tool import Tool
 from twin.scenario import Line, Scenario, Station, UsageMaintenance

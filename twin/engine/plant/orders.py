@@ -16,11 +16,11 @@ from dataclasses import dataclass, field
 from twin.engine.clock import Clock
 from twin.engine.entities import Roll, RollQueue
 from twin.engine.flow import FlowStation, Process
+from twin.engine.levels import LevelStat
 from twin.engine.options import RunOptions
 from twin.engine.plan import SchedulePlan
 from twin.engine.plant.supply import Campaigns, SupplyQueue
 from twin.engine.quality import QualityModel, RollQuality
-from twin.engine.stats import LevelStat
 from twin.scenario import Line, Order, Product, RouteStep, Scenario, UsageMaintenance
 
 
