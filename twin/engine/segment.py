@@ -319,7 +319,6 @@ class Segment:
 
         True when anything was started.
         """
-        plant = self.plant
         started = False
         for station in self.stations:
             unit = station.unit
@@ -337,23 +336,36 @@ class Segment:
                 started = True
             if station.step is None:
                 continue
-            for mode, clock in enumerate(unit.failure_clocks):
-                if clock[0] <= 1e-9:
-                    station.holds[WAITING_CREW] += 1
-                    if mode == unit.break_mode:
-                        assert piece is not None and plant.quality is not None
-                        clock[0] = unit.web_break_clock(station.step, piece.roll, station.cap)
-                        plant.quality.web_break(piece.roll, unit, station.x - piece.start)
-                    else:
-                        clock[0] = unit.draw_ttf(mode)
-                    plant.repair(station, mode)
-                    started = True
-            for name, limit, task in unit.usage_tasks:
-                if unit.usage[name] >= limit - 1e-9:
-                    unit.usage[name] = 0.0
-                    station.holds[WAITING_CREW] += 1
-                    plant.start_maintenance(station, task)
-                    started = True
+            if self._start_stops(station, unit, piece):
+                started = True
+        return started
+
+    def _start_stops(self, station: FlowStation, unit: StationUnit, piece: Piece | None) -> bool:
+        """Start the failures and usage-based maintenance that have come due on ``station``.
+
+        Called only while the station runs a step.
+        """
+        plant = self.plant
+        step = station.step
+        assert step is not None
+        started = False
+        for mode, clock in enumerate(unit.failure_clocks):
+            if clock[0] <= 1e-9:
+                station.holds[WAITING_CREW] += 1
+                if mode == unit.break_mode:
+                    assert piece is not None and plant.quality is not None
+                    clock[0] = unit.web_break_clock(step, piece.roll, station.cap)
+                    plant.quality.web_break(piece.roll, unit, station.x - piece.start)
+                else:
+                    clock[0] = unit.draw_ttf(mode)
+                plant.repair(station, mode)
+                started = True
+        for name, limit, task in unit.usage_tasks:
+            if unit.usage[name] >= limit - 1e-9:
+                unit.usage[name] = 0.0
+                station.holds[WAITING_CREW] += 1
+                plant.start_maintenance(station, task)
+                started = True
         return started
 
     # ------------------------------------------------------------------ roll boundaries
