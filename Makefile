@@ -7,7 +7,7 @@ EXTRAS := all,dev
 # The exact releases the whole suite passes with; `make lock` writes it anew (README).
 CONSTRAINTS := constraints.txt
 
-.PHONY: run test bench fuzz lint install clean dashboard lock browser
+.PHONY: run test bench bench-schedule bench-all fuzz lint install clean dashboard lock browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,8 +36,22 @@ test: $(STAMP) browser
 browser:
 	@bash .ci/install-chromium --if-possible
 
-bench: $(STAMP)
-	@for script in benchmarks/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+# The engine's, study's and loaders' benchmarks (about 7 min), ending with a table of their
+# targets; the scheduler's and re-planning's (15 min and more) apart. The bench extra brings
+# salabim and ciw, which the 5-station line is compared with.
+BENCH_STAMP := $(VENV)/.bench-installed
+$(BENCH_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet --constraint $(CONSTRAINTS) -e ".[$(EXTRAS),bench]"
+	touch $(BENCH_STAMP)
+
+bench: $(BENCH_STAMP)
+	$(BIN)/python benchmarks/run.py engine
+
+bench-schedule: $(STAMP)
+	$(BIN)/python benchmarks/run.py schedule
+
+bench-all: $(BENCH_STAMP)
+	$(BIN)/python benchmarks/run.py all
 
 # The full fuzz campaign of issue 11 (about 26 000 cases, 20-30 min on 2 cores); make test runs a
 # small profile of it.

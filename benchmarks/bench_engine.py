@@ -20,6 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.naive_inline import naive_inline_output  # noqa: E402
+from benchmarks.targets import target  # noqa: E402
 from twin.engine import run_replication  # noqa: E402
 from twin.scenario import Scenario, load_scenario, scenario_from_document  # noqa: E402
 
@@ -114,10 +115,18 @@ def bench_plant_year(repeats: int = 9) -> None:
 def bench_memory() -> None:
     """Peak memory of a 10-year replication against a 1-year one, each in a fresh process."""
     one, ten = _plant_year_child(True, 1), _plant_year_child(True, 10)
+    ratio = ten["peak_mb"] / one["peak_mb"]
     print(
         f"peak RSS: 1 year {one['peak_mb']:.0f} MB, 10 years {ten['peak_mb']:.0f} MB: "
-        f"{ten['peak_mb'] / one['peak_mb']:.2f}× (target ≤ 1.3×; the 10-year scenario alone "
+        f"{ratio:.2f}× (target ≤ 1.3×; the 10-year scenario alone "
         f"adds {ten['before_mb'] - one['before_mb']:.0f} MB before the run)"
+    )
+    target(
+        "issue 12",
+        "peak RSS, 10-year / 1-year replication",
+        "≤ 1.3×",
+        f"{ratio:.2f}×",
+        ratio <= 1.3,
     )
 
 
@@ -152,6 +161,15 @@ def bench_web_length() -> None:
             f"({events / base_events:.2f}× of ×1), {wall * 1e3:.2f} ms "
             f"({wall / base_wall:.2f}× of ×1)"
         )
+    events = rows[-1][2] / base_events
+    cost = rows[-1][3] / base_wall
+    target(
+        "issue 12",
+        "inline line, cost of 100× the web length / 1×",
+        "flat (events 1×, time ≤ 1.5×)",
+        f"events {events:.2f}×, time {cost:.2f}×",
+        events <= 1 and cost <= 1.5,
+    )
 
 
 def two_station(
@@ -221,6 +239,14 @@ def bench_naive() -> None:
         f"{naive['output_m']:.0f} m vs {ours:.1f} m (difference {difference:.3%}, target <= 1 %); "
         f"wall {naive_wall * 1e3:.0f} ms vs {wall * 1e3:.2f} ms: {naive_wall / wall:.0f}× faster "
         f"(target >= 50×); events {naive['events']} vs {result.wakeups}"
+    )
+    faster = naive_wall / wall
+    target(
+        "issue 12",
+        "fluid engine vs the per-metre SimPy model (naive_inline), wall",
+        "≥ 50× faster, output within 1 %",
+        f"{faster:.0f}× faster, output {difference:.3%} apart",
+        faster >= 50 and difference <= 0.01,
     )
 
 

@@ -7,7 +7,7 @@ model's throughput is printed with its spread over the rounds' seeds, so that on
 agree. salabim and ciw come with the ``bench`` extra (``pip install -e .[bench]``); a model whose
 package is missing is left out.
 
-Run with ``make bench`` or ``python benchmarks/bench_line.py [--rounds N]``.
+Run with ``make bench`` or ``python benchmarks/bench_line.py [--rounds N]`` (default 5).
 """
 
 from __future__ import annotations
@@ -24,6 +24,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from scipy import stats  # noqa: E402
+
 from benchmarks.line_models import (  # noqa: E402
     MEANS,
     MTTF,
@@ -33,6 +35,7 @@ from benchmarks.line_models import (  # noqa: E402
     salabim_line,
     simpy_line,
 )
+from benchmarks.targets import target  # noqa: E402
 from twin.engine import RunOptions, run_replication  # noqa: E402
 from twin.scenario import Scenario, scenario_from_document  # noqa: E402
 
@@ -104,9 +107,22 @@ def models() -> dict[str, Callable[[int], float]]:
     return found
 
 
+def interval(values: list[float]) -> tuple[float, float]:
+    """The 95 % confidence interval of the mean of ``values`` (Student's t)."""
+    mean = statistics.mean(values)
+    if len(values) < 2:
+        return mean, mean
+    half = stats.t.ppf(0.975, len(values) - 1) * statistics.stdev(values) / len(values) ** 0.5
+    return mean - half, mean + half
+
+
 def main() -> None:
-    """Alternate the models for some rounds; print CPU ratios and throughputs."""
-    rounds = int(sys.argv[sys.argv.index("--rounds") + 1]) if "--rounds" in sys.argv else 3
+    """Alternate the models for some rounds; print CPU ratios, throughputs and the targets.
+
+    Targets (issue 12): the twin's CPU at most 1.5× the plain SimPy model's, salabim's and ciw's
+    at least twice the twin's, each model's throughput interval overlapping the twin's.
+    """
+    rounds = int(sys.argv[sys.argv.index("--rounds") + 1]) if "--rounds" in sys.argv else 5
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"== 5-station roll-coupled line, {DAYS} d: {os.cpu_count()} cores, load {load}")
     runs = models()
@@ -118,15 +134,41 @@ def main() -> None:
             output[name].append(model(seed))
             cpu[name].append(time.process_time() - started)
     twin = statistics.median(cpu["twin"])
+    twin_low, twin_high = interval(output["twin"])
     for name in runs:
         median = statistics.median(cpu[name])
-        rate = statistics.mean(output[name])
-        spread = statistics.stdev(output[name]) if rounds > 1 else 0.0
+        low, high = interval(output[name])
         print(
             f"  {name:<12} CPU {median:6.3f} s (median of {rounds}), twin / this "
-            f"{twin / median:5.2f}×; {rate:.3f} rolls/h (sd {spread:.3f} over the seeds)"
+            f"{twin / median:5.2f}×; {statistics.mean(output[name]):.3f} rolls/h "
+            f"[95 % CI {low:.3f}, {high:.3f}] over {rounds} seeds"
         )
-    print("  targets: twin / plain SimPy ≤ 1.5×; twin / salabim and twin / ciw ≤ 0.5×")
+        if name == "twin":
+            continue
+        overlap = low <= twin_high and twin_low <= high
+        agree = "intervals overlap" if overlap else "intervals apart"
+        if name == "plain SimPy":
+            ratio = twin / median
+            what, goal, met = f"twin / {name}", "≤ 1.5×", ratio <= 1.5
+        else:
+            ratio = median / twin
+            what, goal, met = f"{name} / twin", "≥ 2×", ratio >= 2
+        target(
+            "issue 12",
+            f"5-station line, CPU {what}; throughputs' 95 % intervals",
+            f"{goal}, overlap",
+            f"{ratio:.2f}×, {agree}",
+            met and overlap,
+        )
+    for name in ("salabim", "ciw"):
+        if name not in runs:
+            target(
+                "issue 12",
+                f"5-station line, CPU {name} / twin",
+                "≥ 2×",
+                f"not measured ({name} not installed: pip install -e '.[bench]')",
+                False,
+            )
 
 
 if __name__ == "__main__":

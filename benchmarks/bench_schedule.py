@@ -1,7 +1,8 @@
 """Scheduler benchmarks: published job-shop, flow-shop and flexible job-shop instances.
 
-Run with ``make bench`` or ``python benchmarks/bench_schedule.py [--time-limit S] [--workers N]``
-(defaults 60 s per instance, 2 workers); every instance is solved as ``r2r solve-benchmark`` does.
+Run with ``make bench-schedule`` or
+``python benchmarks/bench_schedule.py [--time-limit S] [--workers N]`` (defaults 60 s per
+instance, 2 workers); every instance is solved as ``r2r solve-benchmark`` does.
 
 - Job shops ft10 and la01–la20 (JSPLIB): time to a proven optimum; targets: all proven optimal,
   ft10 within 30 s.

@@ -12,7 +12,7 @@ Targets: the 4-month book's first feasible schedule within 10 s, and within 120 
 tardiness at least 80 % below the best rule with peak memory under 1 GB; the rush book at least
 30 % below the best rule within 120 s.
 
-Run with ``make bench`` or ``python benchmarks/bench_schedule_plant.py [--limits 10,30,120]
+Run with ``make bench-schedule`` or ``python benchmarks/bench_schedule_plant.py [--limits 10,30,120]
 [--books 1,2,4,rush]``. Figures depend on the machine's load, printed beside them.
 """
 

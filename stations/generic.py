@@ -82,6 +82,7 @@ class GenericStation(Equipment[GenericStep]):
         if step.process_time is not None:
             return step.process_time
         if self.is_fluid(step):
-            return Fixed(value=length_m / self.web_speed_m_min(step))
+            # a derived time, not input: a crawling speed may give one past any input's bound
+            return Fixed.model_construct(value=length_m / self.web_speed_m_min(step))
         assert self.process_time is not None
         return self.process_time

@@ -122,7 +122,7 @@ def schedule(
     The schedule is kept in the store (see 'r2r runs') unless --no-store is given.
     """
     started = _command_start()
-    from twin.schedule.plant import ScheduleTooLarge, parse_objective, schedule_plant
+    from twin.schedule.plant import parse_objective, schedule_plant
 
     store = None if no_store else Store(store_file, for_writing=True)
     inputs = [file, *([state_file] if state_file is not None else [])]
@@ -137,12 +137,7 @@ def schedule(
     except ValueError as error:
         raise UsageError([Problem("--objective", str(error))]) from None
     left = max(time_limit - (time.perf_counter() - started), 0.1 * time_limit)
-    try:
-        result = schedule_plant(
-            scenario, objective, time_limit_s=left, workers=workers, state=state
-        )
-    except ScheduleTooLarge as error:
-        raise ScenarioError([Problem("orders", str(error))]) from None
+    result = schedule_plant(scenario, objective, time_limit_s=left, workers=workers, state=state)
     solution, explanation = result.solution, result.explanation
     document = result.document(objective)
     origin = state.at if state is not None else scenario.start

@@ -19,9 +19,9 @@ import numpy as np
 from stations import DefectType, Distribution, Equipment, RecipeStep, RollOverhead
 from stations.distributions import Exponential
 from twin.engine.clock import Clock
+from twin.engine.levels import LevelStat
 from twin.engine.records import BufferChange, BufferEvent
 from twin.engine.states import STATE_NAMES
-from twin.engine.stats import LevelStat
 from twin.engine.streams import stream
 from twin.scenario import RouteStep, Station, UsageMaintenance
 

@@ -19,7 +19,6 @@ from twin.engine.flow import (
     INF,
     FlowStation,
     Piece,
-    Placement,
     PlantServices,
     land_on_level,
     land_on_piece_end,
@@ -75,124 +74,9 @@ class Segment:
         """Each accumulator with the stations up and down of it."""
 
     # ------------------------------------------------------------------ starting
-    def resume(
-        self, placed: list[Placement | None], levels: list[float | None], fetch_later: bool = False
-    ) -> None:
-        """Start the segment part-way, as a plant state has it.
-
-        ``placed`` gives each station's roll and how far it is with it (None: it holds none),
-        ``levels`` each accumulator's level (None: its initial level). The rolls are laid along
-        the web from the tail's (the oldest) to the head's; an accumulator's level is what it
-        holds whatever the positions of its neighbours on their rolls. A station that holds no
-        roll waits for the oldest one upstream of it, or (the head) fetches the next, at once
-        or, with ``fetch_later``, when :meth:`fetch_next` is called (a head that is stopped
-        takes no roll until it may run it).
-        """
-        pieces: dict[str, Piece] = {}
-        for placement in reversed(placed):
-            if placement is None or placement.roll.id in pieces:
-                continue
-            start = self.web_end
-            piece = Piece(start, start + placement.roll.length_m, placement.roll)
-            self.web_end = piece.end
-            if self.last_piece is not None:
-                self.last_piece.next = piece
-            self.last_piece = pieces[placement.roll.id] = piece
-        for index, station in enumerate(self.stations):
-            placement = placed[index]
-            if placement is not None:
-                piece = pieces[placement.roll.id]
-                station.piece = piece
-                station.pending = False
-                station.x = piece.start + min(placement.done_m, piece.roll.length_m)
-                if placement.phase == "finished" or placement.phase == "unloading":
-                    station.x = piece.end
-                continue
-            station.holds[STARVED] = 1
-            upstream = [pieces[p.roll.id] for p in placed[:index] if p is not None]
-            if station is self.head:
-                station.x = self.web_end
-                station.busy = True
-                if not fetch_later:
-                    self.env.urgent(self._boundary, station)
-            elif upstream:
-                piece = min(upstream, key=lambda p: p.start)
-                station.x = piece.start
-                station.busy = True
-                self.env.urgent(self._enter_later, (station, piece))
-            else:
-                station.x = self.web_end
-                station.pending = True
-        for (acc, up, down), level in zip(self._links, levels, strict=True):
-            held = acc.initial_m if level is None else level
-            acc.initial_m = held - up.x + down.x
-            acc.level_stat.restart(held)
-        later: list[Callable[[], None]] = []
-        for station, placement in zip(self.stations, placed, strict=True):
-            if placement is not None:
-                later += self._resume_station(station, placement)
-        self._replan()
-        for call in later:
-            call()
-
     def fetch_next(self, _: Any = None) -> None:
         """Let the head, held back by :meth:`resume`, fetch its next roll."""
         self._boundary(self.head)
-
-    def _resume_station(
-        self, station: FlowStation, placement: Placement
-    ) -> list[Callable[[], None]]:
-        """Set ``station`` up on its roll as far as its phase; what to start once all are."""
-        piece = station.piece
-        assert piece is not None
-        roll = piece.roll
-        unit = station.unit
-        plant = self.plant
-        phase = placement.phase
-        leg = roll.route.get(unit.station_id)
-        station.step_index = leg.step_index if leg is not None else None
-        if leg is not None and phase == "maintaining":
-            station.changeover = unit.changeover_min(leg.step)
-        self._set_step(station, leg)
-        if station is self.head:
-            roll.enter(unit.station_id, 0.0)
-        if leg is not None and plant.quality is not None:
-            station.entered_at = 0.0
-            station.usage_before = dict(unit.usage)
-            clock = unit.failure_clocks[unit.break_mode]
-            clock[0] = unit.web_break_clock(leg.step, roll, station.cap)
-        minutes = max(placement.until - self.env.now, 0.0)
-        stop: tuple[int, str, str, Callable[[Any], None]] | None = None
-        if phase == "loading":
-            stop = (SETUP, "setup", "roll_change", self._run)
-        elif phase == "maintaining":
-            stop = (MAINTENANCE, "maintenance", placement.task, self._maintained)
-        elif phase == "unloading":
-            stop = (SETUP, "roll_change", "roll_change", self._unloaded)
-            station.leaving = piece
-            if self.sink is not None:
-                self.sink.reserved += 1  # the place it was taken off for
-        if stop is not None:
-            station.holds[STARVED] = 1
-            station.busy = True
-            kind, task, cause, then = stop
-            needs_crew = placement.needs_crew
-            return [
-                partial(
-                    plant.crew_task,
-                    station,
-                    kind,
-                    minutes,
-                    task,
-                    cause,
-                    then,
-                    station,
-                    False,
-                    needs_crew,
-                )
-            ]
-        station.running = phase == "running"  # restarting mid-roll is not a new start
-        return []
 
     def _set_step(self, station: FlowStation, leg: RouteStep | None) -> None:
         """Take the step ``leg`` gives the station (None: it passes the roll by)."""
@@ -435,7 +319,6 @@ class Segment:
 
         True when anything was started.
         """
-        plant = self.plant
         started = False
         for station in self.stations:
             unit = station.unit
@@ -453,23 +336,36 @@ class Segment:
                 started = True
             if station.step is None:
                 continue
-            for mode, clock in enumerate(unit.failure_clocks):
-                if clock[0] <= 1e-9:
-                    station.holds[WAITING_CREW] += 1
-                    if mode == unit.break_mode:
-                        assert piece is not None and plant.quality is not None
-                        clock[0] = unit.web_break_clock(station.step, piece.roll, station.cap)
-                        plant.quality.web_break(piece.roll, unit, station.x - piece.start)
-                    else:
-                        clock[0] = unit.draw_ttf(mode)
-                    plant.repair(station, mode)
-                    started = True
-            for name, limit, task in unit.usage_tasks:
-                if unit.usage[name] >= limit - 1e-9:
-                    unit.usage[name] = 0.0
-                    station.holds[WAITING_CREW] += 1
-                    plant.start_maintenance(station, task)
-                    started = True
+            if self._start_stops(station, unit, piece):
+                started = True
+        return started
+
+    def _start_stops(self, station: FlowStation, unit: StationUnit, piece: Piece | None) -> bool:
+        """Start the failures and usage-based maintenance that have come due on ``station``.
+
+        Called only while the station runs a step.
+        """
+        plant = self.plant
+        step = station.step
+        assert step is not None
+        started = False
+        for mode, clock in enumerate(unit.failure_clocks):
+            if clock[0] <= 1e-9:
+                station.holds[WAITING_CREW] += 1
+                if mode == unit.break_mode:
+                    assert piece is not None and plant.quality is not None
+                    clock[0] = unit.web_break_clock(step, piece.roll, station.cap)
+                    plant.quality.web_break(piece.roll, unit, station.x - piece.start)
+                else:
+                    clock[0] = unit.draw_ttf(mode)
+                plant.repair(station, mode)
+                started = True
+        for name, limit, task in unit.usage_tasks:
+            if unit.usage[name] >= limit - 1e-9:
+                unit.usage[name] = 0.0
+                station.holds[WAITING_CREW] += 1
+                plant.start_maintenance(station, task)
+                started = True
         return started
 
     # ------------------------------------------------------------------ roll boundaries

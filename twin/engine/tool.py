@@ -356,23 +356,4 @@ class Tool(Segment):
             started = True
         if station.step is None:
             return started
-        unit = station.unit
-        plant = self.plant
-        for mode, clock in enumerate(unit.failure_clocks):
-            if clock[0] <= 1e-9:
-                station.holds[WAITING_CREW] += 1
-                if mode == unit.break_mode:
-                    assert piece is not None and plant.quality is not None
-                    clock[0] = unit.web_break_clock(station.step, piece.roll, station.cap)
-                    plant.quality.web_break(piece.roll, unit, station.x - piece.start)
-                else:
-                    clock[0] = unit.draw_ttf(mode)
-                plant.repair(station, mode)
-                started = True
-        for name, limit, task in unit.usage_tasks:
-            if unit.usage[name] >= limit - 1e-9:
-                unit.usage[name] = 0.0
-                station.holds[WAITING_CREW] += 1
-                plant.start_maintenance(station, task)
-                started = True
-        return started
+        return self._start_stops(station, station.unit, piece) or started

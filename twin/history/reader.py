@@ -8,10 +8,7 @@ the one before. With ``skip_bad_rows`` the bad rows are dropped and the log says
 
 from __future__ import annotations
 
-import csv
 import difflib
-import io
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,11 +18,16 @@ import pandas as pd
 from twin.files import read_input
 from twin.history.columns import ColumnMap
 from twin.history.files import MAX_LOG_BYTES, LogFileError
-from twin.history.format import COLUMNS, REQUIRED, STATES
+from twin.history.format import STATES
+from twin.history.raw import (
+    RowProblems,
+    arrow_csv_columns,
+    csv_columns,
+    header_names,
+    parquet_columns,
+)
 from twin.scenario import InputError, Problem, Scenario
 
-SHOWN_ROWS = 5
-"""Row numbers listed for each kind of problem (the count says how many there are)."""
 _OFFSET = r"(?:Z|z|[+-]\d{2}:?\d{2})$"
 
 
@@ -66,173 +68,9 @@ class EventLog:
         return float((when - self.origin).total_seconds() / 60)
 
 
-@dataclass(frozen=True)
-class _Bad:
-    """Bad rows of one kind and subject."""
-
-    message: str
-    rows: list[int]
-
-
-class _Problems:
-    """Collects bad rows by (kind, subject) and turns them into grouped problems."""
-
-    def __init__(self) -> None:
-        self.groups: dict[tuple[str, str], _Bad] = {}
-        self.bad = np.zeros(0, dtype=bool)
-
-    def add(self, kind: str, subject: str, message: str, rows: Sequence[int] | np.ndarray) -> None:
-        if len(rows) == 0:
-            return
-        group = self.groups.setdefault((kind, subject), _Bad(message, []))
-        group.rows.extend(int(r) for r in rows)
-
-    def problems(self) -> list[Problem]:
-        listed = []
-        for group in sorted(self.groups.values(), key=lambda g: min(g.rows)):
-            rows = sorted(group.rows)
-            shown = ", ".join(str(r) for r in rows[:SHOWN_ROWS])
-            more = ", …" if len(rows) > SHOWN_ROWS else ""
-            path = f"row {shown}" if len(rows) == 1 else f"rows {shown}{more}"
-            count = f" ({len(rows):,} rows)" if len(rows) > 1 else ""
-            listed.append(Problem(path, f"{group.message}{count}"))
-        return listed
-
-
 def _short(value: object) -> str:
     text = str(value)
     return repr(text if len(text) <= 40 else text[:37] + "...")
-
-
-# ------------------------------------------------------------------------------- raw columns
-def _header(text: str, columns: ColumnMap, where: str) -> list[str]:
-    """The header row's names (the required ones must be there)."""
-    reader = csv.reader(io.StringIO(text[:1_000_000], newline=""), delimiter=columns.delimiter)
-    try:
-        header = next(reader)
-    except StopIteration:
-        raise LogFileError([Problem("", "is empty")], where) from None
-    except csv.Error:
-        raise LogFileError([Problem("", "is not a CSV file with a header row")], where) from None
-    names = [h.strip().lstrip("\ufeff") for h in header]
-    _positions(names, columns, where)
-    return names
-
-
-def _csv_columns(
-    text: str, columns: ColumnMap, problems: _Problems, where: str
-) -> tuple[dict[str, list[str]], np.ndarray, int]:
-    """The format's columns as lists of strings, the rows' numbers and the count of data rows."""
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=columns.delimiter)
-    try:
-        header = next(reader)
-    except StopIteration:
-        raise LogFileError([Problem("", "is empty")], where) from None
-    except csv.Error:
-        raise LogFileError([Problem("", "is not a CSV file with a header row")], where) from None
-    positions = _positions([h.strip().lstrip("\ufeff") for h in header], columns, where)
-    width = len(header)
-    values: dict[str, list[str]] = {name: [] for name in positions}
-    rows: list[int] = []
-    short: list[int] = []
-    wrong: list[int] = []
-    number = 1
-    try:
-        for record in reader:
-            number += 1
-            if not record:
-                continue  # a blank line
-            if len(record) != width:
-                (short if len(record) < width else wrong).append(number)
-                continue
-            rows.append(number)
-            for name, index in positions.items():
-                values[name].append(record[index])
-    except csv.Error:
-        problems.add("parse", "csv", "cannot be parsed as CSV (a quote left open?)", [number + 1])
-    problems.add("parse", "short", f"has fewer fields than the header's {width}", short)
-    problems.add("parse", "long", f"has more fields than the header's {width}", wrong)
-    return values, np.asarray(rows, dtype=np.int64), number - 1
-
-
-def _arrow_csv_columns(
-    data: bytes, header: list[str], columns: ColumnMap, where: str
-) -> tuple[dict[str, pd.Series], np.ndarray, int] | None:
-    """The fast path for a clean CSV (pyarrow); None when a row is bad or lines do not map.
-
-    pyarrow does not say which line a bad row was on, so a file with bad rows, blank lines or
-    values spanning lines is read again by :func:`_csv_columns`, which numbers every row.
-    """
-    import pyarrow as pa
-    import pyarrow.csv as pacsv
-
-    positions = _positions(header, columns, where)
-    if len(set(header)) != len(header):
-        return None
-    invalid: list[int] = []
-
-    def bad(_row: object) -> str:
-        invalid.append(1)
-        return "skip"
-
-    try:
-        table = pacsv.read_csv(
-            io.BytesIO(data),
-            parse_options=pacsv.ParseOptions(delimiter=columns.delimiter, invalid_row_handler=bad),
-            convert_options=pacsv.ConvertOptions(
-                column_types={name: pa.string() for name in header},
-                include_columns=[header[i] for i in positions.values()],
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
-            ),
-        )
-    except (pa.ArrowException, ValueError):
-        return None
-    lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
-    if invalid or table.num_rows != lines - 1:
-        return None
-    values = {name: table.column(header[index]).to_pandas() for name, index in positions.items()}
-    count = table.num_rows
-    return values, np.arange(2, count + 2, dtype=np.int64), count
-
-
-def _positions(header: list[str], columns: ColumnMap, where: str) -> dict[str, int]:
-    """Where each column of the format is in the header; the required ones must be there."""
-    found = {
-        name: header.index(columns.header(name))
-        for name in COLUMNS
-        if columns.header(name) in header
-    }
-    missing = [name for name in REQUIRED if name not in found]
-    if missing:
-        wanted = ", ".join(repr(columns.header(m)) for m in missing)
-        raise LogFileError(
-            [
-                Problem(
-                    "",
-                    f"has no column {wanted}: not an event log, or its headers need a column "
-                    "map (--columns)",
-                )
-            ],
-            where,
-        )
-    return found
-
-
-def _parquet_columns(
-    data: bytes, columns: ColumnMap, where: str
-) -> tuple[dict[str, pd.Series], np.ndarray, int]:
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    try:
-        table = pq.read_table(io.BytesIO(data))
-    except (pa.ArrowException, OSError, ValueError):
-        raise LogFileError([Problem("", "is not a Parquet file that can be read")], where) from None
-    positions = _positions(list(table.column_names), columns, where)
-    values = {name: table.column(index).to_pandas() for name, index in positions.items()}
-    count = table.num_rows
-    return values, np.arange(2, count + 2, dtype=np.int64), count
 
 
 # ------------------------------------------------------------------------------- parsing
@@ -251,7 +89,7 @@ def _times(
     columns: ColumnMap,
     what: str,
     rows: np.ndarray,
-    problems: _Problems,
+    problems: RowProblems,
 ) -> pd.Series:
     """Date-times as UTC timestamps (NaT where bad, each bad row reported)."""
     series = pd.Series(values)
@@ -295,7 +133,7 @@ def _localize(
     columns: ColumnMap,
     what: str,
     rows: np.ndarray,
-    problems: _Problems,
+    problems: RowProblems,
 ) -> pd.Series:
     """Local date-times of the map's time zone as UTC; DST repeats inferred per unit."""
     zone = columns.time_zone
@@ -324,7 +162,7 @@ def _numbers(
     values: pd.Series | list[str] | None,
     what: str,
     rows: np.ndarray,
-    problems: _Problems,
+    problems: RowProblems,
     count: int,
     whole: bool,
 ) -> np.ndarray:
@@ -370,7 +208,7 @@ def _check_names(
     unit: pd.Series,
     scenario: Scenario,
     rows: np.ndarray,
-    problems: _Problems,
+    problems: RowProblems,
 ) -> None:
     known = _known_units(scenario)
     stations = {s for s, _ in known.values()}
@@ -393,7 +231,9 @@ def _check_names(
         problems.add("unit", str(name), message, rows[mask])
 
 
-def _check_order(frame: pd.DataFrame, rows: np.ndarray, has_end: bool, problems: _Problems) -> None:
+def _check_order(
+    frame: pd.DataFrame, rows: np.ndarray, has_end: bool, problems: RowProblems
+) -> None:
     """Time going backwards for a unit, and (with ends) states that overlap the one before."""
     valid = frame["start"].notna().to_numpy()
     part = frame[valid]
@@ -444,10 +284,10 @@ def read_event_log(
         data = read_input(source, limit=MAX_LOG_BYTES, what="log")
     if len(data) > MAX_LOG_BYTES:
         raise LogFileError([Problem("", f"the file is larger than {MAX_LOG_BYTES:,} bytes")], where)
-    problems = _Problems()
+    problems = RowProblems()
     raw: dict[str, pd.Series] | dict[str, list[str]]
     if data[:4] == b"PAR1":
-        raw, rows, total = _parquet_columns(data, columns, where)
+        raw, rows, total = parquet_columns(data, columns, where)
     else:
         try:
             text = data.decode("utf-8-sig")
@@ -455,11 +295,11 @@ def read_event_log(
             raise LogFileError(
                 [Problem("", "is neither UTF-8 CSV text nor a Parquet file")], where
             ) from None
-        header = _header(text, columns, where)
+        header = header_names(text, columns, where)
         body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
-        fast = _arrow_csv_columns(body, header, columns, where)
+        fast = arrow_csv_columns(body, header, columns, where)
         if fast is None:
-            raw, rows, total = _csv_columns(text, columns, problems, where)
+            raw, rows, total = csv_columns(text, columns, problems, where)
         else:
             raw, rows, total = fast
     count = len(rows)

@@ -17,6 +17,7 @@ from twin.engine.calendar import off_shift_intervals
 from twin.engine.clock import Clock
 from twin.engine.entities import AccumulatorLevel, Roll, RollQueue, StationUnit
 from twin.engine.flow import FlowStation, Then
+from twin.engine.levels import LevelStat
 from twin.engine.memo import part, scenario_memo
 from twin.engine.options import RunOptions
 from twin.engine.plan import SchedulePlan
@@ -29,7 +30,6 @@ from twin.engine.quality import QualityModel, QualityTally
 from twin.engine.records import BufferChange, ReplicationRecord, StateChange
 from twin.engine.segment import Segment
 from twin.engine.states import DOWN
-from twin.engine.stats import LevelStat
 from twin.engine.streams import stream
 from twin.engine.tool import Tool
 from twin.scenario import Line, Scenario, Station, UsageMaintenance
@@ -63,6 +63,14 @@ class Plant:
         self.quality = self._quality_model() if options.quality else None
         self.crews = Crews(self.env, scenario.crews, quiet=self.event_log is None)
         self.orders = Orders(self.env, scenario, options, self.quality, self.offset)
+        # What segments call once or more per roll goes straight to the crews and the orders.
+        self.crew_task = self.crews.task
+        """Hold a station in a state for some minutes (an operator first, if the task needs
+        one), then call what comes next (:meth:`Crews.task`)."""
+        self.repair = self.crews.repair
+        """Start repairing a failure (its waiting hold is on)."""
+        self.deliver = self.orders.deliver
+        """A roll leaves a segment: into the next store, or finished."""
         self.units: list[StationUnit] = []
         self.flows: list[FlowStation] = []
         self.segments: list[Segment] = []
@@ -173,25 +181,6 @@ class Plant:
         return bool(found)
 
     # ------------------------------------------------------------------ what segments need
-    def crew_task(
-        self,
-        flow: FlowStation,
-        state: int,
-        minutes: float,
-        task: str,
-        cause: str,
-        then: Then | None,
-        argument: Any = None,
-        preheld: bool = False,
-        needs_crew: bool = True,
-    ) -> None:
-        """Hold ``flow`` in ``state`` for ``minutes``, then call ``then(argument)``."""
-        self.crews.task(flow, state, minutes, task, cause, then, argument, preheld, needs_crew)
-
-    def repair(self, flow: FlowStation, mode: int) -> None:
-        """Start repairing a failure of ``mode`` (its waiting hold is on)."""
-        self.crews.repair(flow, mode)
-
     def maintain(
         self,
         flow: FlowStation,
@@ -210,10 +199,6 @@ class Plant:
     def planned_maintenance(self, flow: FlowStation, roll: Roll) -> list[UsageMaintenance]:
         """The maintenance a plan puts on ``flow``'s unit right before ``roll``."""
         return self.orders.planned_maintenance(flow, roll)
-
-    def deliver(self, roll: Roll, sink: RollQueue | None) -> None:
-        """A roll leaves a segment: into ``sink``, or finished."""
-        self.orders.deliver(roll, sink)
 
     # ------------------------------------------------------------------ running
     def begin(self) -> None:

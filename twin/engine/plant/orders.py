@@ -16,11 +16,11 @@ from dataclasses import dataclass, field
 from twin.engine.clock import Clock
 from twin.engine.entities import Roll, RollQueue
 from twin.engine.flow import FlowStation, Process
+from twin.engine.levels import LevelStat
 from twin.engine.options import RunOptions
 from twin.engine.plan import SchedulePlan
 from twin.engine.plant.supply import Campaigns, SupplyQueue
 from twin.engine.quality import QualityModel, RollQuality
-from twin.engine.stats import LevelStat
 from twin.scenario import Line, Order, Product, RouteStep, Scenario, UsageMaintenance
 
 
@@ -135,23 +135,27 @@ class Orders:
             self.dispatch,
             self.expire,
         )
-        routes = {p: self.scenario.route(self.scenario.product(p), line) for p in campaigns.shares}
+        kinds: dict[str, tuple[float, dict[str, RouteStep]]] = {}
+        for product_id in campaigns.shares:
+            product = self.scenario.product(product_id)
+            route = self.scenario.route(product, line)
+            assert route is not None
+            # each product's width and its route by station, read only: shared by its rolls
+            kinds[product_id] = (product.web_width_m, {leg.station.id: leg for leg in route})
         numbers = itertools.count(1)
 
         def make() -> Roll:
             product_id, campaign = campaigns.next(self.roll_length_m)
-            product = self.scenario.product(product_id)
-            route = routes[product_id]
-            assert route is not None
+            width_m, legs = kinds[product_id]
             roll = Roll(
                 id=f"{line.id}-supply/{next(numbers)}",
                 order=f"{line.id}-campaign-{campaign}",
                 product=product_id,
                 length_m=self.roll_length_m,
-                width_m=product.web_width_m,
+                width_m=width_m,
                 line=line.id,
-                released=self.env.now,
-                route={leg.station.id: leg for leg in route},
+                released=self.env._now,
+                route=legs,
                 quality=RollQuality() if self.quality is not None else None,
             )
             self._wip(line.id, +1)

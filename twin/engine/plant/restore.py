@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING
 
 from twin.engine.entities import Roll
 from twin.engine.flow import FlowStation, Phase, Placement
+from twin.engine.resume import resume
 from twin.engine.states import DOWN, MAINTENANCE, OFF_SHIFT, SETUP, WAITING_CREW
 from twin.scenario import Line, Order
 from twin.state.model import PlantState, UnitState
@@ -129,7 +130,7 @@ class _Restorer:
                 or any(p is not None for p in placed)
                 or any(v is not None for v in accumulator_levels)
             ):
-                segment.resume(placed, accumulator_levels, fetch_later=stopped)
+                resume(segment, placed, accumulator_levels, fetch_later=stopped)
                 resumed.append(segment)
         return resumed, stops
 

@@ -19,9 +19,11 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+import twin.problems
 from stations import RecipeStep
 from twin.capacity import roll_minutes
 from twin.engine.calendar import off_shift_intervals
+from twin.problems import ScenarioError
 from twin.scenario import (
     CalendarMaintenance,
     Line,
@@ -77,8 +79,12 @@ class RollJob:
     length_m: float
 
 
-class ScheduleTooLarge(ValueError):
-    """The order book makes more roll jobs than the scheduler takes on (:data:`MAX_ROLL_JOBS`)."""
+class ScheduleTooLarge(ScenarioError):
+    """The order book makes more roll jobs than the scheduler takes on (:data:`MAX_ROLL_JOBS`).
+
+    Input the user can put right (fewer orders at a time, longer rolls): a scenario error at
+    ``orders``, exit code 2 in the CLI.
+    """
 
 
 @dataclass(frozen=True)
@@ -127,11 +133,12 @@ def check_size(scenario: Scenario) -> None:
     """Refuse an order book of more than :data:`MAX_ROLL_JOBS` roll jobs, saying why."""
     jobs = sum(_roll_count(scenario, o) * len(_lines_of(scenario, o)) for o in scenario.orders)
     if jobs > MAX_ROLL_JOBS:
-        raise ScheduleTooLarge(
+        message = (
             f"the order book makes {jobs:,} roll jobs of {scenario.roll_length_m:g} m; the "
             f"scheduler takes at most {MAX_ROLL_JOBS:,} (schedule fewer orders at a time, or use "
             "longer rolls)"
         )
+        raise ScheduleTooLarge([twin.problems.Problem("orders", message)])
 
 
 def _minutes(value: float) -> int:
@@ -149,7 +156,23 @@ def _stage_minutes(
     """Minutes the machine needs for a roll with these ``steps``, or None if it skips it."""
     if not any(s.id in steps for s in machine.stations):
         return None
-    return _minutes(max(roll_minutes(line, s, steps.get(s.id), length) for s in machine.stations))
+    minutes = max(roll_minutes(line, s, steps.get(s.id), length) for s in machine.stations)
+    if not minutes <= MAX_OPERATION_MIN:
+        names = "+".join(s.id for s in machine.stations)
+        raise ScheduleTooLarge(
+            [
+                twin.problems.Problem(
+                    f"lines ({line.id})",
+                    f"a roll takes {minutes:.3g} min on {names}, more than the scheduler's "
+                    f"{MAX_OPERATION_MIN:,.0f} min (100 years): check its speed",
+                )
+            ]
+        )
+    return _minutes(minutes)
+
+
+MAX_OPERATION_MIN = 100 * 525_600.0
+"""The longest operation the scheduler takes on, minutes (a hundred years)."""
 
 
 def _counter(station: Station, task: UsageMaintenance) -> str:
