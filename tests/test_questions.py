@@ -161,6 +161,11 @@ def test_an_order_book_run_names_every_order_with_dates(tmp_path: Path) -> None:
     assert (
         "more order(s)" in result.output and "--all-orders" in result.output
     )  # nothing cut silently
+    # the rows left out are on time in every replication: said so, not as "at least 100 %"
+    assert "each on time in every replication" in result.output
+    assert "100% likely" not in result.output
+    # an order-book run deletes no warm-up: its time in state is counted from the start
+    assert "share of time in each state (from the start)" in result.output
     every = runner.invoke(
         app, ["simulate", str(path), "--replications", "2", "--all-orders", "--no-store"]
     )

@@ -198,15 +198,23 @@ def print_orders(result: SimulationResult, all_orders: bool = False) -> None:
     out.print(table)
     left = len(rows) - len(shown_rows)
     if left:
+        last = shown_rows[-1][1]
+        rest = (
+            "each on time in every replication"
+            if last.judged and last.on_time.p >= 1
+            else f"each at least {last.on_time.p:.0%} likely on time"
+            if last.judged
+            else "due after the horizon"
+        )
         out.print(
-            f"… {left} more order(s), each at least {shown_rows[-1][1].on_time.p:.0%} likely on "
-            "time: --all-orders lists every one (--json has them all)",
+            f"… {left} more order(s), {rest}: --all-orders lists every one (--json has them all)",
             markup=False,
         )
 
 
 def _stations(result: SimulationResult) -> None:
-    title = "stations in web order: share of time in each state (after the warm-up)"
+    counted = "after the warm-up" if result.warmup_days > 0 else "from the start"
+    title = f"stations in web order: share of time in each state ({counted})"
     table = Table(title=title, title_justify="left")
     for name in ("line", "station"):
         table.add_column(name)
