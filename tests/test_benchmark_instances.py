@@ -164,11 +164,17 @@ def test_the_flexible_bound_is_as_strong_as_the_master_interval_model(name: str)
     assert bound(ours.model) >= bound(master_interval_model(problem))
 
 
-def test_mk01_is_solved_to_its_proven_optimum_40() -> None:
-    result = solve_benchmark(FJSP / "mk01.fjs", time_limit_s=30, workers=2)
+@pytest.mark.parametrize(("name", "optimum"), [("mk01", 40), ("mk02", 26), ("mk03", 204)])
+def test_brandimartes_first_three_are_solved_to_their_proven_optima(
+    name: str, optimum: int
+) -> None:
+    # Brandimarte (1993) mk01-mk03, optima 40, 26 and 204 (the folder's README): proven within
+    # the 60 s on 2 workers (mk02 took 60 s without a proof under the no-LP searches
+    # that suit job shops; with the default portfolio 3-13 s)
+    result = solve_benchmark(FJSP / f"{name}.fjs", time_limit_s=60, workers=2)
     print(format_benchmark(result))
-    assert (result["status"], result["makespan"], result["bound"]) == ("OPTIMAL", 40, 40)
-    assert result["kind"] == "fjsp" and result["known_optimum"] == 40
+    assert (result["status"], result["makespan"], result["bound"]) == ("OPTIMAL", optimum, optimum)
+    assert result["kind"] == "fjsp" and result["known_optimum"] == optimum
 
 
 # ------------------------------------------------------------ permutation flow-shop starts
