@@ -265,12 +265,12 @@ def test_a_version_1_store_is_read_as_it_is_and_migrated_by_its_first_variant(
 def test_a_migration_that_fails_halfway_leaves_the_store_at_version_1(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import twin.store
+    import twin.store.runs
 
     path = tmp_path / "old.sqlite"
     _version_1(path)
-    broken = (*twin.store._VARIANTS, "CREATE INDEX broken ON no_such_table (x)")
-    monkeypatch.setattr(twin.store, "_VARIANTS", broken)
+    broken = (*twin.store.runs.VARIANT_TABLES, "CREATE INDEX broken ON no_such_table (x)")
+    monkeypatch.setattr(twin.store.runs, "VARIANT_TABLES", broken)
     with pytest.raises(sqlite3.OperationalError):
         Store(path).save_variant(load_scenario(FLUID))
     assert _schema(path) == (1, "1", False)  # the table made before the failure rolled back
