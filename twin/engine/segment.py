@@ -323,15 +323,7 @@ class Segment:
         for station in self.stations:
             unit = station.unit
             piece = station.piece
-            if (
-                piece is not None
-                and not station.busy
-                and not station.pending
-                and piece.end - station.x <= EPS_M
-            ):
-                station.x = piece.end
-                station.busy = True
-                station.holds[STARVED] += 1  # stands still until the boundary is dealt with
+            if self._hold_at_roll_end(station):
                 self.env.urgent(self._boundary, station)
                 started = True
             if station.step is None:
@@ -339,6 +331,19 @@ class Segment:
             if self._start_stops(station, unit, piece):
                 started = True
         return started
+
+    def _hold_at_roll_end(self, station: FlowStation) -> bool:
+        """Whether the fluid has brought ``station`` to the end of its roll's piece.
+
+        If so, the station stands there (held starved) until the roll's boundary is dealt with.
+        """
+        piece = station.piece
+        if piece is None or station.busy or station.pending or piece.end - station.x > EPS_M:
+            return False
+        station.x = piece.end
+        station.busy = True
+        station.holds[STARVED] += 1
+        return True
 
     def _start_stops(self, station: FlowStation, unit: StationUnit, piece: Piece | None) -> bool:
         """Start the failures and usage-based maintenance that have come due on ``station``.

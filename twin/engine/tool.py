@@ -340,15 +340,7 @@ class Tool(Segment):
         station = self.tail
         piece = station.piece
         started = False
-        if (
-            piece is not None
-            and not station.busy
-            and not station.pending
-            and piece.end - station.x <= EPS_M
-        ):
-            station.x = piece.end
-            station.busy = True
-            station.holds[STARVED] += 1  # stands still until the boundary is dealt with
+        if self._hold_at_roll_end(station):
             if defer and not self.env.urgent_due():
                 self._deferred = True
             else:
