@@ -115,6 +115,9 @@ def off_plan(result: SimulationResult, plan: SchedulePlan, horizon_min: float) -
     """The orders off their plan, the furthest first, with where their rolls lost time."""
     events = result.events or []
     windows = _roll_windows(events)
+    left_plant: dict[str, float] = {}  # when each roll left its last unit
+    for (roll, _), (_, done) in windows.items():
+        left_plant[roll] = max(left_plant.get(roll, done), done)
     per_roll: dict[str, list[tuple[float, float, str]]] = defaultdict(list)
     for op in plan.operations:
         per_roll[op.roll].append((op.start_min, op.end_min, op.machine))
@@ -131,13 +134,7 @@ def off_plan(result: SimulationResult, plan: SchedulePlan, horizon_min: float) -
         spans: dict[str, list[tuple[float, float]]] = defaultdict(list)
         rolls = [r for r in per_roll if r.rpartition("/")[0] == order_id]
         # the order completes with its last roll: that roll's delay is the order's
-        last = max(
-            rolls,
-            key=lambda r: max(
-                (w[1] for (roll, _), w in windows.items() if roll == r), default=-1.0
-            ),
-            default=None,
-        )
+        last = max(rolls, key=lambda r: left_plant.get(r, -1.0), default=None)
         if last is None:
             continue
         for roll in [last]:

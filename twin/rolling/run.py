@@ -187,24 +187,21 @@ class _Driver:
 
     def drive(self) -> PolicyRun:
         self.plant.begin()
-        kind = self.policy.kind
-        now = 0.0
-        if kind == "every":
-            assert self.policy.every_min is not None
-            period = self.policy.every_min
-            moment = period
+        policy = self.policy
+        if policy.kind in ("every", "event"):
+            # a periodic policy re-plans at each period; an event-driven one looks every POLL_MIN
+            step = policy.every_min if policy.every_min is not None else POLL_MIN
+            moment = step
             while moment < self.horizon:
                 self.plant.run_until(moment)
-                self.replan(moment, f"every {self.policy.name.removeprefix('every:')}")
-                moment += period
-        elif kind == "event":
-            now = POLL_MIN
-            while now < self.horizon:
-                self.plant.run_until(now)
-                reason = self.trigger(now)
+                reason = (
+                    f"every {policy.name.removeprefix('every:')}"
+                    if policy.kind == "every"
+                    else self.trigger(moment)
+                )
                 if reason is not None:
-                    self.replan(now, reason)
-                now += POLL_MIN
+                    self.replan(moment, reason)
+                moment += step
         record = self.plant.finish()
         return PolicyRun(self.policy, self.replication, record, self.horizon, self.plans)
 
@@ -295,14 +292,11 @@ def run_policy(
     the same for every planning policy, so it may be made once and shared).
     """
     options = options.for_replication(replication)
-    if not policy.plans:
-        driver = _Driver(scenario, options, policy, replication, planner, planning, None, None)
-        return driver.drive()
-    if first is None:
-        first = first_plan(options, planner)
-    plan, made = first
-    driver = _Driver(scenario, options, policy, replication, planner, planning, made, plan)
-    return driver.drive()
+    plan: SchedulePlan | None = None
+    made: PlanMade | None = None
+    if policy.plans:
+        plan, made = first if first is not None else first_plan(options, planner)
+    return _Driver(scenario, options, policy, replication, planner, planning, made, plan).drive()
 
 
 def first_plan(options: RunOptions, planner: Planner) -> tuple[SchedulePlan | None, PlanMade]:
