@@ -4,8 +4,9 @@ The same line in the twin's scenario format and in the three models of ``line_mo
 days, 1 day of warm-up, quality off (the other models know no defects). Runs alternate, each
 model once per round, and the CPU times are compared by their medians over the rounds; each
 model's throughput is printed with its spread over the rounds' seeds, so that one can see they
-agree. salabim and ciw come with the ``bench`` extra (``pip install -e .[bench]``); a model whose
-package is missing is left out.
+agree. The twin runs as ``make`` installs it (its engine compiled, :mod:`twin.compiled`, when
+built) and, for comparison, interpreted in a fresh process. salabim and ciw come with the
+``bench`` extra (``pip install -e .[bench]``); a model whose package is missing is left out.
 
 Run with ``make bench`` or ``python benchmarks/bench_line.py [--rounds N]`` (default 5).
 """
@@ -13,8 +14,10 @@ Run with ``make bench`` or ``python benchmarks/bench_line.py [--rounds N]`` (def
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import statistics
+import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -36,6 +39,7 @@ from benchmarks.line_models import (  # noqa: E402
     simpy_line,
 )
 from benchmarks.targets import target  # noqa: E402
+from twin.compiled import engine  # noqa: E402
 from twin.engine import RunOptions, run_replication  # noqa: E402
 from twin.scenario import Scenario, scenario_from_document  # noqa: E402
 
@@ -94,16 +98,54 @@ def twin_line(seed: int) -> float:
     return record.plant.output_rolls_per_h
 
 
-def models() -> dict[str, Callable[[int], float]]:
-    """The models to compare, by name (those whose package is installed)."""
-    found: dict[str, Callable[[int], float]] = {
-        "twin": twin_line,
-        "plain SimPy": lambda seed: simpy_line(DAYS, WARMUP_DAYS, seed),
+INTERPRETED = """
+import json, sys, time
+sys.path.insert(0, ".")
+from benchmarks.bench_line import twin_line
+started = time.process_time()
+rate = twin_line(int(sys.argv[1]))
+print(json.dumps({"cpu_s": time.process_time() - started, "rate": rate}))
+"""
+
+
+def twin_interpreted(seed: int) -> tuple[float, float]:
+    """The twin's run with the engine interpreted, in a fresh process: rolls/h, CPU s."""
+    env = {**os.environ, "R2R_INTERPRETED": "1", "PYTHONPATH": str(ROOT)}
+    out = subprocess.run(
+        [sys.executable, "-c", INTERPRETED, str(seed)],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    figures = json.loads(out.strip().splitlines()[-1])
+    return float(figures["rate"]), float(figures["cpu_s"])
+
+
+def timed(model: Callable[[int], float]) -> Callable[[int], tuple[float, float]]:
+    """``model`` run in this process: its rolls/h and the CPU it took."""
+
+    def run(seed: int) -> tuple[float, float]:
+        started = time.process_time()
+        rate = model(seed)
+        return rate, time.process_time() - started
+
+    return run
+
+
+def models() -> dict[str, Callable[[int], tuple[float, float]]]:
+    """The models to compare, by name (those whose package is installed): rolls/h and CPU s."""
+    found: dict[str, Callable[[int], tuple[float, float]]] = {
+        "twin": timed(twin_line),
+        "plain SimPy": timed(lambda seed: simpy_line(DAYS, WARMUP_DAYS, seed)),
     }
+    if engine().compiled:
+        found["twin interp."] = twin_interpreted
     if importlib.util.find_spec("salabim"):
-        found["salabim"] = lambda seed: salabim_line(DAYS, WARMUP_DAYS, seed)
+        found["salabim"] = timed(lambda seed: salabim_line(DAYS, WARMUP_DAYS, seed))
     if importlib.util.find_spec("ciw"):
-        found["ciw"] = lambda seed: ciw_line(DAYS, WARMUP_DAYS, seed)
+        found["ciw"] = timed(lambda seed: ciw_line(DAYS, WARMUP_DAYS, seed))
     return found
 
 
@@ -128,11 +170,12 @@ def main() -> None:
     runs = models()
     cpu: dict[str, list[float]] = {name: [] for name in runs}
     output: dict[str, list[float]] = {name: [] for name in runs}
+    print(f"   the twin's engine here: {engine().label()}")
     for seed in range(1, rounds + 1):
         for name, model in runs.items():
-            started = time.process_time()
-            output[name].append(model(seed))
-            cpu[name].append(time.process_time() - started)
+            rate, seconds = model(seed)
+            output[name].append(rate)
+            cpu[name].append(seconds)
     twin = statistics.median(cpu["twin"])
     twin_low, twin_high = interval(output["twin"])
     for name in runs:
@@ -143,7 +186,7 @@ def main() -> None:
             f"{twin / median:5.2f}×; {statistics.mean(output[name]):.3f} rolls/h "
             f"[95 % CI {low:.3f}, {high:.3f}] over {rounds} seeds"
         )
-        if name == "twin":
+        if name in ("twin", "twin interp."):
             continue
         overlap = low <= twin_high and twin_low <= high
         agree = "intervals overlap" if overlap else "intervals apart"

@@ -29,7 +29,6 @@ SETS = {
         "bench_before.py",
         "bench_engine.py",
         "bench_line.py",
-        "bench_compiled.py",
         "bench_startup.py",
         "bench_shape.py",
         "bench_study.py",

@@ -3,10 +3,16 @@
 This module is the public API that scripts, the CLI and the dashboard use.
 """
 
+# ruff: noqa: E402
 from __future__ import annotations
 
 import importlib
 from typing import Any
+
+from twin.compiled import enable
+
+# Before any engine module is imported: its compiled build, if there is one of this code.
+enable()
 
 from twin.capacity import LineCapacity, StationCapacity, static_capacity
 from twin.engine import (
