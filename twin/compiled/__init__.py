@@ -36,6 +36,9 @@ MODULES = (
     "twin.engine.plant.crews",
     "twin.engine.plant.orders",
     "twin.engine.plant.supply",
+    "twin.engine.plant.core",
+    "twin.engine.quality.model",
+    "twin.engine.quality.records",
 )
 """The event loop's modules: the clock, levels, rolls and queues, the fluid, segments and tools,
 crews, release and delivery (the quality modules' work is numpy's: compiling them gains nothing)."""

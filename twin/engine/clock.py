@@ -28,6 +28,10 @@ Call = Callable[[Any], None]
 class Clock(simpy.Environment):
     """A SimPy environment that also calls plain functions at their times."""
 
+    def time(self) -> float:
+        """The time now, in minutes (``now``, as a plain method: cheaper to call)."""
+        return self._now
+
     def at(self, delay: float, call: Call, argument: Any = None) -> None:
         """Call ``call(argument)`` ``delay`` minutes from now (like a timeout)."""
         heappush(self._queue, (self._now + delay, NORMAL, next(self._eid), call, argument))  # type: ignore[misc]

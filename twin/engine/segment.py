@@ -547,7 +547,7 @@ class Segment:
 
     def _log_states(self, log: list[StateChange]) -> None:
         """Record the stations' state changes in the event log."""
-        now = self.env.now
+        now = self.env._now
         for station in self.stations:
             record = station.logged_change(now)
             if record is not None:
@@ -557,7 +557,7 @@ class Segment:
     def flush(self) -> None:
         """Account everything up to now (the horizon) and close open active periods."""
         self._advance()
-        now = self.env.now
+        now = self.env._now
         for station in self.stations:
             if station.active_since >= 0 and now > station.active_since:
                 station.unit.active_periods.extend((station.active_since, now))

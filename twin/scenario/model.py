@@ -113,10 +113,11 @@ class Scenario(Model):
 
         Steps map in order onto stations of the same type; a station with no step is passed by.
         """
+        routes = self._routes  # one look-up: a private attribute is slow to reach
         key = (product.id, line.id)
-        if key not in self._routes:
-            self._routes[key] = self._route(product, line)
-        return self._routes[key]
+        if key not in routes:
+            routes[key] = self._route(product, line)
+        return routes[key]
 
     def _route(self, product: Product, line: Line) -> list[RouteStep] | None:
         route: list[RouteStep] = []

@@ -95,7 +95,7 @@ class Plant:
         scenario = self.scenario
         model = QualityModel(
             stream(self.seed, self.replication, "defects"),
-            lambda: self.env.now,
+            self.env.time,
             {p.id: p.max_defects_per_m2 for p in scenario.products},
             (self.seed, self.replication),
         )

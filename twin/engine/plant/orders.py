@@ -202,8 +202,8 @@ class Orders:
     def _releasing(self, releases: list[tuple[float, str, int, Order]]) -> Process:
         """Release ``releases`` at their times, until a new plan replaces them."""
         for when, _, k, order in releases:
-            if when > self.env.now:
-                yield self.env.timeout(when - self.env.now)
+            if when > self.env._now:
+                yield self.env.timeout(when - self.env._now)
             if releases is not self._releases:
                 return  # a new plan releases the rest
             if order.id not in self.order_line:
@@ -217,7 +217,7 @@ class Orders:
         (what it has already taken is done); the rolls not yet released are released at their
         new planned starts; machines waiting for a roll look again.
         """
-        self.plan = plan.shifted(self.env.now) if plan is not None else None
+        self.plan = plan.shifted(self.env._now) if plan is not None else None
         self._sequences = self._planned_sequences()
         self._plan_position = {}
         self._planned_rolls = {r for seq in self._sequences.values() for r in seq}
@@ -288,7 +288,7 @@ class Orders:
             length_m=min(self.roll_length_m, total - k * self.roll_length_m),
             width_m=product.web_width_m,
             line=line.id,
-            released=self.env.now,
+            released=self.env._now,
             route=route,
             quality=RollQuality() if self.quality is not None else None,
         )
@@ -314,7 +314,7 @@ class Orders:
 
     def _wip(self, line_id: str, delta: int) -> None:
         self.wip_count[line_id] += delta
-        self.wip[line_id].step(self.env.now, self.wip_count[line_id])
+        self.wip[line_id].step(self.env._now, self.wip_count[line_id])
 
     # ------------------------------------------------------------------ dispatch
     def dispatch(self, queue: RollQueue, head: FlowStation) -> Roll | None:
@@ -377,7 +377,7 @@ class Orders:
         if sink is not None:
             sink.put(roll)
             return
-        now = self.env.now
+        now = self.env._now
         roll.history.append(("finished", now, now))
         if self.finished is not None:
             self.finished.append(roll)
@@ -411,7 +411,7 @@ class Orders:
             if scrap:
                 if quality.tally is not None:
                     area = roll.length_m * roll.width_m
-                    quality.tally.expose(roll.line, roll.product, area, self.env.now)
+                    quality.tally.expose(roll.line, roll.product, area, self.env._now)
             else:  # reworked from the start of the line: its earlier pass counts for nothing
                 quality.rework(roll)
         if scrap:
@@ -423,10 +423,10 @@ class Orders:
                 length_m=roll.length_m,
                 width_m=roll.width_m,
                 line=roll.line,
-                released=self.env.now,
+                released=self.env._now,
                 route=roll.route,
                 quality=RollQuality() if quality is not None else None,
             )
         else:
-            roll.history.append((f"rework from {store.id}", self.env.now, self.env.now))
+            roll.history.append((f"rework from {store.id}", self.env._now, self.env._now))
         self.queues[roll.line].put(roll, reserved=False)
