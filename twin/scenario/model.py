@@ -79,6 +79,8 @@ class Scenario(Model):
     _warnings: list[Problem] = PrivateAttr(default_factory=list)
     _routes: dict[tuple[str, str], list[RouteStep] | None] = PrivateAttr(default_factory=dict)
     """Routes by (product, line): a scenario is immutable, so each is worked out once."""
+    _found: dict[tuple[str, str], Any] = PrivateAttr(default_factory=dict)
+    """Products and lines by id, and each product's lines, once looked up (a run asks often)."""
 
     @model_validator(mode="after")
     def _consistent(self, info: ValidationInfo) -> Scenario:
@@ -98,11 +100,21 @@ class Scenario(Model):
 
     def product(self, product_id: str) -> Product:
         """The product with id ``product_id``."""
-        return next(p for p in self.products if p.id == product_id)
+        found = self._found
+        key = ("product", product_id)
+        product = found.get(key)
+        if product is None:
+            product = found[key] = next(p for p in self.products if p.id == product_id)
+        return product
 
     def line(self, line_id: str) -> Line:
         """The line with id ``line_id``."""
-        return next(line for line in self.lines if line.id == line_id)
+        found = self._found
+        key = ("line", line_id)
+        line = found.get(key)
+        if line is None:
+            line = found[key] = next(line for line in self.lines if line.id == line_id)
+        return line
 
     def calendar(self, calendar_id: str | None) -> Calendar | None:
         """The calendar with id ``calendar_id``; None for around the clock."""
@@ -136,12 +148,17 @@ class Scenario(Model):
 
     def lines_for(self, product: Product) -> list[Line]:
         """The lines that may run ``product``: those named, or every line that can."""
-        return [
-            line
-            for line in self.lines
-            if (product.lines is None or line.id in product.lines)
-            and self.route(product, line) is not None
-        ]
+        found = self._found
+        key = ("lines for", product.id)
+        lines = found.get(key)
+        if lines is None:
+            lines = found[key] = [
+                line
+                for line in self.lines
+                if (product.lines is None or line.id in product.lines)
+                and self.route(product, line) is not None
+            ]
+        return list(lines)
 
     def minutes(self, when: dt.datetime | dt.date | float) -> float:
         """Minutes after the start for a time reference (a duration, a date or a date-time)."""

@@ -13,9 +13,10 @@ from twin.engine.quality.defects import POINT_TYPES
 
 def rate_rows(rates: Mapping[DefectType, Level], count: int) -> np.ndarray:
     """``count`` rows of rates by point type; a rate is one value, or one value per row."""
-    return np.column_stack(
-        [np.broadcast_to(np.asarray(rates.get(t, 0.0), dtype=float), count) for t in POINT_TYPES]
-    )
+    rows = np.empty((count, len(POINT_TYPES)))
+    for column, kind in enumerate(POINT_TYPES):
+        rows[:, column] = rates.get(kind, 0.0)
+    return rows
 
 
 class RateTable:
