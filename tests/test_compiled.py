@@ -23,6 +23,7 @@ from twin.compiled import (
     INTERPRETED_VARIABLE,
     MANIFEST,
     MODULES,
+    build,
     build_files,
     builds_folder,
     engine,
@@ -150,3 +151,42 @@ def test_an_unfinished_or_incomplete_build_is_not_used(tmp_path: Path) -> None:
     assert build_files(tmp_path) is None
     manifest.write_text("{not json")
     assert build_files(tmp_path) is None
+
+
+def test_without_a_c_compiler_make_says_so_and_the_engine_runs_interpreted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """No build is made or left behind; ``make`` goes on (exit 0) unless a build is required."""
+    monkeypatch.setattr(build, "builds_folder", lambda: tmp_path)
+    monkeypatch.setattr(build.shutil, "which", lambda name: None)
+    monkeypatch.setattr(sys, "argv", ["build"])
+    assert build.main() == 0
+    said = capsys.readouterr().out
+    assert "not built, the engine runs interpreted: no C compiler" in said
+    assert list(tmp_path.iterdir()) == []
+    monkeypatch.setattr(sys, "argv", ["build", "--require"])
+    assert build.main() == 1
+
+
+def test_the_check_names_the_runs_whose_figures_differ(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The check compares every figure of every scenario, and names the runs that differ."""
+    same = {"a.yaml orders": {"x": 1.0}, "b.yaml capacity": {"x": 2.0}}
+    differ = {"a.yaml orders": {"x": 1.0}, "b.yaml capacity": {"x": 2.0000001}}
+    answers = {
+        "1": {"compiled": False, "runs": same},
+        "check": {"compiled": True, "runs": differ},
+    }
+
+    def fake(env: dict[str, str]) -> dict[str, object]:
+        return answers["1" if env.get(INTERPRETED_VARIABLE) == "1" else "check"]
+
+    monkeypatch.setattr(build, "figures", fake)
+    assert build.same_figures() == (
+        "its figures differ from the interpreted engine's on b.yaml capacity"
+    )
+    answers["check"] = {"compiled": True, "runs": same}
+    assert build.same_figures() is None
+    answers["check"] = {"compiled": False, "runs": same}
+    assert build.same_figures() == "the check ran interpreted: the build did not load"

@@ -34,6 +34,11 @@ from twin.compiled import (
     sources_root,
 )
 
+COMPILE_LIMIT_S = 1800
+"""How long mypyc and the C compiler may take (about a minute on a 2-core machine)."""
+CHECK_LIMIT_S = 600
+"""How long the check of the build's figures may take (seconds here)."""
+
 MYPY_CONFIG = """[mypy]
 python_version = 3.11
 disallow_untyped_defs = True
@@ -86,14 +91,18 @@ def compile_copy(work: Path) -> tuple[dict[str, Path], str] | str:
     (work / "mypy.ini").write_text(MYPY_CONFIG)
     sources = [name.replace(".", "/") + ".py" for name in MODULES]
     env = {**os.environ, "PYTHONPATH": str(work), "MYPY_FORCE_COLOR": "0"}
-    built = subprocess.run(
-        [sys.executable, "-m", "mypyc", *sources],
-        cwd=work,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    try:
+        built = subprocess.run(
+            [sys.executable, "-m", "mypyc", *sources],
+            cwd=work,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=COMPILE_LIMIT_S,
+        )
+    except subprocess.TimeoutExpired:
+        return f"mypyc did not finish within {COMPILE_LIMIT_S // 60} minutes"
     if built.returncode != 0:
         lines = (built.stdout + built.stderr).strip().splitlines()
         return "mypyc failed:\n    " + "\n    ".join(lines[-12:])
@@ -109,14 +118,18 @@ def compile_copy(work: Path) -> tuple[dict[str, Path], str] | str:
 
 def figures(env: dict[str, str]) -> dict[str, object]:
     """The :data:`CHECK` figures of a run in a fresh interpreter with ``env``."""
-    done = subprocess.run(
-        [sys.executable, "-c", CHECK],
-        cwd=tempfile.gettempdir(),
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", CHECK],
+            cwd=tempfile.gettempdir(),
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=CHECK_LIMIT_S,
+        )
+    except subprocess.TimeoutExpired:
+        return {"error": [f"it did not finish within {CHECK_LIMIT_S // 60} minutes"]}
     if done.returncode != 0:
         return {"error": done.stderr.strip().splitlines()[-1:]}
     return dict(json.loads(done.stdout.strip().splitlines()[-1]))
@@ -184,7 +197,10 @@ def build() -> str | None:
 
 def main() -> int:
     """Build, or say why not; exit 1 only with ``--require`` and no build."""
-    problem = build()
+    try:
+        problem = build()
+    except OSError as error:  # a full disk, a folder that may not be written
+        problem = f"{error.strerror or error} ({error.filename or 'the build folder'})"
     if problem is None:
         return 0
     print(f"compiled engine: not built, the engine runs interpreted: {problem}")
