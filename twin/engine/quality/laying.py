@@ -71,8 +71,16 @@ def _points(
     counts = rng.poisson(np.stack([mean * (1 - missed), mean * missed])).ravel()
     cells = a.size
     total = int(counts.sum())
-    cell = np.tile(np.arange(cells), 2).repeat(counts)
-    # what a defect takes from its cell (layer × type), looked up in per-cell tables
+
+    def per_defect(per_cell: np.ndarray) -> np.ndarray:
+        """What each defect takes from its cell (layer × type).
+
+        The marked defects come first, then the missed ones, each cell's in a run: a repeat of
+        the per-cell values, where indexing them by each defect's cell would gather.
+        """
+        return np.repeat(np.tile(per_cell, 2), counts)
+
+    cell = per_defect(np.arange(cells))
     layer_of = np.arange(cells) // len(POINT_TYPES)
     flips = np.array([layer.reversed for _, layer in layers])
     cell_roll = roll_idx[layer_of]
@@ -81,7 +89,7 @@ def _points(
     # the defects whose rate changes along it; the rest are uniform
     slope = b - a
     rising = (np.abs(slope) > 1e-12 * a).ravel()
-    sloped = np.flatnonzero(rising[cell])
+    sloped = np.flatnonzero(per_defect(rising))
     if len(sloped):
         rows = cell[sloped]
         # per cell first, then per defect: (sqrt(a² + d(2a + d)u) - a) / d
@@ -91,18 +99,18 @@ def _points(
         root -= a_cell[rows]
         root /= d_cell[rows]
         s[sloped] = root
-    codes = POINT_CODES[np.arange(cells) % len(POINT_TYPES)][cell]
-    rolls_of = cell_roll[cell]
-    roll_length = length[cell_roll][cell]
+    codes = per_defect(POINT_CODES[np.arange(cells) % len(POINT_TYPES)])
+    rolls_of = per_defect(cell_roll)
+    roll_length = per_defect(length[cell_roll])
     s *= roll_length  # the offset from the leading end
-    np.subtract(roll_length, s, out=s, where=flips[layer_of][cell])
+    np.subtract(roll_length, s, out=s, where=per_defect(flips[layer_of]))
     del roll_length
     marked = int(counts[:cells].sum())
     # only unmarked defects' sizes count (escapes); marked ones are drawn when traced
     sizes = np.full(total, np.nan)
     sizes[marked:] = draw_sizes(rng, codes[marked:])
     cross = rng.random(total)
-    cross *= width[cell_roll][cell]
+    cross *= per_defect(width[cell_roll])
     cross *= 1000
     is_marked = np.zeros(total, dtype=bool)
     is_marked[:marked] = True
@@ -113,7 +121,7 @@ def _points(
         size_mm=sizes,
         length_m=np.zeros(total),
         marked=is_marked,
-        seq=seqs[layer_of][cell],
+        seq=per_defect(seqs[layer_of]),
     )
     return defects, rolls_of
 
