@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, Literal, Protocol
 
 import simpy
@@ -308,3 +309,63 @@ def land_on_zero(clock: list[float]) -> None:
 def land_on_level(up: FlowStation, down: FlowStation, acc: AccumulatorLevel, level: float) -> None:
     """Shift the downstream position by the rounding error so the level is exactly ``level``."""
     down.x = acc.initial_m + up.x - level
+
+
+def next_event(
+    stations: list[FlowStation], links: list[tuple[AccumulatorLevel, FlowStation, FlowStation]]
+) -> tuple[float, Callable[[], None] | None]:
+    """Minutes until the next thing the rates of a segment's stations make happen.
+
+    With how to land on it exactly; ``links`` are the segment's accumulators, each with the
+    stations either side.
+    """
+    soonest: float = INF
+    kind = 0  # what comes soonest: see the landings below
+    first: Any = None
+    second: Any = None
+    for station in stations:
+        rate = station.rate
+        if rate <= 0:
+            continue
+        piece = station.piece
+        if piece is not None:
+            delay = (piece.end - station.x) / rate
+            if delay < soonest:
+                soonest, kind, first, second = delay, 1, station, piece
+        if station.step is not None:
+            unit = station.unit
+            fraction = rate / station.cap
+            for clock in unit.failure_clocks:
+                delay = clock[0] / fraction
+                if delay < soonest:
+                    soonest, kind, first = delay, 2, clock
+            if unit.usage_tasks:
+                usage = unit.usage
+                for name, limit, _task in unit.usage_tasks:
+                    per_m = station.per_m.get(name, 0.0)
+                    if per_m > 0:
+                        delay = (limit - usage[name]) / (rate * per_m)
+                        if delay < soonest:
+                            soonest, kind, first, second = delay, 3, usage, (name, limit)
+    for link in links:
+        acc, up, down = link
+        net = up.rate - down.rate
+        if net > 0:
+            delay = (acc.capacity_m - (acc.initial_m + up.x - down.x)) / net
+            if delay < soonest:
+                soonest, kind, first, second = delay, 4, link, acc.capacity_m
+        elif net < 0:
+            delay = (acc.initial_m + up.x - down.x) / -net
+            if delay < soonest:
+                soonest, kind, first, second = delay, 4, link, 0.0
+    land: Callable[[], None] | None = None
+    if kind == 1:
+        land = partial(land_on_piece_end, first, second)
+    elif kind == 2:
+        land = partial(land_on_zero, first)
+    elif kind == 3:
+        land = partial(first.__setitem__, *second)
+    elif kind == 4:
+        up, down, acc = first[1], first[2], first[0]
+        land = partial(land_on_level, up, down, acc, second)
+    return max(soonest, 0.0), land

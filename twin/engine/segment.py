@@ -9,7 +9,6 @@ out when the next thing happens, sets one timer, and is otherwise silent; see :m
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import partial
 from typing import Any
 
 from twin.engine.clock import Clock
@@ -20,9 +19,7 @@ from twin.engine.flow import (
     FlowStation,
     Piece,
     PlantServices,
-    land_on_level,
-    land_on_piece_end,
-    land_on_zero,
+    next_event,
 )
 from twin.engine.records import StateChange
 from twin.engine.states import (
@@ -159,59 +156,6 @@ class Segment:
             if not changed:
                 break
 
-    def _next_event(self) -> tuple[float, Callable[[], None] | None]:
-        """Minutes until the next thing the rates make happen, and how to land on it exactly."""
-        soonest: float = INF
-        kind = 0  # what comes soonest: see the landings below
-        first: Any = None
-        second: Any = None
-        for station in self.stations:
-            rate = station.rate
-            if rate <= 0:
-                continue
-            piece = station.piece
-            if piece is not None:
-                delay = (piece.end - station.x) / rate
-                if delay < soonest:
-                    soonest, kind, first, second = delay, 1, station, piece
-            if station.step is not None:
-                unit = station.unit
-                fraction = rate / station.cap
-                for clock in unit.failure_clocks:
-                    delay = clock[0] / fraction
-                    if delay < soonest:
-                        soonest, kind, first = delay, 2, clock
-                if unit.usage_tasks:
-                    usage = unit.usage
-                    for name, limit, _task in unit.usage_tasks:
-                        per_m = station.per_m.get(name, 0.0)
-                        if per_m > 0:
-                            delay = (limit - usage[name]) / (rate * per_m)
-                            if delay < soonest:
-                                soonest, kind, first, second = delay, 3, usage, (name, limit)
-        for link in self._links:
-            acc, up, down = link
-            net = up.rate - down.rate
-            if net > 0:
-                delay = (acc.capacity_m - (acc.initial_m + up.x - down.x)) / net
-                if delay < soonest:
-                    soonest, kind, first, second = delay, 4, link, acc.capacity_m
-            elif net < 0:
-                delay = (acc.initial_m + up.x - down.x) / -net
-                if delay < soonest:
-                    soonest, kind, first, second = delay, 4, link, 0.0
-        land: Callable[[], None] | None = None
-        if kind == 1:
-            land = partial(land_on_piece_end, first, second)
-        elif kind == 2:
-            land = partial(land_on_zero, first)
-        elif kind == 3:
-            land = partial(first.__setitem__, *second)
-        elif kind == 4:
-            up, down, acc = first[1], first[2], first[0]
-            land = partial(land_on_level, up, down, acc, second)
-        return max(soonest, 0.0), land
-
     def _track_activity(self) -> None:
         """Open and close active periods (active-period method); note restarts mid-roll."""
         now = self.env._now
@@ -252,7 +196,7 @@ class Segment:
         if self.plant.event_log is not None:
             self._log_states(self.plant.event_log)
         self._token += 1
-        delay, land = self._next_event()
+        delay, land = next_event(self.stations, self._links)
         if delay < INF:
             token = self._token
             self.env.at(delay, self._on_timer, (token, land))
