@@ -2,7 +2,7 @@
 
 The engine's hot modules (:data:`MODULES`) are mypy-clean, so mypyc compiles them to C
 extensions without a change to their source; they then run the same model (every figure the
-same, checked when they are built) in about half the CPU time. ``make`` builds them
+same, checked when they are built) on 40-50 % less CPU. ``make`` builds them
 (``python -m twin.compiled.build``) into the environment's ``share/r2r-compiled/<key>/``, never
 beside the sources, and :func:`enable` (called when :mod:`twin` is imported) loads them in place
 of their ``.py`` files only when ``<key>``, a digest of every source of ``twin`` and
@@ -41,7 +41,8 @@ MODULES = (
     "twin.engine.quality.records",
 )
 """The event loop's modules: the clock, levels, rolls and queues, the fluid, segments and tools,
-crews, release and delivery (the quality modules' work is numpy's: compiling them gains nothing)."""
+crews, release and delivery, the plant, and the quality model's records as rolls run (its
+evaluation is numpy's work: compiling it gains nothing)."""
 
 INTERPRETED_VARIABLE = "R2R_INTERPRETED"
 """Set to 1 in the environment, the engine runs interpreted even where a build is there."""
