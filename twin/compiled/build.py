@@ -80,6 +80,24 @@ def missing_tool() -> str | None:
     return None
 
 
+def python(
+    arguments: list[str], cwd: Path, env: dict[str, str], limit_s: int
+) -> subprocess.CompletedProcess[str] | None:
+    """Run the interpreter with ``arguments``, output kept; None if it took over ``limit_s``."""
+    try:
+        return subprocess.run(
+            [sys.executable, *arguments],
+            cwd=cwd,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=limit_s,
+        )
+    except subprocess.TimeoutExpired:
+        return None
+
+
 def compile_copy(work: Path) -> tuple[dict[str, Path], str] | str:
     """Compile a copy of the sources in ``work``.
 
@@ -91,17 +109,8 @@ def compile_copy(work: Path) -> tuple[dict[str, Path], str] | str:
     (work / "mypy.ini").write_text(MYPY_CONFIG)
     sources = [name.replace(".", "/") + ".py" for name in MODULES]
     env = {**os.environ, "PYTHONPATH": str(work), "MYPY_FORCE_COLOR": "0"}
-    try:
-        built = subprocess.run(
-            [sys.executable, "-m", "mypyc", *sources],
-            cwd=work,
-            env=env,
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=COMPILE_LIMIT_S,
-        )
-    except subprocess.TimeoutExpired:
+    built = python(["-m", "mypyc", *sources], work, env, COMPILE_LIMIT_S)
+    if built is None:
         return f"mypyc did not finish within {COMPILE_LIMIT_S // 60} minutes"
     if built.returncode != 0:
         lines = (built.stdout + built.stderr).strip().splitlines()
@@ -118,17 +127,8 @@ def compile_copy(work: Path) -> tuple[dict[str, Path], str] | str:
 
 def figures(env: dict[str, str]) -> dict[str, object]:
     """The :data:`CHECK` figures of a run in a fresh interpreter with ``env``."""
-    try:
-        done = subprocess.run(
-            [sys.executable, "-c", CHECK],
-            cwd=tempfile.gettempdir(),
-            env=env,
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=CHECK_LIMIT_S,
-        )
-    except subprocess.TimeoutExpired:
+    done = python(["-c", CHECK], Path(tempfile.gettempdir()), env, CHECK_LIMIT_S)
+    if done is None:
         return {"error": [f"it did not finish within {CHECK_LIMIT_S // 60} minutes"]}
     if done.returncode != 0:
         return {"error": done.stderr.strip().splitlines()[-1:]}

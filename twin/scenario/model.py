@@ -100,21 +100,18 @@ class Scenario(Model):
 
     def product(self, product_id: str) -> Product:
         """The product with id ``product_id``."""
-        found = self._found
-        key = ("product", product_id)
-        product = found.get(key)
-        if product is None:
-            product = found[key] = next(p for p in self.products if p.id == product_id)
-        return product
+        return self._by_id("product", product_id, self.products)
 
     def line(self, line_id: str) -> Line:
         """The line with id ``line_id``."""
+        return self._by_id("line", line_id, self.lines)
+
+    def _by_id(self, kind: str, wanted: str, items: list[Any]) -> Any:
         found = self._found
-        key = ("line", line_id)
-        line = found.get(key)
-        if line is None:
-            line = found[key] = next(line for line in self.lines if line.id == line_id)
-        return line
+        item = found.get((kind, wanted))
+        if item is None:
+            item = found[(kind, wanted)] = next(i for i in items if i.id == wanted)
+        return item
 
     def calendar(self, calendar_id: str | None) -> Calendar | None:
         """The calendar with id ``calendar_id``; None for around the clock."""
