@@ -12,9 +12,10 @@ from typing import Any
 
 import yaml
 
+from tests.conftest import VALIDATION
 from twin.engine import RunOptions, run_replication
 from twin.engine.records import ReplicationRecord
-from twin.scenario import Scenario, scenario_from_document
+from twin.scenario import Scenario, load_scenario, scenario_from_document
 from twin.state import PlantState, parse_state
 
 START = dt.datetime(2026, 12, 7, 6, 0)
@@ -57,6 +58,28 @@ def two_tools(**store: Any) -> Scenario:
             "run": {"horizon": "1d", "seed": 3},
         }
     )
+
+
+def three_tools_with_a_clean() -> Scenario:
+    """The validation line of three tools from ``START``, with a chamber clean on PC.
+
+    The clean is due at 20 000 µm·m of wall deposit and takes 2 h, with no crew.
+    """
+    document = load_scenario(VALIDATION / "roll_coupled_three_tools.yaml").model_dump(
+        mode="json", by_alias=True, exclude_none=True
+    )
+    document["start"] = START.isoformat()
+    document["lines"][0]["stations"][1]["maintenance"] = [
+        {
+            "kind": "usage",
+            "name": "chamber clean",
+            "counter": "wall_deposit_um_m",
+            "limit": 20000,
+            "duration": "2h",
+            "needs_crew": False,
+        }
+    ]
+    return scenario_from_document(document)
 
 
 def state(scenario: Scenario, **fields: Any) -> PlantState:

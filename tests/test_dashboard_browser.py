@@ -28,6 +28,7 @@ from tests.browser import (
     snap,
 )
 from tests.conftest import SCENARIOS
+from tests.test_dashboard_plant import level_at
 from twin import BufferChange, RunOptions, SimulationResult, load_scenario, simulate
 from twin.state import state_text
 
@@ -80,16 +81,6 @@ def rolls_at(log: list[BufferChange], store: str, minute: float) -> int:
         else:
             inside.discard(change.roll or "")
     return len(inside)
-
-
-def level_at(log: list[BufferChange], accumulator: str, minute: float) -> float:
-    """An accumulator's level at ``minute``, on the straight line between its two entries."""
-    points = [(c.minute, c.level) for c in log if c.buffer == accumulator]
-    before = [p for p in points if p[0] <= minute][-1]
-    after = next((p for p in points if p[0] > minute), None)
-    if after is None:
-        return before[1]
-    return before[1] + (after[1] - before[1]) * (minute - before[0]) / (after[0] - before[0])
 
 
 def part_full(

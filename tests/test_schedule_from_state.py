@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.state_cases import at, state, two_tools
+from tests.state_cases import at, state, three_tools_with_a_clean, two_tools
 from twin.engine.plan import SchedulePlan
 from twin.schedule.plant.from_state import problem_from_state
 from twin.schedule.plant.schedule import schedule_plant
@@ -118,25 +118,7 @@ def test_a_frozen_operation_that_would_need_maintenance_first_is_not_kept() -> N
     # per metre, far more than the 4000 left when the walls already hold 16 000: the earlier
     # plan's first PC operation (planned on clean walls) cannot run as planned, without the
     # clean, so it must not be frozen; on clean walls it is.
-    from tests.conftest import VALIDATION
-    from tests.state_cases import START
-    from twin.scenario import load_scenario, scenario_from_document
-
-    document = load_scenario(VALIDATION / "roll_coupled_three_tools.yaml").model_dump(
-        mode="json", by_alias=True, exclude_none=True
-    )
-    document["start"] = START.isoformat()
-    document["lines"][0]["stations"][1]["maintenance"] = [
-        {
-            "kind": "usage",
-            "name": "chamber clean",
-            "counter": "wall_deposit_um_m",
-            "limit": 20000,
-            "duration": "2h",
-            "needs_crew": False,
-        }
-    ]
-    scenario = scenario_from_document(document)
+    scenario = three_tools_with_a_clean()
     clean = state(scenario)
     first = schedule_plant(scenario, state=clean, time_limit_s=5, workers=1).plan
     assert first is not None

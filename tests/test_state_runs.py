@@ -15,8 +15,15 @@ from pydantic import TypeAdapter
 from typer.testing import CliRunner
 
 from stations.distributions import Distribution
-from tests.conftest import SCENARIOS, VALIDATION
-from tests.state_cases import START, at, finished, run, state, two_tools
+from tests.conftest import SCENARIOS
+from tests.state_cases import (
+    at,
+    finished,
+    run,
+    state,
+    three_tools_with_a_clean,
+    two_tools,
+)
 from twin.cli import app
 from twin.engine import RunOptions, run_replication
 from twin.engine.records import ReplicationRecord
@@ -115,20 +122,7 @@ def test_a_roll_that_waited_three_hours_of_a_four_hour_limit_expires_after_one()
 
 
 def test_a_counter_near_its_limit_brings_the_clean_forward_to_the_first_roll() -> None:
-    document = load_scenario(VALIDATION / "roll_coupled_three_tools.yaml").model_dump(
-        mode="json", by_alias=True, exclude_none=True
-    )
-    document["start"] = START.isoformat()
-    clean = {
-        "kind": "usage",
-        "name": "chamber clean",
-        "counter": "wall_deposit_um_m",
-        "limit": 20000,
-        "duration": "2h",
-        "needs_crew": False,
-    }
-    document["lines"][0]["stations"][1]["maintenance"] = [clean]
-    scenario = scenario_from_document(document)
+    scenario = three_tools_with_a_clean()
     # PC deposits 4 µm Si + 30 nm SiNx = 4.03 µm·m per metre at 3 × 3000 / 4000 = 2.25 m/min.
     # With 16 000 µm·m on the walls, a roll loaded on PC reaches 20 000 after
     # 4000 / 4.03 = 992.56 m, i.e. 441.14 min into the first roll.

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -60,16 +60,21 @@ class RowProblems:
         return listed
 
 
-def header_names(text: str, columns: ColumnMap, where: str) -> list[str]:
-    """The header row's names (the required ones must be there)."""
-    reader = csv.reader(io.StringIO(text[:1_000_000], newline=""), delimiter=columns.delimiter)
+def _header(reader: Iterator[list[str]], where: str) -> list[str]:
+    """The names in the header row ``reader`` reads first (spaces and a byte-order mark off)."""
     try:
         header = next(reader)
     except StopIteration:
         raise LogFileError([Problem("", "is empty")], where) from None
     except csv.Error:
         raise LogFileError([Problem("", "is not a CSV file with a header row")], where) from None
-    names = [h.strip().lstrip("\ufeff") for h in header]
+    return [h.strip().lstrip("\ufeff") for h in header]
+
+
+def header_names(text: str, columns: ColumnMap, where: str) -> list[str]:
+    """The header row's names (the required ones must be there)."""
+    reader = csv.reader(io.StringIO(text[:1_000_000], newline=""), delimiter=columns.delimiter)
+    names = _header(reader, where)
     _positions(names, columns, where)
     return names
 
@@ -79,13 +84,8 @@ def csv_columns(
 ) -> tuple[dict[str, list[str]], np.ndarray, int]:
     """The format's columns as lists of strings, the rows' numbers and the count of data rows."""
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=columns.delimiter)
-    try:
-        header = next(reader)
-    except StopIteration:
-        raise LogFileError([Problem("", "is empty")], where) from None
-    except csv.Error:
-        raise LogFileError([Problem("", "is not a CSV file with a header row")], where) from None
-    positions = _positions([h.strip().lstrip("\ufeff") for h in header], columns, where)
+    header = _header(reader, where)
+    positions = _positions(header, columns, where)
     width = len(header)
     values: dict[str, list[str]] = {name: [] for name in positions}
     rows: list[int] = []
