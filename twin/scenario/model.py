@@ -77,10 +77,9 @@ class Scenario(Model):
     run: RunSettings = Field(default_factory=RunSettings, description="Run settings.")
 
     _warnings: list[Problem] = PrivateAttr(default_factory=list)
-    _routes: dict[tuple[str, str], list[RouteStep] | None] = PrivateAttr(default_factory=dict)
-    """Routes by (product, line): a scenario is immutable, so each is worked out once."""
-    _found: dict[tuple[str, str], Any] = PrivateAttr(default_factory=dict)
-    """Products and lines by id, and each product's lines, once looked up (a run asks often)."""
+    _found: dict[tuple[str, ...], Any] = PrivateAttr(default_factory=dict)
+    """What a run asks often, once worked out (a scenario is immutable): products and lines by
+    id, each product's lines, and the route of each (product, line)."""
 
     @model_validator(mode="after")
     def _consistent(self, info: ValidationInfo) -> Scenario:
@@ -106,8 +105,15 @@ class Scenario(Model):
         """The line with id ``line_id``."""
         return self._by_id("line", line_id, self.lines)
 
+    def _memo(self) -> dict[tuple[str, ...], Any]:
+        # through the private attributes' dict: pydantic reaches ``self._found`` in microseconds
+        private = self.__pydantic_private__
+        assert private is not None
+        found: dict[tuple[str, ...], Any] = private["_found"]
+        return found
+
     def _by_id(self, kind: str, wanted: str, items: list[Any]) -> Any:
-        found = self._found
+        found = self._memo()
         item = found.get((kind, wanted))
         if item is None:
             item = found[(kind, wanted)] = next(i for i in items if i.id == wanted)
@@ -122,11 +128,12 @@ class Scenario(Model):
 
         Steps map in order onto stations of the same type; a station with no step is passed by.
         """
-        routes = self._routes  # one look-up: a private attribute is slow to reach
-        key = (product.id, line.id)
-        if key not in routes:
-            routes[key] = self._route(product, line)
-        return routes[key]
+        found = self._memo()
+        key = ("route", product.id, line.id)
+        if key not in found:
+            found[key] = self._route(product, line)
+        route: list[RouteStep] | None = found[key]
+        return route
 
     def _route(self, product: Product, line: Line) -> list[RouteStep] | None:
         route: list[RouteStep] = []
@@ -145,7 +152,7 @@ class Scenario(Model):
 
     def lines_for(self, product: Product) -> list[Line]:
         """The lines that may run ``product``: those named, or every line that can."""
-        found = self._found
+        found = self._memo()
         key = ("lines for", product.id)
         lines = found.get(key)
         if lines is None:
