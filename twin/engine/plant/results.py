@@ -52,8 +52,7 @@ def replication_record(plant: Plant, snapshot: PlantState | None = None) -> Repl
         buffers=_buffers(plant),
         orders=orders,
         scrap_m2=quality.scrap() if quality is not None else {},
-        bottleneck=_bottleneck(plant),
-        line_bottleneck=_line_bottleneck(plant),
+        **_bottlenecks(plant),
         wakeups=sum(s.wakeups for s in plant.segments),
         events=plant.event_log,
         buffer_events=_buffer_events(plant),
@@ -213,26 +212,26 @@ def _tardiness(plant: Plant, orders: dict[str, OrderFigures]) -> dict[str, float
     return shares
 
 
-def _bottleneck(plant: Plant, units: list[StationUnit] | None = None) -> dict[str, float]:
-    """Each station's share of time as the momentary bottleneck among ``units``.
+def _bottlenecks(plant: Plant) -> dict[str, dict[str, float]]:
+    """Each station's share of time as the momentary bottleneck: of the plant, of its line.
 
-    ``units`` defaults to all of the plant's; a station's units are added.
+    Keyed ``bottleneck`` and ``line_bottleneck``; a station's units are added.
     """
-    units = plant.units if units is None else units
+    units = plant.units
+    lines = [[u for u in units if u.line_id == line.id] for line in plant.scenario.lines]
     periods = {unit.name: unit.active_periods for unit in units}
-    by_unit = bottleneck_shares(periods, plant.warmup, plant.horizon)
-    shares: dict[str, float] = {}
-    for unit in units:
-        shares[unit.station_id] = shares.get(unit.station_id, 0.0) + by_unit.get(unit.name, 0.0)
-    return shares
-
-
-def _line_bottleneck(plant: Plant) -> dict[str, float]:
-    """Each station's share of time as the momentary bottleneck of its own line."""
-    shares: dict[str, float] = {}
-    for line in plant.scenario.lines:
-        shares |= _bottleneck(plant, [u for u in plant.units if u.line_id == line.id])
-    return shares
+    groups = [units, *lines]
+    by_unit = bottleneck_shares(
+        periods, plant.warmup, plant.horizon, [[u.name for u in group] for group in groups]
+    )
+    plant_shares: dict[str, float] = {}
+    line_shares: dict[str, float] = {}
+    for k, group in enumerate(groups):
+        shares = plant_shares if k == 0 else line_shares
+        for unit in group:
+            share = by_unit[k].get(unit.name, 0.0)
+            shares[unit.station_id] = shares.get(unit.station_id, 0.0) + share
+    return {"bottleneck": plant_shares, "line_bottleneck": line_shares}
 
 
 def trace(plant: Plant, roll: Roll) -> dict[str, Any]:
