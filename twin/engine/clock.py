@@ -17,13 +17,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Generator
 from heapq import heappop, heappush
-from typing import Any
+from typing import Any, Final
 
 import simpy
 
-URGENT = 0
+URGENT: Final = 0
 """SimPy's priority of a process start."""
-NORMAL = 1
+NORMAL: Final = 1
 """SimPy's priority of a timeout or a succeeded event."""
 
 Call = Callable[[Any], None]

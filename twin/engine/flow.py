@@ -22,7 +22,7 @@ import math
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any, Literal, Protocol
+from typing import Any, Final, Literal, Protocol
 
 import simpy
 
@@ -41,9 +41,9 @@ from twin.engine.states import (
 )
 from twin.scenario import UsageMaintenance
 
-EPS_M = 1e-7
+EPS_M: Final = 1e-7
 """Metres below which a distance counts as reached."""
-INF = math.inf
+INF: Final = math.inf
 
 Process = Generator[simpy.Event, Any, None]
 """A SimPy process body."""
@@ -200,7 +200,9 @@ class FlowStation:
 
     def held(self) -> bool:
         """True while any hold is on."""
-        return any(self.holds)
+        # over a generator, which the compiled engine turns into a loop (any() of a list
+        # would be a call into Python)
+        return any(hold for hold in self.holds)
 
     def state(self) -> int:
         """The state named by the highest-priority hold, or the running state."""

@@ -9,10 +9,11 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Sequence
+from typing import Final
 
 import numpy as np
 
-SERIES_POINTS = 200
+SERIES_POINTS: Final = 200
 """Evenly spaced times at which a level's series is kept."""
 
 
@@ -122,7 +123,13 @@ class LevelStat:
         if self.trace is not None:
             self._trace(t, level)
         if t >= self.warmup:
-            self.maximum = max(self.maximum, level, self.last_level if t > self.warmup else level)
+            # max(maximum, level, the level before if after warm-up), as in step()
+            top = self.maximum
+            if level > top:
+                top = level
+            if t > self.warmup and self.last_level > top:
+                top = self.last_level
+            self.maximum = top
         if level != self.last_level and self._next_t < t:
             self._sample_before(t)
         self.last_t, self.last_level = t, level

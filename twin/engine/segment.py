@@ -136,7 +136,7 @@ class Segment:
         """Rates for the current holds and accumulator levels, with each slowdown's cause."""
         stations = self.stations
         for station in stations:
-            station.rate = 0.0 if any(station.holds) else station.cap
+            station.rate = 0.0 if station.held() else station.cap
             station.cause = STARVED if station.step is None else WORKING
         links = self._links
         if not links:

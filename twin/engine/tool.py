@@ -10,7 +10,7 @@ clock or counter that moved, so nothing new can have come due.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final
 
 from twin.engine.entities import Roll
 from twin.engine.flow import EPS_M, INF, FlowStation, Piece
@@ -28,7 +28,9 @@ from twin.engine.states import (
 )
 from twin.scenario import RouteStep
 
-PIECE_END, CLOCK, COUNTER = range(3)
+PIECE_END: Final = 0
+CLOCK: Final = 1
+COUNTER: Final = 2
 """What a tool's timer is set for (and lands on exactly)."""
 
 
@@ -214,7 +216,7 @@ class Tool(Segment):
             return
         times[WORKING] += dt
 
-    def hold(self, station: Any, kind: int, delta: int) -> None:
+    def hold(self, station: FlowStation, kind: int, delta: int) -> None:
         """Put on (+1) or take off (-1) a hold of ``kind`` on the tool, now."""
         if station.busy and self.plant.event_log is None:
             # Between rolls the tool is held starved: it stands still, inactive, with no timer
@@ -230,7 +232,7 @@ class Tool(Segment):
             self._handle_due()
         self._replan()
 
-    def swap(self, station: Any, old: int, new: int) -> None:
+    def swap(self, station: FlowStation, old: int, new: int) -> None:
         """Replace a hold of kind ``old`` on the tool by one of kind ``new``, now."""
         if self.env._now > self.updated:
             self._advance()
@@ -241,7 +243,7 @@ class Tool(Segment):
             # still held, so still at rest, and active or not as before: only the log hears it
             self._replan()
 
-    def _on_timer(self, timer: Any) -> None:
+    def _on_tool_timer(self, timer: tuple[int, int, Any]) -> None:
         token, kind, target = timer
         if token != self._token:
             return  # superseded by a later replan
@@ -270,7 +272,7 @@ class Tool(Segment):
         holds = station.holds
         step = station.step
         cap = station.cap
-        rate = station.rate = 0.0 if any(holds) else cap
+        rate = station.rate = 0.0 if station.held() else cap
         station.cause = STARVED if step is None else WORKING
         now = self.env._now
         quality = self.plant.quality
@@ -328,14 +330,14 @@ class Tool(Segment):
                             soonest, kind, target = delay, COUNTER, (name, limit)
         if soonest < INF:
             self.env.at(
-                soonest if soonest > 0.0 else 0.0, self._on_timer, (self._token, kind, target)
+                soonest if soonest > 0.0 else 0.0, self._on_tool_timer, (self._token, kind, target)
             )
 
     def _handle_due(self, defer: bool = False) -> bool:
         """Start what has come due (True if anything).
 
         With ``defer`` (the timer's own call), a roll's boundary that nothing due now precedes
-        is left to :meth:`_on_timer`, to run when the timer's work is done.
+        is left to :meth:`_on_tool_timer`, to run when the timer's work is done.
         """
         station = self.tail
         piece = station.piece
