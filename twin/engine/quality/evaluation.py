@@ -1,12 +1,15 @@
 """Evaluating finished rolls: draw their defects, inspect, slit, and count the outcome per roll.
 
 Rolls go in blocks of :data:`EVALUATION_BLOCK` as they finish, each block in one vectorised pass:
-a block's arrays are small enough for the allocator to reuse from one block to the next, and a
-finished roll's records need not wait for the end of the run.
+a block's arrays are small enough for the allocator to reuse from one block to the next (see
+:func:`keep_freed_memory`), and a finished roll's records need not wait for the end of the run.
 """
 
 from __future__ import annotations
 
+import ctypes
+import functools
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -23,6 +26,30 @@ from twin.engine.quality.slitting import DEFAULT_CUT_OUT_M, Layouts, slit_rolls
 
 EVALUATION_BLOCK = 200
 """Rolls evaluated together."""
+
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
+"""glibc's ``mallopt`` parameters (malloc.h)."""
+
+
+@functools.cache
+def keep_freed_memory() -> None:
+    """Let the C allocator keep freed arrays of up to 32 MiB for the next ones (glibc only).
+
+    A block's arrays are some hundred kB each. By default glibc maps an array that size afresh
+    from the system and gives it back once freed, and each block touches its pages anew: about
+    1300 page faults and 3 ms of system time a plant-month, a tenth of its run. Here they are
+    taken from the heap and freed memory stays for the next block, up to 128 MiB of it; the
+    numbers drawn are the same. Without glibc nothing changes.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):
+        return  # not glibc (musl has no mallopt)
+    mallopt(_M_MMAP_THRESHOLD, 32 * 2**20)
+    mallopt(_M_TRIM_THRESHOLD, 128 * 2**20)
+
 
 WornLayers = dict[tuple[int, int], tuple[Equipment[Any], RecipeStep, list[Worn]]]
 """Layers whose rates wait for their tool's counters, by (tool, step)."""

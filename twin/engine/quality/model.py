@@ -25,7 +25,12 @@ import numpy as np
 from stations import DefectType, Equipment, RecipeStep
 from twin.engine.entities import Roll, StationUnit
 from twin.engine.quality.defects import CAUSES, CODE, NO_STATION, TYPES
-from twin.engine.quality.evaluation import EVALUATION_BLOCK, evaluate_block, settle
+from twin.engine.quality.evaluation import (
+    EVALUATION_BLOCK,
+    evaluate_block,
+    keep_freed_memory,
+    settle,
+)
 from twin.engine.quality.metrics import QualityTally
 from twin.engine.quality.rates import RateTable, rate_rows
 from twin.engine.quality.records import (
@@ -54,6 +59,7 @@ class QualityModel:
         max_defects_per_m2: dict[str, float],
         sizes: tuple[int, int],
     ) -> None:
+        keep_freed_memory()
         self.rng = rng
         self.clock = clock
         self.max_defects_per_m2 = max_defects_per_m2
