@@ -16,10 +16,7 @@ from stations import DefectType
 from twin.engine.quality.defects import CODE, POINT_CODES, POINT_TYPES, Defects, Part, draw_sizes
 from twin.engine.quality.inspection import inspections
 from twin.engine.quality.rates import RateTable
-from twin.engine.quality.records import Layer
-
-LayerAt = tuple[int, Layer]
-"""A layer and the index of its roll in the block."""
+from twin.engine.quality.records import LayerColumns, layer_columns
 
 
 def lay(
@@ -30,10 +27,10 @@ def lay(
     rng: np.random.Generator,
 ) -> tuple[list[Part], list[Part]]:
     """Every roll's point defects (already inspected), and its excursions and stretches."""
-    layers = [(i, layer) for i, roll in enumerate(rolls) for layer in roll.quality.layers]
+    layers = layer_columns(rolls)
     points: list[Part] = []
     parts: list[Part] = []
-    if layers:
+    if len(layers):
         points.append(_points(rolls, layers, length, width, rates, rng))
         excursions = _excursions(layers, length, rng)
         if excursions is not None:
@@ -55,17 +52,16 @@ def _missed(rolls: Sequence[Any], roll_idx: np.ndarray, seqs: np.ndarray, shape:
 
 def _points(
     rolls: Sequence[Any],
-    layers: list[LayerAt],
+    layers: LayerColumns,
     length: np.ndarray,
     width: np.ndarray,
     rates: RateTable,
     rng: np.random.Generator,
 ) -> Part:
     """The layers' point defects, marked by the inspections after them or not."""
-    roll_idx = np.array([i for i, _ in layers])
-    seqs = np.array([layer.seq for _, layer in layers])
-    a = rates.rows[[layer.rates_start for _, layer in layers]]
-    b = rates.rows[[layer.rates_end for _, layer in layers]]
+    roll_idx, seqs = layers.roll, layers.seq
+    a = rates.rows[layers.rates_start]
+    b = rates.rows[layers.rates_end]
     missed = _missed(rolls, roll_idx, seqs, a.shape)
     mean = (a + b) / 2 * (length * width)[roll_idx][:, None]
     counts = rng.poisson(np.stack([mean * (1 - missed), mean * missed])).ravel()
@@ -82,7 +78,7 @@ def _points(
 
     cell = per_defect(np.arange(cells))
     layer_of = np.arange(cells) // len(POINT_TYPES)
-    flips = np.array([layer.reversed for _, layer in layers])
+    flips = layers.reversed
     cell_roll = roll_idx[layer_of]
     s = rng.random(total)
     # offsets under an intensity rising linearly from a to b along the roll (inverse CDF), for
@@ -126,19 +122,17 @@ def _points(
     return defects, rolls_of
 
 
-def _excursions(layers: list[LayerAt], length: np.ndarray, rng: np.random.Generator) -> Part | None:
+def _excursions(layers: LayerColumns, length: np.ndarray, rng: np.random.Generator) -> Part | None:
     """Temperature excursions: each puts the heated length of its layer out of specification."""
-    expected = np.array([layer.deviations for _, layer in layers])
+    expected = layers.deviations
     if not expected.any():
         return None
-    roll_idx = np.array([i for i, _ in layers])
-    seqs = np.array([layer.seq for _, layer in layers])
-    flips = np.array([layer.reversed for _, layer in layers])
+    roll_idx, seqs, flips = layers.roll, layers.seq, layers.reversed
     excursions = rng.poisson(expected)
     m = int(excursions.sum())
     which = np.repeat(np.arange(len(layers)), excursions)
     rolls_of = roll_idx[which]
-    spans = np.array([layer.deviation_m for _, layer in layers])[which]
+    spans = layers.deviation_m[which]
     spans = np.minimum(spans, length[rolls_of])
     offset = rng.random(m) * (length[rolls_of] - spans)
     defects = Defects(
