@@ -19,6 +19,7 @@ from twin.engine.flow import (
     FlowStation,
     Piece,
     PlantServices,
+    QualityRecorder,
     next_event,
 )
 from twin.engine.records import StateChange
@@ -50,6 +51,10 @@ class Segment:
         self.plant = plant
         self.env: Clock = plant.env
         self.warmup = plant.warmup
+        # the plant's, read here at every step (an attribute of the plant's protocol is a
+        # look-up by name in the compiled engine; a segment's own is not)
+        self.event_log: list[StateChange] | None = plant.event_log
+        self.quality: QualityRecorder | None = plant.quality
         self.id = segment_id
         self.stations = [FlowStation(unit, i, self) for i, unit in enumerate(units)]
         self.accumulators = accumulators
@@ -159,7 +164,7 @@ class Segment:
     def _track_activity(self) -> None:
         """Open and close active periods (active-period method); note restarts mid-roll."""
         now = self.env._now
-        quality = self.plant.quality
+        quality = self.quality
         for station in self.stations:
             rate = station.rate
             if quality is not None:
@@ -193,8 +198,8 @@ class Segment:
         """Recompute rates and set the one timer for the next event."""
         self._rates()
         self._track_activity()
-        if self.plant.event_log is not None:
-            self._log_states(self.plant.event_log)
+        if self.event_log is not None:
+            self._log_states(self.event_log)
         self._token += 1
         delay, land = next_event(self.stations, self._links)
         if delay < INF:
@@ -230,7 +235,7 @@ class Segment:
         Then the rates it leaves to the others, and the timer set for the segment, stay as they
         are whatever holds it gets.
         """
-        return station.busy and station.holds[STARVED] > 0 and self.plant.event_log is None
+        return station.busy and station.holds[STARVED] > 0 and self.event_log is None
 
     def swap(self, station: FlowStation, old: int, new: int) -> None:
         """Replace a hold of kind ``old`` on ``station`` by one of kind ``new``, now."""
@@ -254,7 +259,7 @@ class Segment:
             station.busy
             and station.holds[STARVED] > 0
             and self.env._now == self.updated
-            and self.plant.event_log is None
+            and self.event_log is None
         )
 
     # ------------------------------------------------------------------ things that come due
@@ -323,7 +328,7 @@ class Segment:
     def _boundary(self, station: FlowStation) -> None:
         """At the end of a piece: finish the roll at the tail, fetch the next at the head."""
         piece = station.leaving = station.piece
-        quality = self.plant.quality
+        quality = self.quality
         if quality is not None and piece is not None and station.step is not None:
             quality.processed(
                 piece.roll,
@@ -397,7 +402,7 @@ class Segment:
         self._changed(station)
 
     def _changed(self, station: FlowStation) -> None:
-        if self.plant.quality is not None:
+        if self.quality is not None:
             unit = station.unit
             piece = station.piece
             assert piece is not None and station.step is not None
@@ -482,8 +487,8 @@ class Segment:
         assert piece is not None
         roll = piece.roll
         unit = tail.unit
-        if self.plant.quality is not None:
-            self.plant.quality.rewound(roll, unit)
+        if self.quality is not None:
+            self.quality.rewound(roll, unit)
         roll.leave(unit.station_id, self.env._now)
         piece.gone = True
         self.plant.deliver(roll, self.sink)

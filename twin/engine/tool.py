@@ -48,7 +48,7 @@ class Tool(Segment):
         if piece is None:
             self.source.get(station, self._fetched)
             return
-        quality = self.plant.quality
+        quality = self.quality
         if quality is not None:
             step = station.step
             assert step is not None
@@ -153,7 +153,7 @@ class Tool(Segment):
         have come due.
         """
         station.busy = False
-        if self.plant.event_log is not None:
+        if self.event_log is not None:
             self.hold(station, STARVED, -1)
             return
         if self.env._now > self.updated:
@@ -218,7 +218,7 @@ class Tool(Segment):
 
     def hold(self, station: FlowStation, kind: int, delta: int) -> None:
         """Put on (+1) or take off (-1) a hold of ``kind`` on the tool, now."""
-        if station.busy and self.plant.event_log is None:
+        if station.busy and self.event_log is None:
             # Between rolls the tool is held starved: it stands still, inactive, with no timer
             # set, whatever else is put on or taken off; only the time in state moves on.
             if self.env._now > self.updated:
@@ -239,7 +239,7 @@ class Tool(Segment):
         holds = station.holds
         holds[old] -= 1
         holds[new] += 1
-        if self.plant.event_log is not None:
+        if self.event_log is not None:
             # still held, so still at rest, and active or not as before: only the log hears it
             self._replan()
 
@@ -275,7 +275,7 @@ class Tool(Segment):
         rate = station.rate = 0.0 if station.held() else cap
         station.cause = STARVED if step is None else WORKING
         now = self.env._now
-        quality = self.plant.quality
+        quality = self.quality
         if quality is not None:
             running = rate > 0
             if running and not station.running:
@@ -301,8 +301,8 @@ class Tool(Segment):
             if now > since:
                 station.unit.active_periods.extend((since, now))
             station.active_since = -1.0
-        if self.plant.event_log is not None:
-            self._log_states(self.plant.event_log)
+        if self.event_log is not None:
+            self._log_states(self.event_log)
         self._token += 1
         if rate <= 0:
             return

@@ -145,7 +145,7 @@ class QualityModel:
         length = min(length, roll.length_m - offset)
         if length <= 0:
             return
-        quality = roll.quality
+        quality: RollQuality = roll.quality
         position = roll.length_m - offset - length if quality.reversed else offset
         station = self._station(unit) if unit is not None else NO_STATION
         quality.stretches.append(
@@ -184,7 +184,7 @@ class QualityModel:
         speed_m_min: float,
     ) -> None:
         """``unit`` has processed ``roll`` with ``step``: record its layer, look, or slitting."""
-        quality = roll.quality
+        quality: RollQuality = roll.quality
         profile = self._profiles.get((id(unit), id(step))) or self._profile(unit, step)
         start = end = profile.rates
         if profile.worn:
@@ -219,7 +219,7 @@ class QualityModel:
 
     def rewound(self, roll: Roll, unit: StationUnit) -> None:
         """The roll is wound at a segment's tail: it reverses, and bare lithium sticks (000)."""
-        quality = roll.quality
+        quality: RollQuality = roll.quality
         if quality.exposed_lithium > 0:
             rate = self._sticking.get(quality.exposed_lithium)
             if rate is None:
