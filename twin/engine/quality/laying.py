@@ -76,7 +76,6 @@ def _points(
         """
         return np.repeat(np.tile(per_cell, 2), counts)
 
-    cell = per_defect(np.arange(cells))
     layer_of = np.arange(cells) // len(POINT_TYPES)
     flips = layers.reversed
     cell_roll = roll_idx[layer_of]
@@ -85,16 +84,20 @@ def _points(
     # the defects whose rate changes along it; the rest are uniform
     slope = b - a
     rising = (np.abs(slope) > 1e-12 * a).ravel()
-    sloped = np.flatnonzero(per_defect(rising))
-    if len(sloped):
-        rows = cell[sloped]
-        # per cell first, then per defect: (sqrt(a² + d(2a + d)u) - a) / d
+    if rising.any():
+        # per cell first, then per defect: (sqrt(a² + d(2a + d)u) - a) / d, kept where the
+        # rate changes (most defects lie in such cells: a repeat of the cell's values costs
+        # less than a gather of the defects')
         a_cell, d_cell = a.ravel(), slope.ravel()
         square, spread = a_cell * a_cell, d_cell * (2 * a_cell + d_cell)
-        root = np.sqrt(square[rows] + spread[rows] * s[sloped])
-        root -= a_cell[rows]
-        root /= d_cell[rows]
-        s[sloped] = root
+        with np.errstate(divide="ignore", invalid="ignore"):
+            root = per_defect(spread)
+            root *= s
+            root += per_defect(square)
+            np.sqrt(root, out=root)
+            root -= per_defect(a_cell)
+            root /= per_defect(d_cell)
+        np.copyto(s, root, where=per_defect(rising))
     codes = per_defect(POINT_CODES[np.arange(cells) % len(POINT_TYPES)])
     rolls_of = per_defect(cell_roll)
     roll_length = per_defect(length[cell_roll])

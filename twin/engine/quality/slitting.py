@@ -99,23 +99,26 @@ class _InLanes:
         self.stretch_lanes = np.arange(len(self.stretch_rows)) - starts
         self.stretch_marked = defects.marked[self.stretch_rows]
 
-    def rows(self, marked: bool) -> tuple[np.ndarray, np.ndarray]:
-        """The marked (or unmarked) defects in a lane, stretches once per lane: rows, keys."""
+    def rows(self, marked: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The marked (or unmarked) defects in a lane: rows, their rolls, keys.
+
+        A stretch across the web is in every lane of its roll, once per lane.
+        """
         points = np.flatnonzero(self.in_lane & (self.defects.marked == marked))
         stretches = self.stretch_marked == marked
         rows = np.concatenate([points, self.stretch_rows[stretches]])
-        keys = self.roll_of[rows] * self.max_lanes
+        owner = self.roll_of[rows]
+        keys = owner * self.max_lanes
         keys += np.concatenate([self.lane[points], self.stretch_lanes[stretches]])
-        return rows, keys
+        return rows, owner, keys
 
 
 def _cuts(
     found: _InLanes, layouts: Layouts, span: float
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The cut-outs around marked defects, merged per lane: starts, ends (on one line), keys."""
-    defects, roll_of = found.defects, found.roll_of
-    rows, keys = found.rows(True)
-    owner = roll_of[rows]
+    defects = found.defects
+    rows, owner, keys = found.rows(True)
     starts = defects.pos_m[rows]
     ends = starts.copy()
     spans = defects.length_m[rows]
@@ -135,21 +138,22 @@ def _left_in(
     found: _InLanes, layouts: Layouts, cuts: tuple[np.ndarray, np.ndarray, np.ndarray], span: float
 ) -> tuple[np.ndarray, np.ndarray]:
     """Per key, the unmarked defects outside the cuts of their lane, and their area (mm²)."""
-    defects, roll_of = found.defects, found.roll_of
+    defects = found.defects
     n_keys = len(layouts.length_m) * found.max_lanes
     m_start, m_end, _ = cuts
-    rows, keys = found.rows(False)
+    rows, owner, keys = found.rows(False)
     line_pos = keys * span + defects.pos_m[rows]
     index = np.searchsorted(m_start, line_pos, side="right") - 1
     covered = np.zeros(len(line_pos), dtype=bool)
     ok = index >= 0
     covered[ok] = line_pos[ok] <= m_end[index[ok]]
-    left_keys = keys[~covered]
-    left_rows = rows[~covered]
+    left = ~covered
+    left_keys = keys[left]
+    left_rows = rows[left]
     count = np.bincount(left_keys, minlength=n_keys)
     sizes = defects.size_mm[left_rows]
     lengths = defects.length_m[left_rows]
-    widths = layouts.lane_width_mm[roll_of[left_rows]]
+    widths = layouts.lane_width_mm[owner[left]]
     area = np.where(lengths > 0, lengths * 1000 * widths, sizes * sizes)
     return count, np.bincount(left_keys, weights=area, minlength=n_keys)
 
