@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from twin.engine import RunOptions, SchedulePlan, SimulationResult, simulate
+from twin.engine.plant import Plant
 from twin.engine.stats import Probability
 from twin.scenario import Scenario, scenario_from_document
 from twin.schedule.plant import schedule_plant
@@ -71,6 +72,34 @@ def test_the_twin_follows_the_planned_sequence_and_releases() -> None:
     assert result.orders["A"].on_time.p == 0.0 and result.orders["C"].on_time.p == 1.0
     # weighted tardiness (weights 1): (240 - 100) + (180 - 100) = 220 min
     assert result.kpis["weighted_tardiness_h"].mean == pytest.approx(220 / 60)
+
+
+def _started(plan: SchedulePlan | None, minute: float) -> set[tuple[str, str]]:
+    scenario = two_tools()
+    plant = Plant(scenario, RunOptions.of(scenario, plan=plan), 0)
+    plant.begin()
+    plant.run_until(minute)
+    return plant.started_operations()
+
+
+def test_a_rolling_run_sees_which_planned_operations_have_started() -> None:
+    # A and C planned, B not: M1 runs A 0-60, C 60-120 (released at 10), then B 120-180; M2
+    # A 60-90, C 120-150, B 180-210. A plan's operations stay started once its roll is done
+    # (a re-planning policy measures the plan's delays by them).
+    plan = SchedulePlan(
+        source="hand",
+        machines={"M1": ["A/1", "C/1"], "M2": ["A/1", "C/1"]},
+        release_min={"A/1": 0, "C/1": 10},
+    )
+    assert _started(plan, 100) == {("M1", "A/1"), ("M2", "A/1"), ("M1", "C/1")}
+    # at the end B, which no plan holds, is finished and forgotten; the plan's four stay
+    assert _started(plan, 1440) == {("M1", "A/1"), ("M2", "A/1"), ("M1", "C/1"), ("M2", "C/1")}
+
+
+def test_a_run_keeps_which_machines_took_only_the_rolls_still_in_the_plant() -> None:
+    # FIFO: A 0-60 on M1, 60-90 on M2; B 60-120 on M1. At 100 min A is finished, B on M1.
+    assert _started(None, 100) == {("M1", "B/1")}
+    assert _started(None, 1440) == set()  # every roll finished: a long run's memory stays flat
 
 
 def test_wilson_score_interval() -> None:

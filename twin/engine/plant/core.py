@@ -236,7 +236,7 @@ class Plant:
 
     def started_operations(self) -> set[tuple[str, str]]:
         """The (machine, roll id) pairs of the plan the machines have taken so far."""
-        return set(self.orders.taken)
+        return {(machine, roll) for machine, rolls in self.orders.taken.items() for roll in rolls}
 
     def snapshot(self) -> PlantState:
         """The plant's state now (a run started from it goes on as this one does)."""

@@ -67,8 +67,9 @@ class Orders:
         self.roll_length_m = scenario.roll_length_m
         plan = self.plan
         self._plan_position: dict[str, int] = {}
-        self.taken: set[tuple[str, str]] = set()
-        """(machine, roll) for every roll a machine has taken (a new plan leaves them out)."""
+        self.taken: dict[str, set[str]] = {}
+        """The rolls each machine has taken (a new plan leaves them out): those still in the
+        plant, and those of the plan it follows (see :meth:`deliver`)."""
         self._sequences: dict[str, list[str]] = dict(plan.machines) if plan else {}
         self._planned_rolls = {r for seq in self._sequences.values() for r in seq}
         self._releases: list[tuple[float, str, int, Order]] = []
@@ -234,7 +235,7 @@ class Orders:
             return {}
         taken = self.taken
         return {
-            machine: [r for r in rolls if (machine, r) not in taken]
+            machine: [r for r in rolls if r not in taken.get(machine, ())]
             for machine, rolls in self.plan.machines.items()
         }
 
@@ -337,8 +338,15 @@ class Orders:
             else self._by_rule(queue, head)
         )
         if roll is not None:
-            self.taken.add((machine, roll.id))
+            self.took(machine, roll.id)
         return roll
+
+    def took(self, machine: str, roll_id: str) -> None:
+        """``machine`` has taken roll ``roll_id``."""
+        taken = self.taken.get(machine)
+        if taken is None:
+            taken = self.taken[machine] = set()
+        taken.add(roll_id)
 
     def _by_rule(self, queue: RollQueue, head: FlowStation) -> Roll:
         if self.group_by_product and head.unit.last_step is not None:
@@ -393,6 +401,11 @@ class Orders:
                 output.lead_min.append(now - roll.released)
         if self.quality is not None:
             self.quality.finished(roll)
+        if roll.id not in self._planned_rolls:
+            # only a plan asks which machines took a roll (a new plan, made from the plant as
+            # it is, holds no finished roll): a long run need not keep them all
+            for taken in self.taken.values():
+                taken.discard(roll.id)
         self._wip(roll.line, -1)
         if roll.order not in self.order_rolls:
             return  # a capacity run's roll: no order waits for it

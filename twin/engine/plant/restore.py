@@ -158,7 +158,7 @@ class _Restorer:
             return None
         line = self.lines[flow.unit.line_id]
         roll = self.roll(on.order, line, on.id, on.length_m, on.released)
-        self.plant.orders.taken.add((segment.id, roll.id))
+        self.plant.orders.took(segment.id, roll.id)
         length = roll.length_m
         until = _minutes(self.state, given.until) if given.until is not None else 0.0
         phase: Phase
