@@ -50,11 +50,13 @@ def child(quality: bool, years: int = 1) -> None:
     """Run one plant-year replication and print wall time, peak RSS and events as JSON."""
     scenario = plant_year(quality, years)
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
     started, cpu_started = time.perf_counter(), time.process_time()
     result = run_replication(scenario)
     wall = time.perf_counter() - started
     cpu = time.process_time() - cpu_started
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    peak = usage.ru_maxrss
     finished = round(result.plant.output_rolls_per_h * 365 * 24)
     print(
         json.dumps(
@@ -63,6 +65,7 @@ def child(quality: bool, years: int = 1) -> None:
                 "cpu_s": cpu,
                 "peak_mb": peak / 1024,
                 "before_mb": before / 1024,
+                "page_faults": usage.ru_minflt - faults,
                 "events": result.wakeups,
                 "rolls": finished,
             }
@@ -101,7 +104,7 @@ def bench_plant_year(repeats: int = 9) -> None:
         f"(CPU {best['cpu_s']:.3f} s; best of {repeats}; target <= 1 s), "
         f"peak RSS {best['peak_mb']:.0f} MB (target <= 300 MB; "
         f"{best['before_mb']:.0f} MB before the run), {best['events']} fluid timer events, "
-        f"{best['rolls']} rolls finished"
+        f"{best['rolls']} rolls finished, {best['page_faults']} page faults"
     )
     print(f"plant-year without quality: wall {plain['wall_s']:.3f} s (CPU {plain['cpu_s']:.3f} s)")
     print(
