@@ -70,20 +70,7 @@ class LevelStat:
             t0 = warmup
         if t > t0:
             self.area += last * (t - t0)
-        if t >= warmup:
-            # the running maximum, as max(maximum, level, the level before if after warm-up)
-            top = self.maximum
-            if level > top:
-                top = level
-            if t > warmup and last > top:
-                top = last
-            self.maximum = top
-        if self.trace is not None:
-            self._trace(t, level)
-        if level != last and self._next_t < t:
-            self._sample_before(t)
-        self.last_t = t
-        self.last_level = level
+        self._record(t, level)
 
     def ramp(self, t: float, level: float) -> None:
         """The level moved linearly from the last update to ``level`` at ``t``."""
@@ -123,7 +110,8 @@ class LevelStat:
         if self.trace is not None:
             self._trace(t, level)
         if t >= self.warmup:
-            # max(maximum, level, the level before if after warm-up), as in step()
+            # the running maximum: max(maximum, level, the level before if after warm-up),
+            # written out (compiled, a three-way max() is a call into Python)
             top = self.maximum
             if level > top:
                 top = level

@@ -307,9 +307,9 @@ class Segment:
             if clock[0] <= 1e-9:
                 station.holds[WAITING_CREW] += 1
                 if mode == unit.break_mode:
-                    assert piece is not None and plant.quality is not None
+                    assert piece is not None and self.quality is not None
                     clock[0] = unit.web_break_clock(step, piece.roll, station.cap)
-                    plant.quality.web_break(piece.roll, unit, station.x - piece.start)
+                    self.quality.web_break(piece.roll, unit, station.x - piece.start)
                 else:
                     clock[0] = unit.draw_ttf(mode)
                 plant.repair(station, mode)

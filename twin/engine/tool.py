@@ -80,8 +80,8 @@ class Tool(Segment):
         assert piece is not None
         roll = piece.roll
         plant = self.plant
-        if plant.quality is not None:
-            plant.quality.rewound(roll, tail.unit)
+        if self.quality is not None:
+            self.quality.rewound(roll, tail.unit)
         roll.leave(tail.unit.station_id, self.env._now)
         piece.gone = True
         plant.deliver(roll, self.sink)
@@ -127,7 +127,7 @@ class Tool(Segment):
         station.per_m = plan.per_m
         plant = self.plant
         planned = plant.planned_maintenance(station, roll) if unit.usage_tasks else None
-        if planned or change > 0 or plant.quality is not None:
+        if planned or change > 0 or self.quality is not None:
             if planned:
                 station.planned = list(reversed(planned))
             self._maintained(station)

@@ -82,8 +82,6 @@ class Orders:
         self.order_done: dict[str, float] = {}
         self.order_line: dict[str, str] = {}
         """The line each released order runs on."""
-        self._lines = {line.id: line for line in scenario.lines}
-        """The lines by id (a roll's release asks for its line)."""
         self.scrapped_m: dict[str, float] = {}
         self.output: dict[tuple[str, str | None], LineOutput] = {}
         """What each line, and each product on it, finished after the warm-up."""
@@ -212,7 +210,7 @@ class Orders:
             line_id = self.order_line.get(order.id)
             if line_id is None:
                 line_id = self.order_line[order.id] = self.line_for(order).id
-            self._release_roll(order, k, self._lines[line_id])
+            self._release_roll(order, k, self.scenario.line(line_id))
 
     def replace_plan(self, plan: SchedulePlan | None) -> None:
         """Execute ``plan`` from now on: a new schedule made as the plant runs.
@@ -276,10 +274,10 @@ class Orders:
         """
         scenario = self.scenario
         if order.id in self.order_line:  # rolls of it were in the plant at the start
-            return self._lines[self.order_line[order.id]]
+            return scenario.line(self.order_line[order.id])
         planned = self.plan.line.get(f"{order.id}/1") if self.plan else None
         if order.line is not None or planned is not None:
-            return self._lines[order.line or planned or ""]
+            return scenario.line(order.line or planned or "")
         product = scenario.product(order.product)
         return min(scenario.lines_for(product), key=lambda ln: self._queued_m(ln.id))
 
